@@ -1,0 +1,396 @@
+"""E-government block: OSI, TII, HCI of every UN member state, EGDI, world and ASEAN rank.
+
+The block simulates every member state jointly, one survey edition at a time, with the component
+dynamics fitted by :func:`model.calibrate.fit_egov` (edition z-scores; see that module for the
+equation and its justification). In every draw and edition the simulated components are re-scaled
+across all member states as the UN does (min–max to [0, 1] per component), EGDI is their mean, and
+ranks are counted on the unrounded EGDI (1 = best).
+
+Policy levers enter as a per-country **cumulative shift** in index points of the origin edition,
+added on top of the no-policy path of each component: the state carries the counterfactual
+z-scores, and ``observe`` adds ``shift / sd`` (sd of the published component across countries at
+the origin edition), so the lever effect is exactly what the engine passes, then competes with all
+other countries through the min–max and the ranking.
+
+Engine interface: :class:`Settings`, :func:`prepare`, :func:`start`, :func:`advance`,
+:func:`observe`. Random numbers come from :class:`model.uncertainty.Streams` only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import pydantic
+from pydantic import Field
+
+from model.calibrate import COMPONENTS, EgovFit, egdi_weights, fit_egov
+from model.uncertainty import Streams
+
+#: ASEAN members the 2025 target refers to (forecasting_methods.md, data notes). Timor-Leste
+#: (TLS) joined ASEAN in 2025 and can be added in the scenario.
+ASEAN10: tuple[str, ...] = ("BRN", "KHM", "IDN", "LAO", "MYS", "MMR", "PHL", "SGP", "THA", "VNM")
+
+#: EGDI group thresholds (egdi_methodology.md §7; a value exactly on a threshold goes up).
+GROUPS: tuple[tuple[str, float], ...] = (("very high", 0.75), ("high", 0.5), ("middle", 0.25))
+
+TiiIndicator = Literal["internet_users", "mobile_cellular", "active_mobile_broadband", "fixed_broadband"]
+
+
+class Settings(pydantic.BaseModel, extra="forbid"):
+    """The scenario's ``egov:`` section."""
+
+    editions: list[int] = Field(
+        [2024, 2026, 2028, 2030],
+        description="UN survey editions simulated after the origin (each <= the scenario horizon)",
+    )
+    origin: int | None = Field(
+        None,
+        description="Last observed edition, used as the start and as the last fitted edition "
+        "(None = latest edition in the data)",
+    )
+    asean: list[str] = Field(
+        list(ASEAN10), description="ISO3 codes of the members counted for the ASEAN position"
+    )
+    country: str = Field("VNM", description="ISO3 of the country whose ASEAN position is reported")
+    assessment_lag_years: int = Field(
+        1,
+        ge=0,
+        description="Edition E sees policy as it stood in year E - lag (OSI portals are assessed "
+        "about a year before publication; egdi_methodology.md §8). Read by the engine.",
+    )
+    first_edition: int = Field(
+        2008,
+        description="First edition of the earliest fitted edition pair (biennial spacing from "
+        "2008; earlier editions were yearly/3-yearly readiness indices)",
+    )
+    replicates: int = Field(
+        40, ge=1, description="Bootstrap parameter replicates (over countries); each draw uses one"
+    )
+    lagged_change: bool = Field(
+        True, description="Include the previous change (assessment noise partly undone next edition)"
+    )
+    heavy_tails: bool = Field(True, description="Student-t component noise (False = normal)")
+    fit_seed: int = Field(0, description="Seed of the bootstrap in the fit (the fit is deterministic)")
+
+    @pydantic.model_validator(mode="after")
+    def _check(self) -> Settings:
+        if sorted(set(self.editions)) != list(self.editions):
+            raise ValueError("editions must be strictly increasing")
+        if self.origin is not None and any(e <= self.origin for e in self.editions):
+            raise ValueError(f"editions {self.editions} must all come after origin {self.origin}")
+        return self
+
+
+@dataclass(frozen=True)
+class EgovModel:
+    """Everything fixed for a run: the fit and the observed origin edition (picklable)."""
+
+    settings: Settings
+    fit: EgovFit
+    countries: tuple[str, ...]
+    origin: int
+    observed: dict[str, np.ndarray]  # osi/tii/hci/egdi (country,) float32, egdi_rank int16
+    index_sd: np.ndarray  # (comp,) sd of the published index across assessed countries at origin
+    asean_index: np.ndarray  # positions of the ASEAN members in `countries`
+    country_index: int  # position of `settings.country`
+    internet_users: dict[str, float]  # cross-country stats for tii_shift_from_indicator
+
+
+@dataclass(frozen=True)
+class EgovState:
+    """Simulated state at one edition for a chunk of draws."""
+
+    edition: int
+    # arrays are (draw, comp, country): reductions across countries run on the contiguous axis
+    z: np.ndarray  # (draw, comp, country) float32, no-policy edition z-scores
+    dz: np.ndarray  # (draw, comp, country) float32, last no-policy change of z
+    shift: np.ndarray  # (draw, comp, country) float32, cumulative lever effect, index points
+    replicate: np.ndarray  # (draw,) parameter replicate of each draw
+    u: np.ndarray  # (draw, comp, country) float32, country effects drawn for each draw
+
+
+def _packaged_internet_users() -> pd.DataFrame:
+    with resources.files("model").joinpath("data/itu_internet_users_pct.csv").open("rb") as f:
+        return pd.read_csv(f)
+
+
+def _internet_user_stats(
+    internet_users: pd.DataFrame, countries: tuple[str, ...], origin: int, tii: np.ndarray
+) -> dict[str, float]:
+    """Population sd of internet users (%) across the member states, ITU year <= origin - 1.
+
+    The survey of year E uses ITU data of year E - 1 or earlier (data/SOURCES.md); the latest such
+    year covering at least 150 of the countries is used.
+    """
+    x = internet_users[internet_users["iso3"].isin(countries) & (internet_users["year"] < origin)]
+    counts = x.groupby("year")["iso3"].nunique()
+    good = counts[counts >= 150]
+    if good.empty:
+        return {}
+    year = int(good.index.max())
+    v = x[x["year"] == year].set_index("iso3")["internet_users_pct"]
+    t = pd.Series(tii, index=list(countries)).loc[v.index]
+    return {
+        "year": float(year),
+        "sd": float(v.std(ddof=0)),
+        "corr_tii": float(np.corrcoef(v.to_numpy(), t.to_numpy())[0, 1]),
+        "sd_tii": float(np.std(tii)),
+    }
+
+
+def prepare(
+    surveys: pd.DataFrame, settings: Settings, internet_users: pd.DataFrame | None = None
+) -> EgovModel:
+    """Fit the dynamics on editions <= origin and record the observed origin edition.
+
+    Parameters
+    ----------
+    surveys
+        Survey history (``survey_year, iso3, egdi, osi, tii, hci, egdi_rank``).
+    settings
+        The scenario's ``egov:`` section.
+    internet_users
+        ITU internet users (% of population), columns ``iso3, year, internet_users_pct``; only
+        used by :func:`tii_shift_from_indicator`. None = the packaged file.
+    """
+    origin = int(surveys["survey_year"].max()) if settings.origin is None else settings.origin
+    fit = fit_egov(
+        surveys,
+        origin,
+        first_edition=settings.first_edition,
+        n_replicates=settings.replicates,
+        lagged_change=settings.lagged_change,
+        heavy_tails=settings.heavy_tails,
+        seed=settings.fit_seed,
+    )
+    countries = fit.countries
+    frame = surveys[surveys["survey_year"] == origin].set_index("iso3").loc[list(countries)]
+    observed = {k: frame[k].to_numpy(np.float32) for k in (*COMPONENTS, "egdi")}
+    observed["egdi_rank"] = frame["egdi_rank"].to_numpy(np.int16)
+    assessed = frame["egdi"].to_numpy() > 0
+    index_sd = frame.loc[assessed, list(COMPONENTS)].std(ddof=0).to_numpy(float)
+    missing = [c for c in [*settings.asean, settings.country] if c not in countries]
+    if missing:
+        raise ValueError(f"countries not in the {origin} edition: {missing}")
+    asean_index = np.array([countries.index(c) for c in settings.asean])
+    if internet_users is None:
+        internet_users = _packaged_internet_users()
+    iu = _internet_user_stats(internet_users, countries, origin, observed["tii"].astype(float))
+    return EgovModel(
+        settings=settings,
+        fit=fit,
+        countries=countries,
+        origin=origin,
+        observed=observed,
+        index_sd=index_sd,
+        asean_index=asean_index,
+        country_index=countries.index(settings.country),
+        internet_users=iu,
+    )
+
+
+def start(model: EgovModel, streams: Streams) -> EgovState:
+    """State at the origin edition for ``streams.n_draws`` draws (arrays ``(draw, comp, country)``)."""
+    fit = model.fit
+    n, c = streams.n_draws, len(model.countries)
+    rep = streams.integers("egov.replicate", fit.n_replicates).astype(np.intp)
+    eta = streams.normal("egov.country_effect", (3, c)).astype(np.float32)
+    u_mean = fit.u_mean.transpose(0, 2, 1).astype(np.float32)
+    u_sd = fit.u_sd.transpose(0, 2, 1).astype(np.float32)
+    u = u_mean[rep] + u_sd[rep] * eta
+    shape = (n, 3, c)
+    return EgovState(
+        edition=model.origin,
+        z=np.broadcast_to(fit.z_origin.T.astype(np.float32), shape).copy(),
+        dz=np.broadcast_to(fit.dz_origin.T.astype(np.float32), shape).copy(),
+        shift=np.zeros(shape, np.float32),
+        replicate=rep,
+        u=u,
+    )
+
+
+def _noise(model: EgovModel, streams: Streams, name: str) -> np.ndarray:
+    """Unit-variance component noise, shape ``(draw, comp, country)`` float32."""
+    c = len(model.countries)
+    out = np.empty((streams.n_draws, 3, c), np.float32)
+    for k, comp in enumerate(COMPONENTS):
+        df = float(model.fit.df[k])
+        if np.isfinite(df):
+            out[:, k] = streams.student_t(f"{name}.{comp}", df, (c,)) * np.sqrt((df - 2.0) / df)
+        else:
+            out[:, k] = streams.normal(f"{name}.{comp}", (c,))
+    return out
+
+
+def advance(
+    model: EgovModel, state: EgovState, edition: int, shift: np.ndarray, streams: Streams
+) -> EgovState:
+    """Move all countries from ``state.edition`` to ``edition`` (one transition per 2 years).
+
+    Parameters
+    ----------
+    shift
+        Cumulative lever effect on (OSI, TII, HCI) relative to no policy, index points on the
+        origin edition's 0–1 scale, shape ``(draw, country, 3)``.
+    """
+    if edition <= state.edition:
+        raise ValueError(f"edition {edition} is not after {state.edition}")
+    fit = model.fit
+    n_steps = max(1, round((edition - state.edition) / 2))
+    rep = state.replicate
+    comp = np.arange(3)
+
+    def per_draw(a: np.ndarray) -> np.ndarray:  # (rep, comp) -> (draw, comp, 1) float32
+        return a[rep][:, :, None].astype(np.float32)
+
+    lo = fit.z_range[:, 0][None, :, None].astype(np.float32)
+    hi = fit.z_range[:, 1][None, :, None].astype(np.float32)
+    slope, g2, g3 = per_draw(fit.slope), per_draw(fit.curvature[..., 0]), per_draw(fit.curvature[..., 1])
+    lag, s1, s2 = per_draw(fit.lag), per_draw(fit.scale_level[..., 0]), per_draw(fit.scale_level[..., 1])
+    z, dz = state.z, state.dz
+    for step in range(n_steps):
+        name = f"egov.{edition}.{step}"
+        # edition shock: one historical pair's slope and noise scale, the same pair for all components
+        pair = streams.integers(f"{name}.pair", len(fit.pairs)).astype(np.intp)
+        d = fit.pair_slope[rep[:, None], comp[None, :], pair[:, None]][:, :, None].astype(np.float32)
+        s = fit.pair_scale[rep[:, None], comp[None, :], pair[:, None]][:, :, None].astype(np.float32)
+        zc = np.clip(z, lo, hi)
+        noise = _noise(model, streams, f"{name}.noise")
+        noise *= s * np.exp(zc * (s1 + s2 * zc))
+        new = zc * (slope + d + zc * (g2 + g3 * zc))  # level-dependent gain
+        new += z
+        new += lag * dz
+        new += state.u
+        new += noise
+        new -= new.mean(axis=2, keepdims=True)
+        new /= new.std(axis=2, keepdims=True)
+        dz, z = new - z, new
+    return EgovState(
+        edition=edition,
+        z=z,
+        dz=dz,
+        shift=np.ascontiguousarray(np.moveaxis(np.asarray(shift, np.float32), 2, 1)),
+        replicate=rep,
+        u=state.u,
+    )
+
+
+def rescale01(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    """UN min–max rescale across countries (along ``axis``): min -> 0, max -> 1."""
+    lo = x.min(axis=axis, keepdims=True)
+    hi = x.max(axis=axis, keepdims=True)
+    return (x - lo) / (hi - lo)
+
+
+def rank_desc(values: np.ndarray) -> np.ndarray:
+    """Rank along the last axis, 1 = highest; ties share the best rank (1 + number strictly higher).
+
+    ``values`` has shape ``(..., country)``; returns int16 of the same shape.
+    """
+    order = np.argsort(-values, axis=-1, kind="stable")
+    ordered = np.take_along_axis(values, order, axis=-1)
+    pos = np.broadcast_to(np.arange(values.shape[-1]), values.shape)
+    new = np.ones(values.shape, bool)
+    new[..., 1:] = ordered[..., 1:] != ordered[..., :-1]
+    rank_sorted = np.maximum.accumulate(np.where(new, pos, 0), axis=-1) + 1
+    ranks = np.empty(values.shape, np.int16)
+    np.put_along_axis(ranks, order, rank_sorted.astype(np.int16), axis=-1)
+    return ranks
+
+
+def position_among(values: np.ndarray, members: np.ndarray, country: int) -> np.ndarray:
+    """Position of ``country`` among ``members`` by ``values`` (1 = best), shape ``(draw,)`` int16."""
+    own = values[:, country][:, None]
+    return (1 + (values[:, members] > own).sum(axis=1)).astype(np.int16)
+
+
+def observe(model: EgovModel, state: EgovState) -> dict[str, np.ndarray]:
+    """Published-style outcomes of the state's edition.
+
+    Returns
+    -------
+    ``osi, tii, hci, egdi``: (draw, country) float32 index 0–1; ``egdi_rank``: (draw, country)
+    int16 (1 = best); ``asean_position``: (draw,) int16 position of ``settings.country``.
+    At the origin edition every draw holds the published values and ranks.
+    """
+    n, _, c = state.z.shape
+    if state.edition == model.origin:
+        out = {k: np.broadcast_to(v, (n, c)).copy() for k, v in model.observed.items()}
+        # published ranks: lower is better, so negate to reuse the "higher is better" count
+        out["asean_position"] = position_among(
+            -out["egdi_rank"].astype(np.int32), model.asean_index, model.country_index
+        )
+        return out
+    z = state.z + state.shift / model.index_sd.astype(np.float32)[None, :, None]
+    index = rescale01(z, axis=2)
+    w = egdi_weights(state.edition)
+    egdi = (w[0] * index[:, 0] + w[1] * index[:, 1] + w[2] * index[:, 2]).astype(np.float32)
+    out = {k: index[:, i].copy() for i, k in enumerate(COMPONENTS)}
+    out["egdi"] = egdi
+    out["egdi_rank"] = rank_desc(egdi)
+    out["asean_position"] = position_among(egdi, model.asean_index, model.country_index)
+    return out
+
+
+def egdi_group(egdi: np.ndarray) -> np.ndarray:
+    """EGDI group of each value: ``"very high"`` (>= 0.75), ``"high"`` (>= 0.5), ``"middle"``
+    (>= 0.25) or ``"low"``; same shape as ``egdi``."""
+    egdi = np.asarray(egdi)
+    return np.select([egdi >= t for _, t in GROUPS], [g for g, _ in GROUPS], default="low")
+
+
+def tii_shift_from_indicator(
+    model: EgovModel,
+    indicator: TiiIndicator,
+    change: float,
+    *,
+    level: float | None = None,
+    indicator_sd: float | None = None,
+    n_indicators: int = 4,
+    cap: float | None = 120.0,
+) -> float:
+    """TII index points gained by ``settings.country`` from a change in one raw ITU indicator.
+
+    UN formula (egdi_methodology.md §1.1, §2): TII = min–max of the mean of the indicators'
+    z-scores (population sd across member states). A change ``Δx`` moves the composite by
+    ``Δx / (σ · n_indicators)`` and the index by that over the composite's range ``R``.
+
+    ``R`` is not published. If the standardised indicators are about equally correlated, the
+    correlation of the composite with any one indicator equals the composite's sd (``corr(c, z_i)
+    = sd(c)``), so ``R = sd(c) / sd(TII) ≈ corr(TII, internet users) / sd(TII)``, estimated at the
+    origin edition against ITU internet users of the latest year before it. Only internet users
+    are in the packaged data; for the other indicators ``indicator_sd`` (cross-country population
+    sd, per 100 inhabitants, of the ITU year the edition uses) must be given: it is an assumption
+    of the caller.
+
+    Parameters
+    ----------
+    change
+        Change of the indicator (percentage points or subscriptions per 100).
+    level
+        Current value; with ``cap`` it limits the change to the part below the cap (from 2020 the
+        UN caps each indicator at 120 per 100).
+    n_indicators
+        Number of TII indicators (4 from the 2020 edition).
+
+    Returns
+    -------
+    Shift in TII index points on the origin edition's 0–1 scale.
+    """
+    stats_iu = model.internet_users
+    if not stats_iu:
+        raise ValueError("no internet-user data before the origin edition")
+    if indicator == "internet_users":
+        sd = stats_iu["sd"] if indicator_sd is None else indicator_sd
+    elif indicator_sd is None:
+        raise ValueError(f"indicator_sd is required for {indicator!r} (not in the packaged data)")
+    else:
+        sd = indicator_sd
+    if level is not None and cap is not None:
+        change = min(level + change, cap) - min(level, cap)
+    composite_range = stats_iu["corr_tii"] / stats_iu["sd_tii"]
+    return float(change / (sd * n_indicators) / composite_range)

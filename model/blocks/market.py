@@ -1,0 +1,102 @@
+"""IT application market: size in USD bn, year by year, for every draw.
+
+Definition adopted (no official series exists under the plan's name "thị trường ứng dụng CNTT",
+see ``shared/docs/vietnam_targets.md`` §3.3): **domestic software and IT-services revenue**, the
+part of the ICT industry that sells IT *applications* rather than hardware. It is the only
+definition whose recent level (VINASA: "> 13 bn USD" around 2021) is compatible with the plan's
+25–30 bn USD for 2025 at 20–30 % a year; hardware-inclusive ICT revenue (≈ 136 bn USD in 2021)
+is an order of magnitude larger. The base value stays a scenario input so another definition
+can be run.
+
+Growth is simulated in logs, as recommended in ``forecasting_methods.md`` §4.2::
+
+    g_t = log(1 + growth) + lever_t + e_t,      e_t = persistence * e_{t-1} + scale * eps_t
+    size_t = size_{t-1} * exp(g_t)
+
+with ``eps_t`` Student-t (heavy tails) and AR(1) persistence so that multi-year bands widen
+faster than sqrt(T).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from model.quantity import Quantity, quantity, resolve
+from model.uncertainty import Streams
+
+
+class Settings(BaseModel):
+    """The scenario's ``market:`` section."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    definition: str = Field(
+        "domestic software and IT-services revenue",
+        description="What the market counts; the base value must use the same definition",
+    )
+    base_value: Quantity = quantity("USD bn", "Market size in the scenario's base year")
+    growth: Quantity = quantity("share/yr", "Mean annual growth without levers (0.16 = 16 %)")
+    shock_scale: Quantity = quantity(
+        "share/yr", "Scale of the yearly shock to log growth (0 = no shocks)", default=0.0
+    )
+    shock_df: float = Field(
+        4.0, gt=2.0, le=1000.0,
+        description="Degrees of freedom of the Student-t shocks (3-5 = heavy tails) [1]",
+    )
+    persistence: Quantity = quantity(
+        "1", "AR(1) coefficient of the growth shocks, in [0, 1)", default=0.0
+    )
+
+
+@dataclass(frozen=True)
+class MarketState:
+    """Market size and the last growth shock, each shape ``(draw,)``."""
+
+    size: np.ndarray  # USD bn
+    shock: np.ndarray  # log-growth shock of the last year
+    growth: np.ndarray  # per-draw mean log growth, log(1 + growth)
+    scale: np.ndarray
+    persistence: np.ndarray
+
+
+def start(settings: Settings, inputs: dict[str, np.ndarray], n_draws: int) -> MarketState:
+    """The market at the base year for ``n_draws`` draws."""
+    growth = resolve(settings.growth, inputs, n_draws)
+    persistence = resolve(settings.persistence, inputs, n_draws)
+    if np.any(growth <= -1):
+        raise ValueError("market growth must be above -1 (-100 %) in every draw")
+    if np.any((persistence < 0) | (persistence >= 1)):
+        raise ValueError("market persistence must be in [0, 1) in every draw")
+    return MarketState(
+        size=resolve(settings.base_value, inputs, n_draws),
+        shock=np.zeros(n_draws),
+        growth=np.log1p(growth),
+        scale=resolve(settings.shock_scale, inputs, n_draws),
+        persistence=persistence,
+    )
+
+
+def shocks(settings: Settings, streams: Streams, years: int) -> np.ndarray:
+    """Standard Student-t innovations for ``years`` years, shape ``(draw, year)``.
+
+    Drawn once per run so that each draw's shocks do not depend on chunking.
+    """
+    return streams.student_t("market.shock", settings.shock_df, (years,))
+
+
+def advance(state: MarketState, lever: np.ndarray, innovation: np.ndarray) -> MarketState:
+    """One year of growth.
+
+    Parameters
+    ----------
+    lever
+        Lever effect on growth this year, shape ``(draw,)`` [share/yr, added to log growth].
+    innovation
+        This year's standard shock, shape ``(draw,)``.
+    """
+    shock = state.persistence * state.shock + state.scale * innovation
+    size = state.size * np.exp(state.growth + lever + shock)
+    return MarketState(size, shock, state.growth, state.scale, state.persistence)

@@ -1,0 +1,845 @@
+"""Briefing charts of a run's results Dataset, labelled in Vietnamese or English.
+
+Every chart is a function of the results Dataset (or of a table derived from it) that returns a
+:class:`matplotlib.figure.Figure`. All charts share one style (:func:`briefing_style`), one
+colour per scenario (:func:`scenario_colour`) and a footnote with the run's provenance, so a
+notebook, the CLI and a report draw the same figure the same way.
+
+Figures are built on :class:`matplotlib.figure.Figure` directly (not ``pyplot``), so making
+charts leaves no open pyplot figures, and the style is applied in a context manager, so importing
+or calling this module changes no global matplotlib state.
+
+Sizes are physical: charts are laid out at A4 half-width (90 mm) with 7 pt text, so they stay
+readable when placed in a two-column briefing without scaling.
+
+All label strings live in :data:`LABELS` (one dictionary per language).
+"""
+
+from __future__ import annotations
+
+import textwrap
+import zlib
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Literal
+
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+import seaborn as sns
+import xarray as xr
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.transforms import ScaledTranslation
+
+Lang = Literal["en", "vi"]
+
+#: Physical chart width, inches: A4 half-width (90 mm), for two-column briefings.
+HALF_WIDTH = 90 / 25.4
+
+#: ASEAN member states (ISO3), the set `asean_position` ranks Viet Nam within.
+ASEAN = ("BRN", "KHM", "IDN", "LAO", "MYS", "MMR", "PHL", "SGP", "THA", "VNM")
+
+# Targets drawn on the charts. Sources: /work/shared/docs/vietnam_targets.md §2.
+#: IT application market 2025, USD bn (CT 01/BTTTT as attributed; tag [U], unconfirmed).
+MARKET_TARGET_2025 = (25.0, 30.0)
+#: EGDI world-rank targets: rank -> (year, decision). QĐ 749 (2020) and QĐ 942 (2021), both [V].
+RANK_TARGETS: dict[int, tuple[str, ...]] = {
+    30: ("2030 QĐ 942",),
+    50: ("2025 QĐ 942", "2030 QĐ 749"),
+    70: ("2025 QĐ 749",),
+}
+#: ASEAN position target 2025 (project brief; source not located, tag [U]).
+ASEAN_TARGET_2025 = 3
+#: Work dossiers processed online by 2025, share 0-1, by level (QĐ 749 and QĐ 942, [V]).
+DOSSIER_TARGETS_2025 = {"ministry_province": 0.90, "district": 0.80, "commune": 0.60}
+#: Admin-procedure dossiers processed fully online by 2025, share 0-1 (QĐ 942, [V]).
+ADMIN_FULLY_ONLINE_TARGET_2025 = 0.80
+
+#: Colours of named scenarios, the same in every chart. Others get the next free palette colour.
+SCENARIO_COLOURS = {
+    "baseline": "#1f5a96",
+    "accelerated": "#1b9e5a",
+    "stalled": "#c4402f",
+}
+_EXTRA_COLOURS = ("#7b4fa0", "#d98b1b", "#2a9fa8", "#8c6d31", "#d35f9a", "#5f6b73")
+_LEVEL_COLOURS = {"ministry_province": "#1f5a96", "district": "#d98b1b", "commune": "#1b9e5a"}
+_ADMIN_COLOUR = "#7b4fa0"
+# Muted, distinct from every scenario colour, so the focus country stands out.
+_PEER_COLOURS = ("#e377c2", "#8c564b", "#bcbd22", "#17becf", "#ff9f4a", "#9e9e9e", "#c49c94")
+
+#: Every label string, one dictionary per language. Placeholders use str.format.
+LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "year": "Year",
+        "edition": "UN survey edition",
+        "median": "Median",
+        "band": "{p}% interval",
+        "observed": "observed",
+        "market_title": "IT application market, {scenario}",
+        "market_axis": "Market size (USD bn)",
+        "market_target": "2025 target: 25–30 bn USD",
+        "usd_bn": "{v} bn USD",
+        "rank_title": "UN EGDI world rank of {country}",
+        "rank_axis": "World rank (1 = best)",
+        "rank_target": "Top {n}",
+        "box_note": "box: 50%, whiskers: 90% of draws",
+        "asean_title": "{country}'s EGDI position in ASEAN",
+        "asean_axis": "Position in ASEAN (1 = best)",
+        "asean_target": "2025 target: top {n}",
+        "probability": "Probability",
+        "components_title": "EGDI components: {country} vs peers",
+        "components_note": "peers: the {n} countries ranked just above in {edition}",
+        "index_axis": "Index (0–1)",
+        "osi": "Online services (OSI)",
+        "tii": "Telecom infrastructure (TII)",
+        "hci": "Human capital (HCI)",
+        "egdi": "EGDI",
+        "dossiers_title": "Dossiers processed online",
+        "dossiers_panel": "Work dossiers, by level",
+        "admin_panel": "Admin-procedure dossiers fully online",
+        "share_axis": "Share of dossiers",
+        "ministry_province": "Ministry & province",
+        "district": "District",
+        "commune": "Commune",
+        "admin_fully_online": "Fully online",
+        "target_marker": "2025 target",
+        "scorecard_title": "Probability of meeting each target",
+        "scenario": "Scenario",
+        "target": "Target",
+        "comparison_title": "{variable}: scenarios compared",
+        "comparison_note": "lines: median; bands: 80% interval",
+        "sensitivity_title": "Sobol sensitivity: {output}",
+        "sensitivity_axis": "Sobol index (share of variance)",
+        "S1": "First order S1",
+        "ST": "Total ST",
+        "input": "Uncertain input",
+        "market_size": "IT application market (USD bn)",
+        "market_growth": "IT market growth (share/yr)",
+        "egdi_rank": "EGDI world rank",
+        "asean_position": "EGDI position in ASEAN",
+        "dossiers_online": "Work dossiers online",
+        "footnote": (
+            "Source: vnsim {version} simulation, scenario “{scenario}”{hash}, {draws} draws, "
+            "seed {seed}; data: UN E-Government Survey {editions}{data_version}."
+        ),
+        "footnote_runs": "Source: vnsim {version} simulations: {runs}; data: UN E-Government "
+        "Survey {editions}{data_version}.",
+        "footnote_run": "“{scenario}” ({draws} draws, seed {seed})",
+        "footnote_table": "Source: vnsim {version}{detail}.",
+        "table_draws": "{n} draws",
+        "table_data": "data: UN E-Government Survey {editions}",
+        "data_version": ", version {v}",
+        "VNM": "Viet Nam",
+    },
+    "vi": {
+        "year": "Năm",
+        "edition": "Kỳ khảo sát của Liên Hợp Quốc",
+        "median": "Trung vị",
+        "band": "Khoảng {p}%",
+        "observed": "quan sát",
+        "market_title": "Thị trường ứng dụng CNTT, kịch bản {scenario}",
+        "market_axis": "Quy mô thị trường (tỷ USD)",
+        "market_target": "Mục tiêu 2025: 25–30 tỷ USD",
+        "usd_bn": "{v} tỷ USD",
+        "rank_title": "Thứ hạng EGDI thế giới của {country}",
+        "rank_axis": "Thứ hạng thế giới (1 = cao nhất)",
+        "rank_target": "Top {n}",
+        "box_note": "hộp: 50%, râu: 90% số lượt mô phỏng",
+        "asean_title": "Vị trí EGDI của {country} trong ASEAN",
+        "asean_axis": "Vị trí trong ASEAN (1 = cao nhất)",
+        "asean_target": "Mục tiêu 2025: top {n}",
+        "probability": "Xác suất",
+        "components_title": "Chỉ số thành phần EGDI: {country} và các nước liền trên",
+        "components_note": "so sánh: {n} nước xếp ngay trên năm {edition}",
+        "index_axis": "Chỉ số (0–1)",
+        "osi": "Dịch vụ trực tuyến (OSI)",
+        "tii": "Hạ tầng viễn thông (TII)",
+        "hci": "Nguồn nhân lực (HCI)",
+        "egdi": "EGDI",
+        "dossiers_title": "Hồ sơ được xử lý trực tuyến",
+        "dossiers_panel": "Hồ sơ công việc, theo cấp",
+        "admin_panel": "Hồ sơ thủ tục hành chính trực tuyến toàn trình",
+        "share_axis": "Tỷ lệ hồ sơ",
+        "ministry_province": "Bộ, tỉnh",
+        "district": "Cấp huyện",
+        "commune": "Cấp xã",
+        "admin_fully_online": "Toàn trình",
+        "target_marker": "Mục tiêu 2025",
+        "scorecard_title": "Xác suất đạt từng mục tiêu",
+        "scenario": "Kịch bản",
+        "target": "Mục tiêu",
+        "comparison_title": "{variable}: so sánh các kịch bản",
+        "comparison_note": "đường: trung vị; dải: khoảng 80%",
+        "sensitivity_title": "Độ nhạy Sobol: {output}",
+        "sensitivity_axis": "Chỉ số Sobol (tỷ phần phương sai)",
+        "S1": "Bậc nhất S1",
+        "ST": "Tổng ST",
+        "input": "Đầu vào bất định",
+        "market_size": "Thị trường ứng dụng CNTT (tỷ USD)",
+        "market_growth": "Tăng trưởng thị trường CNTT (tỷ lệ/năm)",
+        "egdi_rank": "Thứ hạng EGDI thế giới",
+        "asean_position": "Vị trí EGDI trong ASEAN",
+        "dossiers_online": "Hồ sơ công việc trực tuyến",
+        "footnote": (
+            "Nguồn: mô phỏng vnsim {version}, kịch bản “{scenario}”{hash}, {draws} lượt mô "
+            "phỏng, seed {seed}; dữ liệu: Khảo sát Chính phủ điện tử của LHQ {editions}"
+            "{data_version}."
+        ),
+        "footnote_runs": "Nguồn: mô phỏng vnsim {version}: {runs}; dữ liệu: Khảo sát Chính phủ "
+        "điện tử của LHQ {editions}{data_version}.",
+        "footnote_run": "“{scenario}” ({draws} lượt, seed {seed})",
+        "footnote_table": "Nguồn: vnsim {version}{detail}.",
+        "table_draws": "{n} lượt mô phỏng",
+        "table_data": "dữ liệu: Khảo sát Chính phủ điện tử của LHQ {editions}",
+        "data_version": ", phiên bản {v}",
+        "VNM": "Việt Nam",
+    },
+}
+
+# Variables plotted as shares get percent axes; ranks get inverted axes.
+_SHARE_VARIABLES = {"market_growth", "dossiers_online", "admin_fully_online"}
+_RANK_VARIABLES = {"egdi_rank", "asean_position"}
+
+_BASE_FONT = 7.0
+_FOOT_FONT = 5.5
+_RC = {
+    "font.family": "sans-serif",
+    # DejaVu Sans ships with matplotlib and covers the Vietnamese Latin extensions.
+    "font.sans-serif": ["DejaVu Sans"],
+    "font.size": _BASE_FONT,
+    "axes.titlesize": _BASE_FONT,
+    "axes.titleweight": "bold",
+    "axes.labelsize": _BASE_FONT,
+    "xtick.labelsize": _BASE_FONT - 0.5,
+    "ytick.labelsize": _BASE_FONT - 0.5,
+    "legend.fontsize": _BASE_FONT - 0.5,
+    "legend.title_fontsize": _BASE_FONT - 0.5,
+    "legend.frameon": False,
+    "figure.titlesize": _BASE_FONT + 1.5,
+    "figure.titleweight": "bold",
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.titlelocation": "left",
+    "lines.linewidth": 1.3,
+    "grid.linewidth": 0.4,
+    "axes.linewidth": 0.6,
+    "xtick.major.width": 0.6,
+    "ytick.major.width": 0.6,
+    "xtick.major.size": 2.5,
+    "ytick.major.size": 2.5,
+    "svg.hashsalt": "vnsim",
+    "svg.fonttype": "path",
+    "pdf.fonttype": 42,
+    "savefig.facecolor": "white",
+}
+
+
+@contextmanager
+def briefing_style() -> Iterator[None]:
+    """Apply the briefing style inside a ``with`` block; all rcParams are restored on exit.
+
+    Starts from matplotlib's defaults, so the chart looks the same whatever style the caller
+    has active, then adds seaborn's white-grid theme and the briefing fonts and sizes.
+    """
+    with mpl.style.context("default"), mpl.rc_context():
+        sns.set_theme(context="paper", style="whitegrid", font="DejaVu Sans", rc=_RC)
+        yield
+
+
+def scenario_colour(name: str, taken: Sequence[str] = ()) -> str:
+    """Colour of a scenario: fixed for known names, else a stable free palette colour.
+
+    ``taken`` lists colours already used in the same chart, so unknown scenarios in one chart
+    get distinct colours.
+    """
+    if name in SCENARIO_COLOURS:
+        return SCENARIO_COLOURS[name]
+    free = [c for c in _EXTRA_COLOURS if c not in taken] or list(_EXTRA_COLOURS)
+    # crc32 is stable across sessions (hash() is salted), so a name keeps its colour.
+    return free[zlib.crc32(name.encode("utf-8")) % len(free)]
+
+
+def _labels(lang: str) -> dict[str, str]:
+    if lang not in LABELS:
+        raise ValueError(f"lang must be one of {sorted(LABELS)}, got {lang!r}")
+    return LABELS[lang]
+
+
+def _number(value: float, lang: str, decimals: int = 0) -> str:
+    """Format a number with the language's separators (vi: 1.234,5; en: 1,234.5)."""
+    text = f"{value:,.{decimals}f}"
+    if lang == "vi":
+        text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+    return text
+
+
+def _percent_formatter(lang: str, decimals: int = 0) -> FuncFormatter:
+    return FuncFormatter(lambda x, _pos: f"{_number(100 * x, lang, decimals)}%")
+
+
+def _country_name(code: str, lang: str) -> str:
+    return _labels(lang).get(code, code)
+
+
+def _attr(attrs: Mapping[str, Any], key: str, default: str = "?") -> str:
+    value = attrs.get(key)
+    return default if value is None or value == "" else str(value)
+
+
+def _data_version(attrs: Mapping[str, Any], lab: Mapping[str, str]) -> str:
+    v = attrs.get("data_version")
+    return lab["data_version"].format(v=v) if v not in (None, "") else ""
+
+
+def footnote(ds: xr.Dataset, lang: Lang = "en") -> str:
+    """Provenance line of a run: model version, scenario, draws, seed and data editions."""
+    lab = _labels(lang)
+    attrs = ds.attrs
+    scenario_hash = str(attrs.get("scenario_hash") or "")
+    draws = attrs.get("draws", ds.sizes.get("draw"))
+    return lab["footnote"].format(
+        version=_attr(attrs, "package_version"),
+        scenario=_attr(attrs, "scenario"),
+        hash=f" ({scenario_hash[:8]})" if scenario_hash else "",
+        draws=_number(int(draws), lang) if draws is not None else "?",
+        seed=_attr(attrs, "seed"),
+        editions=_attr(attrs, "data_editions"),
+        data_version=_data_version(attrs, lab),
+    )
+
+
+def _footnote_runs(datasets: Mapping[str, xr.Dataset], lang: Lang) -> str:
+    lab = _labels(lang)
+    first = next(iter(datasets.values())).attrs
+    runs = "; ".join(
+        lab["footnote_run"].format(
+            scenario=name,
+            draws=_number(int(ds.attrs.get("draws", ds.sizes.get("draw", 0))), lang),
+            seed=_attr(ds.attrs, "seed"),
+        )
+        for name, ds in datasets.items()
+    )
+    return lab["footnote_runs"].format(
+        version=_attr(first, "package_version"),
+        runs=runs,
+        editions=_attr(first, "data_editions"),
+        data_version=_data_version(first, lab),
+    )
+
+
+def _footnote_table(attrs: Mapping[str, Any], lang: Lang) -> str:
+    """Footnote for a derived table; provenance comes from its ``DataFrame.attrs``."""
+    from model import __version__
+
+    lab = _labels(lang)
+    detail = []
+    if attrs.get("scenario"):
+        detail.append(f"“{attrs['scenario']}”")
+    if attrs.get("draws") is not None:
+        detail.append(lab["table_draws"].format(n=_number(int(attrs["draws"]), lang)))
+    if attrs.get("seed") is not None:
+        detail.append(f"seed {attrs['seed']}")
+    if attrs.get("data_editions"):
+        detail.append(lab["table_data"].format(editions=attrs["data_editions"]))
+    return lab["footnote_table"].format(
+        version=attrs.get("package_version", __version__),
+        detail=(", " + ", ".join(detail)) if detail else "",
+    )
+
+
+def _new_figure(height: float, width: float = HALF_WIDTH) -> Figure:
+    return Figure(figsize=(width, height), layout="constrained")
+
+
+def _finish(fig: Figure, title: str, note: str) -> Figure:
+    """Add title and footnote, reserve room for the footnote, and lay out inside the style."""
+    width = fig.get_figwidth()
+    # Average DejaVu Sans glyph is about 0.55 em wide; wrap to the figure width.
+    chars = int(width * 72 / (0.55 * _FOOT_FONT))
+    lines = textwrap.wrap(note, width=chars)
+    fig.text(0.012, 0.008, "\n".join(lines), fontsize=_FOOT_FONT, color="#555555", va="bottom")
+    foot_h = (len(lines) * _FOOT_FONT * 1.25 + 4) / 72 / fig.get_figheight()
+    fig.get_layout_engine().set(rect=(0, foot_h, 1, 1 - foot_h))
+    title_chars = int(width * 72 / (0.62 * mpl.rcParams["figure.titlesize"]))
+    fig.suptitle("\n".join(textwrap.wrap(title, title_chars)), x=0.012, ha="left")
+    # Draw once inside the style so ticks and layout are materialised with its rcParams.
+    fig.draw_without_rendering()
+    return fig
+
+
+def _legend_below(ax, handles: list, ncols: int, title: str | None = None) -> None:
+    """Legend under an axes, clear of its tick and axis labels (about 26 pt tall)."""
+    below = ax.transAxes + ScaledTranslation(0, -26 / 72, ax.figure.dpi_scale_trans)
+    ax.legend(
+        handles=handles,
+        loc="upper center",
+        bbox_to_anchor=(0.5, 0),
+        bbox_transform=below,
+        ncols=ncols,
+        title=title,
+        columnspacing=1.2,
+        handlelength=1.6,
+    )
+
+
+def _quantiles(da: xr.DataArray, qs: Sequence[float]) -> xr.DataArray:
+    return da.astype("float64").quantile(list(qs), dim="draw", skipna=True)
+
+
+_BANDS = ((0.95, 0.16), (0.80, 0.26), (0.50, 0.40))  # (coverage, alpha), widest first
+
+
+def _fan(ax, x, da: xr.DataArray, colour: str, lab: Mapping[str, str], bands=_BANDS) -> list:
+    """Median line and central bands over the draws of a 1-D (draw, x) array."""
+    handles = []
+    qs = sorted({0.5} | {q for c, _ in bands for q in ((1 - c) / 2, (1 + c) / 2)})
+    q = _quantiles(da, qs)
+    for coverage, alpha in bands:
+        lo, hi = q.sel(quantile=(1 - coverage) / 2), q.sel(quantile=(1 + coverage) / 2)
+        ax.fill_between(x, lo.values, hi.values, color=colour, alpha=alpha, lw=0)
+        handles.append(
+            Patch(
+                color=colour, alpha=alpha, lw=0, label=lab["band"].format(p=round(coverage * 100))
+            )
+        )
+    ax.plot(x, q.sel(quantile=0.5).values, color=colour)
+    handles.append(Line2D([], [], color=colour, label=lab["median"]))
+    return handles
+
+
+def market_fan(ds: xr.Dataset, lang: Lang = "en") -> Figure:
+    """Fan chart of the IT application market: median and 50/80/95 % bands, USD bn by year.
+
+    The 2025 target band (25–30 bn USD) is shaded at 2025.
+    """
+    lab = _labels(lang)
+    colour = scenario_colour(str(ds.attrs.get("scenario", "")))
+    with briefing_style():
+        fig = _new_figure(2.9)
+        ax = fig.add_subplot()
+        years = ds["year"].values
+        handles = _fan(ax, years, ds["market_size"], colour, lab)
+        lo, hi = MARKET_TARGET_2025
+        if years.min() <= 2025 <= years.max():
+            ax.fill_between([2024.6, 2025.4], lo, hi, color="#e8a33d", alpha=0.55, lw=0)
+            handles.append(Patch(color="#e8a33d", alpha=0.55, lw=0, label=lab["market_target"]))
+        ax.set_xlabel(lab["year"])
+        ax.set_ylabel(lab["market_axis"])
+        ax.set_ylim(bottom=0)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: _number(v, lang)))
+        ax.margins(x=0.02)
+        ax.legend(handles=handles[::-1], loc="upper left")
+        title = lab["market_title"].format(scenario=ds.attrs.get("scenario", ""))
+        return _finish(fig, title, footnote(ds, lang))
+
+
+def rank_distribution(ds: xr.Dataset, lang: Lang = "en", country: str = "VNM") -> Figure:
+    """Distribution over draws of a country's EGDI world rank by survey edition.
+
+    Boxes span the central 50 % of draws, whiskers the central 90 %, with the median rank
+    written beside each box; dashed lines mark the top-30/50/70 targets. Rank 1 is at the top.
+    """
+    lab = _labels(lang)
+    colour = scenario_colour(str(ds.attrs.get("scenario", "")))
+    ranks = ds["egdi_rank"].sel(country=country).astype("float64")
+    editions = ds["edition"].values
+    with briefing_style():
+        fig = _new_figure(3.0)
+        ax = fig.add_subplot()
+        data = [ranks.sel(edition=e).values for e in editions]
+        ax.boxplot(
+            data,
+            positions=editions,
+            widths=0.9,
+            whis=(5, 95),
+            showfliers=False,
+            patch_artist=True,
+            boxprops={"facecolor": colour, "alpha": 0.45, "edgecolor": colour},
+            medianprops={"color": colour, "linewidth": 1.6},
+            whiskerprops={"color": colour},
+            capprops={"color": colour},
+        )
+        for e, values in zip(editions, data, strict=True):
+            ax.annotate(
+                f"{np.median(values):.0f}",
+                (e + 0.5, np.median(values)),
+                va="center",
+                fontsize=_BASE_FONT - 1,
+                color=colour,
+            )
+        for n, why in RANK_TARGETS.items():
+            ax.axhline(n, color="#777777", lw=0.7, ls="--", zorder=0)
+            ax.annotate(
+                f"{lab['rank_target'].format(n=n)} ({', '.join(why)})",
+                (0.01, n),
+                xycoords=("axes fraction", "data"),
+                xytext=(0, 1.5),
+                textcoords="offset points",
+                va="bottom",
+                fontsize=_BASE_FONT - 1.5,
+                color="#555555",
+            )
+        worst = float(np.nanmax(ranks.quantile(0.95, dim="draw")))
+        bottom = max(worst, max(RANK_TARGETS)) + 8
+        ax.set_ylim(bottom, 0)
+        ax.set_yticks([1, *range(20, int(bottom), 20)])
+        ax.set_xlim(editions.min() - 1, editions.max() + 1.6)
+        ax.set_xticks(editions, [str(e) for e in editions])
+        ax.set_xlabel(lab["edition"])
+        ax.set_ylabel(lab["rank_axis"])
+        ax.set_title(lab["box_note"], fontsize=_BASE_FONT - 1, fontweight="normal", color="#555555")
+        ax.grid(axis="x", visible=False)
+        title = lab["rank_title"].format(country=_country_name(country, lang))
+        return _finish(fig, title, footnote(ds, lang))
+
+
+def asean_position(ds: xr.Dataset, lang: Lang = "en") -> Figure:
+    """Probability of each of Viet Nam's ASEAN positions (1..10) by edition, as a heatmap."""
+    lab = _labels(lang)
+    pos = ds["asean_position"]
+    editions = ds["edition"].values
+    positions = np.arange(1, len(ASEAN) + 1)
+    prob = np.array(
+        [[(pos.sel(edition=e) == p).mean().item() for e in editions] for p in positions]
+    )
+    annot = np.where(prob >= 0.005, np.vectorize(lambda v: f"{_number(100 * v, lang)}%")(prob), "")
+    with briefing_style():
+        fig = _new_figure(3.1)
+        ax = fig.add_subplot()
+        sns.heatmap(
+            prob,
+            ax=ax,
+            cmap="Blues",
+            vmin=0,
+            vmax=1,
+            annot=annot,
+            fmt="",
+            annot_kws={"fontsize": _BASE_FONT - 1},
+            linewidths=0.5,
+            linecolor="white",
+            xticklabels=[str(e) for e in editions],
+            yticklabels=[str(p) for p in positions],
+            cbar_kws={"format": _percent_formatter(lang), "label": lab["probability"]},
+        )
+        ax.axhline(ASEAN_TARGET_2025, color="#e8a33d", lw=1.4, ls="--")
+        ax.annotate(
+            lab["asean_target"].format(n=ASEAN_TARGET_2025),
+            (1.0, ASEAN_TARGET_2025),
+            xycoords=("axes fraction", "data"),
+            xytext=(-2, 1.5),
+            textcoords="offset points",
+            ha="right",
+            va="bottom",
+            fontsize=_BASE_FONT - 1,
+            color="#9a6410",
+            fontweight="bold",
+        )
+        ax.tick_params(axis="y", rotation=0)
+        ax.set_xlabel(lab["edition"])
+        ax.set_ylabel(lab["asean_axis"])
+        title = lab["asean_title"].format(country=_country_name("VNM", lang))
+        return _finish(fig, title, footnote(ds, lang))
+
+
+def peers_above(ds: xr.Dataset, country: str = "VNM", n: int = 5) -> list[str]:
+    """The ``n`` countries ranked just above ``country`` in the first edition, closest first."""
+    first = ds["egdi_rank"].isel(edition=0).astype("float64").median("draw")
+    own = float(first.sel(country=country))
+    above = first.where(first < own, drop=True)
+    closest_first = np.argsort(-above.values, kind="stable")
+    return [str(c) for c in above["country"].values[closest_first][:n]]
+
+
+def components(ds: xr.Dataset, lang: Lang = "en", country: str = "VNM", peers: int = 5) -> Figure:
+    """OSI, TII and HCI by edition: the country's median and 80 % band against its peers' medians.
+
+    Peers are the ``peers`` countries ranked immediately above ``country`` in the first
+    (last observed) edition; they are labelled by ISO3 code.
+    """
+    lab = _labels(lang)
+    colour = scenario_colour(str(ds.attrs.get("scenario", "")))
+    editions = ds["edition"].values
+    peer_codes = peers_above(ds, country, peers)
+    peer_colours = _PEER_COLOURS
+    with briefing_style():
+        fig = _new_figure(5.0)
+        axes = fig.subplots(3, 1, sharex=True)
+        for ax, var in zip(axes, ("osi", "tii", "hci"), strict=True):
+            for code, c in zip(peer_codes, peer_colours, strict=False):
+                med = ds[var].sel(country=code).astype("float64").median("draw")
+                ax.plot(editions, med.values, color=c, lw=0.8, marker="o", ms=2)
+            _fan(ax, editions, ds[var].sel(country=country), colour, lab, bands=((0.80, 0.3),))
+            ax.plot(
+                editions, ds[var].sel(country=country).median("draw"), "o", color=colour, ms=2.5
+            )
+            ax.set_title(lab[var])
+            ax.set_ylabel(lab["index_axis"])
+            ax.yaxis.set_major_locator(MaxNLocator(4))
+        axes[-1].set_xticks(editions, [str(e) for e in editions])
+        axes[-1].set_xlabel(lab["edition"])
+        handles = [
+            Line2D([], [], color=colour, label=f"{_country_name(country, lang)} ({lab['median']})"),
+            Patch(color=colour, alpha=0.3, lw=0, label=lab["band"].format(p=80)),
+        ] + [
+            Line2D([], [], color=c, lw=0.8, marker="o", ms=2, label=code)
+            for code, c in zip(peer_codes, peer_colours, strict=False)
+        ]
+        note = lab["components_note"].format(n=len(peer_codes), edition=int(editions[0]))
+        _legend_below(axes[-1], handles, ncols=4, title=note)
+        title = lab["components_title"].format(country=_country_name(country, lang))
+        return _finish(fig, title, footnote(ds, lang))
+
+
+def dossier_shares(ds: xr.Dataset, lang: Lang = "en") -> Figure:
+    """Shares of dossiers processed online (median, 80 % band) with the 2025 targets marked.
+
+    Top: work dossiers by government level (targets 90/80/60 %); bottom: admin-procedure
+    dossiers processed fully online (target 80 %). Either panel is left out if its variable is
+    absent.
+    """
+    lab = _labels(lang)
+    panels = [v for v in ("dossiers_online", "admin_fully_online") if v in ds]
+    if not panels:
+        raise KeyError("dataset has neither dossiers_online nor admin_fully_online")
+    years = ds["year"].values
+    with briefing_style():
+        fig = _new_figure(2.0 + 1.5 * len(panels))
+        axes = np.atleast_1d(fig.subplots(len(panels), 1, sharex=True, squeeze=False)[:, 0])
+        handles: list = []
+        for ax, var in zip(axes, panels, strict=True):
+            if var == "dossiers_online":
+                series = [
+                    (str(lv), ds[var].sel(level=lv), _LEVEL_COLOURS.get(str(lv), "#555555"))
+                    for lv in ds["level"].values
+                ]
+                targets = DOSSIER_TARGETS_2025
+                ax.set_title(lab["dossiers_panel"])
+            else:
+                series = [("admin_fully_online", ds[var], _ADMIN_COLOUR)]
+                targets = {"admin_fully_online": ADMIN_FULLY_ONLINE_TARGET_2025}
+                ax.set_title(lab["admin_panel"])
+            for key, da, c in series:
+                _fan(ax, years, da, c, lab, bands=((0.80, 0.25),))
+                handles.append(Line2D([], [], color=c, label=lab.get(key, key)))
+                if key in targets and years.min() <= 2025 <= years.max():
+                    ax.plot(2025, targets[key], marker="D", ms=4.5, color=c, mec="white", mew=0.6)
+            ax.axvline(2025, color="#999999", lw=0.6, ls=":", zorder=0)
+            ax.set_ylim(0, 1.02)
+            ax.yaxis.set_major_formatter(_percent_formatter(lang))
+            ax.set_ylabel(lab["share_axis"])
+        axes[-1].set_xlabel(lab["year"])
+        axes[-1].xaxis.set_major_locator(MaxNLocator(integer=True))
+        handles += [
+            Patch(color="#777777", alpha=0.25, lw=0, label=lab["band"].format(p=80)),
+            Line2D([], [], color="#555555", marker="D", ls="", ms=4, label=lab["target_marker"]),
+        ]
+        _legend_below(axes[-1], handles, ncols=3)
+        return _finish(fig, lab["dossiers_title"], footnote(ds, lang))
+
+
+def scorecard_heatmap(scorecard: pd.DataFrame, lang: Lang = "en") -> Figure:
+    """Heatmap of P(target met), targets × scenarios, share 0–1 shown as percent.
+
+    ``scorecard`` has columns ``scenario, target, description, probability`` (optionally
+    ``description_vi`` for Vietnamese row labels). Provenance comes from ``scorecard.attrs``.
+    """
+    lab = _labels(lang)
+    desc_col = "description_vi" if lang == "vi" and "description_vi" in scorecard else "description"
+    targets = list(dict.fromkeys(scorecard["target"]))
+    scenarios = list(dict.fromkeys(scorecard["scenario"]))
+    table = scorecard.pivot_table(index="target", columns="scenario", values="probability")
+    table = table.reindex(index=targets, columns=scenarios)
+    if desc_col in scorecard:
+        desc = scorecard.drop_duplicates("target").set_index("target")[desc_col].reindex(targets)
+        rows = [
+            d if isinstance(d, str) and d else t for t, d in zip(targets, desc.values, strict=True)
+        ]
+    else:
+        rows = targets
+    rows = ["\n".join(textwrap.wrap(r, 34)) for r in rows]
+    values = table.to_numpy(dtype=float)
+    annot = np.vectorize(lambda v: "" if np.isnan(v) else f"{_number(100 * v, lang)}%")(values)
+    with briefing_style():
+        fig = _new_figure(1.3 + 0.36 * len(targets))
+        ax = fig.add_subplot()
+        sns.heatmap(
+            values,
+            ax=ax,
+            cmap="RdYlGn",
+            vmin=0,
+            vmax=1,
+            annot=annot,
+            fmt="",
+            annot_kws={"fontsize": _BASE_FONT - 0.5},
+            linewidths=0.6,
+            linecolor="white",
+            xticklabels=scenarios,
+            yticklabels=rows,
+            cbar_kws={"format": _percent_formatter(lang), "label": lab["probability"]},
+        )
+        ax.tick_params(axis="y", rotation=0, labelsize=_BASE_FONT - 1)
+        ax.tick_params(axis="x", top=True, labeltop=True, bottom=False, labelbottom=False)
+        ax.set_xticks(ax.get_xticks(), scenarios, rotation=35, ha="left", rotation_mode="anchor")
+        ax.xaxis.set_label_position("top")
+        ax.set_xlabel(lab["scenario"])
+        ax.set_ylabel("")
+        return _finish(fig, lab["scorecard_title"], _footnote_table(scorecard.attrs, lang))
+
+
+def scenario_comparison(
+    datasets: Mapping[str, xr.Dataset],
+    variable: str,
+    lang: Lang = "en",
+    country: str = "VNM",
+    level: str = "ministry_province",
+) -> Figure:
+    """Median and 80 % band of one variable for several scenarios, by year or by edition.
+
+    ``country`` and ``level`` select along those dimensions when the variable has them. Rank
+    variables are drawn with rank 1 at the top; shares as percent.
+    """
+    lab = _labels(lang)
+    if not datasets:
+        raise ValueError("no datasets to compare")
+    taken: list[str] = []
+    with briefing_style():
+        fig = _new_figure(3.0)
+        ax = fig.add_subplot()
+        handles = []
+        for name, ds in datasets.items():
+            da = ds[variable]
+            if "country" in da.dims:
+                da = da.sel(country=country)
+            if "level" in da.dims:
+                da = da.sel(level=level)
+            xdim = "year" if "year" in da.dims else "edition"
+            colour = scenario_colour(name, taken)
+            taken.append(colour)
+            _fan(ax, da[xdim].values, da, colour, lab, bands=((0.80, 0.22),))
+            handles.append(Line2D([], [], color=colour, label=name))
+        handles.append(Patch(color="#777777", alpha=0.22, lw=0, label=lab["band"].format(p=80)))
+        ax.set_xlabel(lab[xdim])
+        var_label = lab.get(variable, variable)
+        if (
+            variable in ("osi", "tii", "hci", "egdi", "egdi_rank")
+            and "country" in ds[variable].dims
+        ):
+            var_label = f"{var_label}, {_country_name(country, lang)}"
+        ax.set_ylabel(var_label)
+        if xdim == "edition":
+            ax.set_xticks(da[xdim].values, [str(e) for e in da[xdim].values])
+        else:
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        if variable in _SHARE_VARIABLES:
+            ax.yaxis.set_major_formatter(_percent_formatter(lang))
+        elif variable in _RANK_VARIABLES:
+            ax.invert_yaxis()
+            ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        else:
+            ax.yaxis.set_major_formatter(
+                FuncFormatter(lambda v, _p: _number(v, lang, 2 * (v < 10)))
+            )
+        ax.set_title(
+            lab["comparison_note"], fontsize=_BASE_FONT - 1, fontweight="normal", color="#555555"
+        )
+        _legend_below(ax, handles, ncols=min(4, len(handles)))
+        title = lab["comparison_title"].format(variable=lab.get(variable, variable).split(" (")[0])
+        return _finish(fig, title, _footnote_runs(datasets, lang))
+
+
+def sensitivity_bars(indices: pd.DataFrame, lang: Lang = "en", output: str | None = None) -> Figure:
+    """Sobol first-order (S1) and total (ST) indices with 95 % confidence intervals, per input.
+
+    ``indices`` has columns ``input, S1, S1_conf, ST, ST_conf`` and optionally ``output``; with
+    several outputs, ``output`` picks one (default: the first). Inputs are sorted by ST.
+    """
+    lab = _labels(lang)
+    table = indices
+    if "output" in indices:
+        output = output if output is not None else str(indices["output"].iloc[0])
+        table = indices[indices["output"] == output]
+        if table.empty:
+            raise ValueError(f"no sensitivity indices for output {output!r}")
+    table = table.sort_values("ST", ascending=True)
+    y = np.arange(len(table))
+    palette = sns.color_palette("colorblind", 2).as_hex()
+    with briefing_style():
+        fig = _new_figure(1.5 + 0.3 * len(table))
+        ax = fig.add_subplot()
+        for offset, key, c in ((0.19, "ST", palette[0]), (-0.19, "S1", palette[1])):
+            ax.barh(
+                y + offset,
+                table[key],
+                height=0.36,
+                xerr=table[f"{key}_conf"],
+                color=c,
+                error_kw={"elinewidth": 0.7, "capsize": 1.5, "ecolor": "#333333"},
+                label=lab[key],
+            )
+        ax.set_yticks(y, list(table["input"]))
+        ax.axvline(0, color="#333333", lw=0.6)
+        ax.set_xlabel(lab["sensitivity_axis"])
+        ax.set_ylabel(lab["input"])
+        ax.grid(axis="y", visible=False)
+        handles, _ = ax.get_legend_handles_labels()
+        _legend_below(ax, handles[::-1], ncols=2)
+        out_label = (lab.get(output, output) if output else lab["market_size"]).split(" (")[0]
+        title = lab["sensitivity_title"].format(output=out_label)
+        return _finish(fig, title, _footnote_table(indices.attrs, lang))
+
+
+def save(
+    fig: Figure,
+    path_stem: str | Path,
+    formats: Sequence[str] = ("png", "svg", "pdf"),
+    dpi: int = 200,
+) -> list[Path]:
+    """Write ``fig`` to ``<path_stem>.<format>`` for each format; return the paths written.
+
+    Metadata dates are left out so the same chart gives byte-stable SVG/PDF files.
+    """
+    stem = Path(path_stem)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    paths = []
+    no_date = {"svg": {"Date": None}, "pdf": {"CreationDate": None, "ModDate": None}}
+    with briefing_style():
+        for fmt in formats:
+            path = stem.with_name(f"{stem.name}.{fmt}")
+            fig.savefig(path, format=fmt, dpi=dpi, metadata=no_date.get(fmt), facecolor="white")
+            paths.append(path)
+    return paths
+
+
+#: Single-run charts and the variables each needs.
+_RUN_CHARTS = {
+    "market_fan": (market_fan, ("market_size",)),
+    "rank_distribution": (rank_distribution, ("egdi_rank",)),
+    "asean_position": (asean_position, ("asean_position",)),
+    "components": (components, ("osi", "tii", "hci", "egdi_rank")),
+    "dossier_shares": (dossier_shares, ("dossiers_online", "admin_fully_online")),
+}
+
+
+def render_all(
+    ds: xr.Dataset,
+    outdir: str | Path,
+    lang: Lang = "en",
+    formats: Sequence[str] = ("png", "svg", "pdf"),
+    dpi: int = 200,
+) -> list[Path]:
+    """Write every single-run chart whose variables are in ``ds`` to ``outdir/<chart>_<lang>.*``."""
+    outdir = Path(outdir)
+    paths: list[Path] = []
+    for name, (chart, needs) in _RUN_CHARTS.items():
+        present = [v for v in needs if v in ds]
+        # dossier_shares draws whichever of its two variables exist; the others need all.
+        if not present or (name != "dossier_shares" and len(present) < len(needs)):
+            continue
+        fig = chart(ds, lang)
+        paths += save(fig, outdir / f"{name}_{lang}", formats, dpi)
+    return paths

@@ -1,0 +1,271 @@
+"""Planner-edited YAML documents: safe loading with line numbers, and errors a planner can act on.
+
+Scenario and target files go through :func:`read_yaml`, which
+
+* reads only plain data (safe YAML; anchors, aliases, merge keys and custom tags are refused, so
+  no expansion bombs and no code),
+* remembers the file and line of every key and item, so a schema error can name them,
+* collects duplicate keys instead of silently keeping the last one,
+* bounds the size and nesting of what it reads,
+
+and through :func:`validate`, which turns every pydantic error of a document into a
+:class:`Problem` (file, line, field, message, "did you mean" for misspelt keys), all at once.
+"""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+MAX_BYTES = 1_000_000
+MAX_DEPTH = 40
+MAX_NODES = 100_000
+
+Loc = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in a document, located as precisely as the document allows."""
+
+    file: str
+    line: int | None
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+
+
+class DocumentError(ValueError):
+    """A document could not be used; ``problems`` lists every reason found."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems = sorted(set(problems), key=lambda p: (p.file, p.line or 0, p.field))
+        super().__init__(self.report())
+
+    def report(self) -> str:
+        n = len(self.problems)
+        head = f"{n} problem{'s' if n != 1 else ''} found:"
+        return "\n".join([head, *(f"  {p}" for p in self.problems)])
+
+
+def dotted(loc: Loc) -> str:
+    """``("levers", "cloud", "effects", 0, "size")`` -> ``levers.cloud.effects[0].size``."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+@dataclass
+class Lines:
+    """File and line of every location in a (possibly merged) document."""
+
+    file: str
+    at: dict[Loc, tuple[str, int]] = field(default_factory=dict)
+
+    def find(self, loc: Loc) -> tuple[str, int | None]:
+        """The file and line of ``loc``, or of its nearest located parent."""
+        loc = tuple(loc)
+        while True:
+            if loc in self.at:
+                return self.at[loc]
+            if not loc:
+                return self.file, None
+            loc = loc[:-1]
+
+    def problem(self, loc: Loc, message: str) -> Problem:
+        file, line = self.find(loc)
+        return Problem(file, line, dotted(loc), message)
+
+
+def read_yaml(path: Path, display: str | None = None) -> tuple[dict[str, Any], Lines, list[Problem]]:
+    """Read a YAML mapping from ``path``.
+
+    Returns the data, the line of every location, and the problems that still let the data be
+    read (duplicate keys). Raises :class:`DocumentError` when nothing usable can be read.
+    """
+    name = display or str(path)
+    lines = Lines(name)
+
+    def fail(message: str, line: int | None = None) -> DocumentError:
+        return DocumentError([Problem(name, line, "", message)])
+
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise fail(f"cannot read the file ({exc.strerror or exc})") from None
+    if len(raw) > MAX_BYTES:
+        raise fail(f"file is {len(raw):,} bytes; scenario files are limited to {MAX_BYTES:,}")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise fail(f"not UTF-8 text (byte {exc.start}); save the file as UTF-8", line) from None
+    if not text.strip():
+        raise fail("file is empty; a scenario needs at least a 'name'")
+
+    try:
+        events = list(yaml.parse(text, Loader=yaml.SafeLoader))
+        for ev in events:
+            if isinstance(ev, yaml.AliasEvent) or getattr(ev, "anchor", None):
+                raise fail(
+                    "YAML anchors and aliases (&name, *name, <<) are not allowed: write values out",
+                    ev.start_mark.line + 1,
+                )
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        msg = f"not valid YAML: {exc.problem or exc.context}"
+        raise fail(msg, mark.line + 1 if mark else None) from None
+    except yaml.YAMLError as exc:
+        raise fail(f"not valid YAML: {exc}") from None
+    except RecursionError:
+        raise fail(f"nested too deeply (more than {MAX_DEPTH} levels)") from None
+
+    if not isinstance(root, yaml.MappingNode):
+        raise fail("the file must be a mapping of keys to values (key: value)", 1)
+
+    problems: list[Problem] = []
+    constructor = yaml.SafeLoader("")
+    count = 0
+
+    def build(node: yaml.Node, loc: Loc) -> Any:
+        nonlocal count
+        count += 1
+        if count > MAX_NODES:
+            raise fail(f"more than {MAX_NODES:,} values; scenario files are limited to that")
+        if len(loc) > MAX_DEPTH:
+            raise fail(f"nested too deeply (more than {MAX_DEPTH} levels)", node.start_mark.line + 1)
+        lines.at.setdefault(loc, (name, node.start_mark.line + 1))
+        if isinstance(node, yaml.ScalarNode):
+            if node.tag.startswith("tag:yaml.org,2002:") or node.tag == "!":
+                try:
+                    return constructor.construct_object(node, deep=True)
+                except yaml.YAMLError as exc:
+                    raise fail(f"bad value: {exc}", node.start_mark.line + 1) from None
+            raise fail(f"custom YAML tag {node.tag} is not allowed", node.start_mark.line + 1)
+        if isinstance(node, yaml.SequenceNode):
+            return [build(item, (*loc, i)) for i, item in enumerate(node.value)]
+        out: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise fail("keys must be plain names or numbers", key_node.start_mark.line + 1)
+            key = constructor.construct_object(key_node)
+            key_line = key_node.start_mark.line + 1
+            if isinstance(key, bool) or key is None:
+                # YAML 1.1 reads on/off/yes/no/null as booleans or null, even as keys
+                problems.append(Problem(name, key_line, dotted((*loc, key_node.value)),
+                                        f"YAML reads the key {key_node.value!r} as {key}; "
+                                        "put it in quotes"))
+                key = key_node.value
+            if key in out:
+                first = lines.at.get((*loc, key), (name, "?"))[1]
+                problems.append(
+                    Problem(name, key_line, dotted((*loc, key)),
+                            f"duplicate key (first given at line {first}); give each key once")
+                )
+                out[key] = build(value_node, (*loc, key))
+                continue
+            lines.at[(*loc, key)] = (name, key_line)
+            out[key] = build(value_node, (*loc, key))
+        return out
+
+    return build(root, ()), lines, problems
+
+
+def _inner_models(annotation: Any) -> list[Any]:
+    """The types a value under ``annotation`` may take, with Optional/Union/Annotated unwrapped."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _inner_models(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        return [t for a in typing.get_args(annotation) for t in _inner_models(a)]
+    return [annotation]
+
+
+def allowed_keys(model: type[BaseModel], loc: Loc) -> list[str]:
+    """Field names (aliases where set) accepted at ``loc`` under ``model``; [] if unknown."""
+    current: list[Any] = [model]
+    for part in loc:
+        nxt: list[Any] = []
+        for t in current:
+            if isinstance(t, type) and issubclass(t, BaseModel):
+                f = t.model_fields.get(str(part)) or next(
+                    (f for f in t.model_fields.values() if f.alias == part), None
+                )
+                if f is not None:
+                    nxt += _inner_models(f.annotation)
+            elif typing.get_origin(t) in (dict, list, tuple) and typing.get_args(t):
+                nxt += _inner_models(typing.get_args(t)[-1])
+        current = nxt
+    keys: list[str] = []
+    for t in current:
+        if isinstance(t, type) and issubclass(t, BaseModel):
+            keys += [f.alias or n for n, f in t.model_fields.items()]
+    return keys
+
+
+def suggest(word: str, choices: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for the closest choice, or an empty string."""
+    close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def pydantic_problems(exc: ValidationError, model: type[BaseModel], lines: Lines) -> list[Problem]:
+    """Translate every error of a pydantic validation into a located, readable :class:`Problem`."""
+    by_loc: dict[Loc, list[dict[str, Any]]] = {}
+    for err in exc.errors(include_url=False):
+        # pydantic appends union-member and validator names to loc; keep only data locations
+        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and ("[" in p or "-" in p)))
+        by_loc.setdefault(loc, []).append(err)
+
+    out = []
+    for loc, errs in by_loc.items():
+        kinds = {e["type"] for e in errs}
+        if "extra_forbidden" in kinds:
+            keys = allowed_keys(model, loc[:-1])
+            hint = suggest(loc[-1], keys) or (f" (allowed: {', '.join(keys)})" if keys else "")
+            out.append(lines.problem(loc, f"unknown key{hint}"))
+            continue
+        if "missing" in kinds:
+            out.append(lines.problem(loc, "required but missing"))
+            continue
+        if kinds <= {"float_parsing", "float_type", "string_pattern_mismatch", "string_type"}:
+            got = errs[0].get("input")
+            out.append(
+                lines.problem(loc, f"expected a number or the name of an uncertain input, got {got!r}")
+            )
+            continue
+        msgs = []
+        for e in errs:
+            m = e["msg"].removeprefix("Value error, ")
+            if m not in msgs:
+                msgs.append(m)
+        got = errs[0].get("input")
+        shown = "" if isinstance(got, dict | list) else f" (got {got!r})"
+        out.append(lines.problem(loc, "; ".join(msgs) + shown))
+    return out
+
+
+def validate(model: type[BaseModel], data: dict[str, Any], lines: Lines,
+             problems: list[Problem] | None = None, context: dict[str, Any] | None = None) -> Any:
+    """Validate ``data`` against ``model``; raise :class:`DocumentError` listing every problem."""
+    problems = list(problems or [])
+    try:
+        obj = model.model_validate(data, context=context)
+    except ValidationError as exc:
+        raise DocumentError([*problems, *pydantic_problems(exc, model, lines)]) from None
+    if problems:
+        raise DocumentError(problems)
+    return obj

@@ -1,0 +1,183 @@
+"""Running an ensemble in chunks of draws, on an executor.
+
+The same chunk function (:func:`model.engine.run_chunk`) runs in-process, on local processes, or
+on a ``dask.distributed`` cluster. Each chunk's random numbers come from the seed and its draw
+indices only, so results are bit-identical whatever the executor, the chunk size or the order in
+which chunks finish.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from model.engine import Plan, run_chunk
+
+Executor = Literal["inprocess", "processes", "dask"]
+Sink = Callable[[int, int, dict[str, np.ndarray]], None]
+
+#: Bytes of results per draw and country-edition (osi, tii, hci, egdi float32 + rank int16).
+BYTES_PER_COUNTRY_EDITION = 4 * 4 + 2
+
+
+def draw_bytes(plan: Plan) -> int:
+    """Approximate memory of one draw's results in bytes (dominated by all-country arrays)."""
+    countries = len(plan.egov_model.countries)
+    per_edition = countries * BYTES_PER_COUNTRY_EDITION
+    yearly = len(plan.years) * (8 * 6 + 8 * max(1, len(plan.levers)))
+    return len(plan.editions) * per_edition + yearly + 8 * len(plan.inputs)
+
+
+def default_chunk_size(plan: Plan, budget: int = 256 * 2**20) -> int:
+    """Draws per chunk so that a chunk's results and temporaries stay near ``budget`` bytes."""
+    # temporaries during the e-government update are a few times the stored results
+    return int(max(256, min(plan.draws, budget // (4 * draw_bytes(plan)))))
+
+
+class ResourceError(ValueError):
+    """A run that would not fit in this machine's memory or disk, refused before it starts."""
+
+
+def available_memory() -> int:
+    """Bytes of memory available to a new allocation (Linux ``MemAvailable``; else physical)."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
+def _gib(n: float) -> str:
+    return f"{n / 2**30:.1f} GiB"
+
+
+def check_resources(plan: Plan, folder: Path | None = None, chunk_size: int | None = None,
+                    in_memory: bool = False) -> None:
+    """Refuse, before any work, a run whose results would not fit.
+
+    In memory (``simulate``) the whole ensemble must fit; streamed to a run folder, one chunk
+    must fit in memory and the whole ensemble on disk.
+    """
+    need_all = plan.draws * draw_bytes(plan)
+    memory = available_memory()
+    if in_memory and need_all > 0.8 * memory:
+        raise ResourceError(
+            f"{plan.draws:,} draws need about {_gib(need_all)} of memory for the results alone; "
+            f"{_gib(memory)} is available. Run it with `vnsim run` (results stream to disk in "
+            "chunks) or use fewer draws.")
+    size = chunk_size or default_chunk_size(plan)
+    need_chunk = 4 * min(size, plan.draws) * draw_bytes(plan)
+    if need_chunk > 0.8 * memory:
+        fit = max(1, int(0.2 * memory // (draw_bytes(plan))))
+        raise ResourceError(
+            f"a chunk of {size:,} draws needs about {_gib(need_chunk)} of memory; "
+            f"{_gib(memory)} is available. Use --chunk-size {fit:,} or less.")
+    if folder is not None:
+        existing = next((p for p in [Path(folder), *Path(folder).parents] if p.exists()), None)
+        if existing is not None:
+            free = shutil.disk_usage(existing).free
+            if need_all > 0.9 * free:
+                raise ResourceError(
+                    f"{plan.draws:,} draws need about {_gib(need_all)} of disk in {folder}; "
+                    f"{_gib(free)} is free. Use fewer draws or another --out.")
+
+
+def chunks(draws: int, chunk_size: int) -> list[tuple[int, int]]:
+    """Draw ranges ``[start, stop)`` covering ``range(draws)``."""
+    if chunk_size < 1:
+        raise ValueError("chunk_size must be at least 1")
+    return [(a, min(a + chunk_size, draws)) for a in range(0, draws, chunk_size)]
+
+
+def _inprocess(plan: Plan, ranges: list[tuple[int, int]]) -> Iterator[tuple[int, int, dict]]:
+    for start, stop in ranges:
+        yield start, stop, run_chunk(plan, start, stop)
+
+
+def _processes(plan: Plan, ranges, workers: int | None) -> Iterator[tuple[int, int, dict]]:
+    with ProcessPoolExecutor(max_workers=workers or os.cpu_count()) as pool:
+        futures = {pool.submit(run_chunk, plan, a, b): (a, b) for a, b in ranges}
+        for fut in as_completed(futures):
+            a, b = futures[fut]
+            yield a, b, fut.result()
+
+
+def _dask(plan: Plan, ranges, scheduler: str | None, workers: int | None):
+    from dask.distributed import Client, LocalCluster, as_completed as dask_completed
+
+    cluster = None
+    if scheduler is None:
+        cluster = LocalCluster(n_workers=workers or os.cpu_count(), threads_per_worker=1,
+                               processes=True, dashboard_address=None)
+        client = Client(cluster)
+    else:
+        client = Client(scheduler)
+    try:
+        shared = client.scatter(plan, broadcast=True)
+        futures = {client.submit(run_chunk, shared, a, b, pure=False): (a, b) for a, b in ranges}
+        for fut in dask_completed(futures):
+            a, b = futures[fut]
+            yield a, b, fut.result()
+            fut.release()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def run(
+    plan: Plan,
+    *,
+    executor: Executor = "inprocess",
+    chunk_size: int | None = None,
+    progress: bool = False,
+    sink: Sink | None = None,
+    scheduler: str | None = None,
+    workers: int | None = None,
+) -> dict[str, np.ndarray] | None:
+    """Simulate every draw of ``plan``.
+
+    Parameters
+    ----------
+    executor
+        ``"inprocess"`` (default; works in notebooks everywhere), ``"processes"`` (local
+        processes) or ``"dask"`` (a ``dask.distributed`` cluster at ``scheduler``, or a
+        ``LocalCluster`` when no address is given).
+    chunk_size
+        Draws per chunk; default from a memory budget (:func:`default_chunk_size`).
+    sink
+        If given, called as ``sink(start, stop, arrays)`` for each chunk as it finishes (in any
+        order) and nothing is returned: results stream to disk without being held in memory.
+        Otherwise the chunks are joined in draw order and returned.
+    """
+    ranges = chunks(plan.draws, chunk_size or default_chunk_size(plan))
+    if executor == "inprocess":
+        stream = _inprocess(plan, ranges)
+    elif executor == "processes":
+        stream = _processes(plan, ranges, workers)
+    elif executor == "dask":
+        stream = _dask(plan, ranges, scheduler, workers)
+    else:
+        raise ValueError(f"unknown executor {executor!r}")
+
+    parts: dict[int, dict[str, np.ndarray]] = {}
+    with tqdm(total=plan.draws, unit="draw", disable=not progress, leave=False) as bar:
+        for start, stop, arrays in stream:
+            if sink is not None:
+                sink(start, stop, arrays)
+            else:
+                parts[start] = arrays
+            bar.update(stop - start)
+    if sink is not None:
+        return None
+    ordered = [parts[a] for a, _ in ranges]
+    return {k: np.concatenate([p[k] for p in ordered], axis=0) for k in ordered[0]}

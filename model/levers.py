@@ -1,0 +1,166 @@
+"""Policy levers: dated intensity schedules, conditional triggers, and their effects.
+
+A lever has an *intensity* per year (0 = off, 1 = as planned), from dated values such as
+``{2022: 0.5, 2024: 1.0}``, a start year, an optional linear ramp and an end year. Each of its
+*effects* acts on one model variable with a size per unit of intensity (a number or an uncertain
+input) after a lag. A *trigger* makes the lever conditional, draw by draw: "if the commune share is
+below 40 % in 2023, the mandate starts in 2024". Triggers are vectorised: one mask per draw.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Self
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from model.quantity import Quantity
+
+SERIES = ("admin_fully_online", "ministry_province", "district", "commune")
+
+#: What an effect can act on, and the unit of its size per unit of intensity.
+EFFECT_UNITS: dict[str, str] = {
+    "market.growth": "share/yr",
+    "egov.osi": "index points/yr",
+    "egov.tii": "index points/yr",
+    "egov.hci": "index points/yr",
+    **{f"dossiers.{s}.rate": "1/yr" for s in SERIES},
+    **{f"dossiers.{s}.jump": "share" for s in SERIES},
+}
+
+#: What a trigger can watch, with its unit.
+TRIGGER_UNITS: dict[str, str] = {
+    "market.size": "USD bn",
+    **{f"dossiers.{s}": "share" for s in SERIES},
+}
+
+EffectTarget = Literal[tuple(EFFECT_UNITS)]  # type: ignore[valid-type]
+TriggerVariable = Literal[tuple(TRIGGER_UNITS)]  # type: ignore[valid-type]
+ISO3 = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+Year = Annotated[int, Field(ge=1990, le=2100)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+class Effect(_Section):
+    """One effect of a lever: ``size`` per unit of intensity on ``target``, ``lag`` years later.
+
+    Units of ``size`` by target: ``market.growth`` share/yr added to log growth; ``egov.*`` index
+    points gained per year (accumulating); ``dossiers.<series>.rate`` 1/yr added to the logit slope;
+    ``dossiers.<series>.jump`` share of the remaining gap to the ceiling closed when the intensity
+    rises (a mandate).
+    """
+
+    target: EffectTarget = Field(description="Model variable the lever acts on")
+    size: Quantity = Field(description="Effect per unit of intensity, in the target's unit")
+    lag: int = Field(0, ge=0, le=10, description="Years between intensity and effect [years]")
+    countries: list[ISO3] = Field(
+        default_factory=lambda: ["VNM"], description="ISO3 codes (egov effects only)"
+    )
+
+
+class Trigger(_Section):
+    """Condition, checked per draw at the end of ``year``, for the lever to act at all."""
+
+    variable: TriggerVariable = Field(description="Variable watched")
+    year: Year = Field(description="Year whose value is checked")
+    below: float | None = Field(None, description="Fire if the value is below this")
+    above: float | None = Field(None, description="Fire if the value is above this")
+
+    @model_validator(mode="after")
+    def _one_bound(self) -> Self:
+        if (self.below is None) == (self.above is None):
+            raise ValueError("give exactly one of 'below' or 'above'")
+        return self
+
+
+class Lever(_Section):
+    """A policy lever with a dated intensity schedule."""
+
+    description: str = Field("", description="What the lever is, in words")
+    source: str = Field(description="Source of the schedule and effect sizes, or 'assumption: …'")
+    schedule: dict[Year, Annotated[float, Field(ge=0, le=10)]] = Field(
+        default_factory=dict,
+        description="Dated intensities {year: intensity}; empty = 1 from start [intensity]",
+    )
+    interpolation: Literal["step", "linear"] = Field("step", description="Between dated values")
+    start: Year | None = Field(None, description="First year in effect (default: first dated year)")
+    ramp: int = Field(0, ge=0, le=30, description="Years to reach full intensity [years]")
+    end: Year | None = Field(None, description="Last year in effect (default: none)")
+    effects: list[Effect] = Field(min_length=1, description="What the lever changes")
+    trigger: Trigger | None = Field(None, description="Optional condition per draw")
+
+    @model_validator(mode="after")
+    def _dates(self) -> Self:
+        first = self.first_year()
+        if self.end is not None and first is not None and self.end < first:
+            raise ValueError(f"end ({self.end}) is before the first year in effect ({first})")
+        if self.trigger is not None and first is not None and self.trigger.year >= first:
+            raise ValueError(
+                f"trigger year ({self.trigger.year}) must be before the lever's first year "
+                f"({first}): a condition can only start a measure after it is observed"
+            )
+        if self.trigger is not None and first is None:
+            raise ValueError("a triggered lever needs a 'start' or a dated schedule")
+        return self
+
+    def first_year(self) -> int | None:
+        """First year the lever is in effect, or None if it is on from the base year."""
+        if self.start is not None:
+            return self.start
+        return min(self.schedule) if self.schedule else None
+
+
+def planned_intensity(
+    lever: Lever, years: np.ndarray, scale: float = 1.0, start: int | None = None
+) -> np.ndarray:
+    """Intensity of a lever in each year, before any trigger, shape ``(year,)``.
+
+    Parameters
+    ----------
+    years
+        Calendar years, shape ``(year,)``.
+    scale
+        Multiplies the whole schedule (what-it-takes searches and sensitivity).
+    start
+        Moves the lever to start in this year, shifting its dated schedule and end with it.
+    """
+    years = np.asarray(years)
+    first = lever.first_year()
+    shift = 0 if start is None or first is None else start - first
+    if first is None:
+        first = int(years[0]) if start is None else start
+    first += shift
+    if lever.schedule:
+        points = np.array(sorted(lever.schedule)) + shift
+        values = np.array([lever.schedule[y] for y in sorted(lever.schedule)])
+        if lever.interpolation == "linear":
+            level = np.interp(years, points, values, left=0.0)
+        else:
+            idx = np.searchsorted(points, years, side="right") - 1
+            level = np.where(idx >= 0, values[np.clip(idx, 0, None)], 0.0)
+    else:
+        level = np.ones(years.shape)
+    on = years >= first
+    if lever.end is not None:
+        on &= years <= lever.end + shift
+    ramp = np.clip((years - first + 1) / lever.ramp, 0.0, 1.0) if lever.ramp else 1.0
+    return scale * level * ramp * on
+
+
+def fires(trigger: Trigger, value: np.ndarray) -> np.ndarray:
+    """Which draws meet the trigger's condition, shape ``(draw,)`` bool."""
+    if trigger.below is not None:
+        return value < trigger.below
+    return value > trigger.above
+
+
+def lagged(intensity: np.ndarray, lag: int) -> np.ndarray:
+    """Intensity shifted ``lag`` years later along the last axis, zeros before it."""
+    if lag == 0:
+        return intensity
+    out = np.zeros_like(intensity)
+    out[..., lag:] = intensity[..., :-lag]
+    return out

@@ -1,0 +1,346 @@
+"""Scenario files: the closed schema, ``extends:`` inheritance, and checks a planner can act on.
+
+A scenario is data, never code. :func:`load_scenario` reads a YAML file (and the files it
+``extends``), checks it against :class:`Scenario` and reports **every** problem at once, each with
+file, line and field, as a :class:`~model.documents.DocumentError`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from pathlib import Path
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from model.blocks import dossiers
+from model.blocks.dossiers import Settings as DossierSettings
+from model.blocks.egov import Settings as EgovSettings
+from model.blocks.market import Settings as MarketSettings
+from model.documents import DocumentError, Lines, Problem, read_yaml, suggest, validate
+from model.levers import EFFECT_UNITS, TRIGGER_UNITS, Lever
+from model.quantity import UNITS, InputName
+from model.uncertainty import Sampler
+
+#: Parameters each distribution takes (``low``/``high`` optional for beta).
+DISTRIBUTIONS: dict[str, tuple[set[str], set[str]]] = {
+    "fixed": ({"value"}, set()),
+    "uniform": ({"low", "high"}, set()),
+    "triangular": ({"low", "mode", "high"}, set()),
+    "normal": ({"mean", "sd"}, set()),
+    "truncated_normal": ({"mean", "sd", "low", "high"}, set()),
+    "lognormal": ({"median", "sigma"}, set()),
+    "beta": ({"alpha", "beta"}, {"low", "high"}),
+    "student_t": ({"df", "loc", "scale"}, set()),
+}
+PARAMS = ("value", "low", "mode", "high", "mean", "sd", "median", "sigma", "alpha", "beta", "df",
+          "loc", "scale")
+MAX_EXTENDS = 10
+
+Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+class UncertainInput(_Section):
+    """An uncertain input: a named distribution with its unit and source.
+
+    Distributions and their parameters: ``fixed`` (value), ``uniform`` (low, high),
+    ``triangular`` (low, mode, high), ``normal`` (mean, sd), ``truncated_normal`` (mean, sd, low,
+    high), ``lognormal`` (median, sigma of the log), ``beta`` (alpha, beta; optional low, high),
+    ``student_t`` (df, loc, scale).
+    """
+
+    dist: Literal[tuple(DISTRIBUTIONS)] = Field(description="Distribution")  # type: ignore[valid-type]
+    unit: str = Field(description=f"Unit, one of: {', '.join(UNITS)}")
+    source: str = Field(min_length=1, description="Where the numbers come from, or 'assumption: …'")
+    value: float | None = None
+    low: float | None = None
+    mode: float | None = None
+    high: float | None = None
+    mean: float | None = None
+    sd: float | None = None
+    median: float | None = None
+    sigma: float | None = None
+    alpha: float | None = None
+    beta: float | None = None
+    df: float | None = None
+    loc: float | None = None
+    scale: float | None = None
+
+    @model_validator(mode="after")
+    def _parameters(self) -> Self:
+        needed, optional = DISTRIBUTIONS[self.dist]
+        given = {p for p in PARAMS if getattr(self, p) is not None}
+        errors = []
+        if missing := sorted(needed - given):
+            errors.append(f"{self.dist} needs {', '.join(missing)}")
+        if extra := sorted(given - needed - optional):
+            errors.append(
+                f"{', '.join(extra)} not used by {self.dist} (it takes {', '.join(sorted(needed))})"
+            )
+        if self.unit not in UNITS:
+            errors.append(f"unknown unit {self.unit!r}{suggest(self.unit, UNITS)}; units: "
+                          + ", ".join(UNITS))
+        if errors:
+            raise ValueError("; ".join(errors))
+        p = self.params()
+        if "low" in p and "high" in p and not p["low"] < p["high"]:
+            errors.append(f"low bound ({p['low']}) must be below high bound ({p['high']})")
+        elif "mode" in p and not p["low"] <= p["mode"] <= p["high"]:
+            errors.append(f"mode ({p['mode']}) must lie between low and high")
+        for positive in ("sd", "sigma", "alpha", "beta", "df", "scale", "median"):
+            if positive in p and p[positive] <= 0:
+                errors.append(f"{positive} must be positive (got {p[positive]})")
+        if self.unit == "share" and not errors:
+            lo, hi = self.support()
+            if lo < 0 or hi > 1:
+                errors.append(
+                    "a share must lie between 0 and 1 (write 0.8 for 80 %); this distribution "
+                    f"reaches [{lo:g}, {hi:g}] — use uniform, triangular, beta or truncated_normal"
+                )
+        if errors:
+            raise ValueError("; ".join(errors))
+        return self
+
+    def params(self) -> dict[str, float]:
+        """The distribution's parameters that are set."""
+        return {p: getattr(self, p) for p in PARAMS if getattr(self, p) is not None}
+
+    def support(self) -> tuple[float, float]:
+        """Smallest and largest value the distribution can take."""
+        p = self.params()
+        if self.dist == "fixed":
+            return p["value"], p["value"]
+        if self.dist == "beta":
+            return p.get("low", 0.0), p.get("high", 1.0)
+        if self.dist == "lognormal":
+            return 0.0, math.inf
+        return p.get("low", -math.inf), p.get("high", math.inf)
+
+
+class Horizon(_Section):
+    """Years simulated: the base year holds observed or assumed values; the model steps after it."""
+
+    base_year: int = Field(ge=2000, le=2100, description="Year of the starting values")
+    end_year: int = Field(ge=2001, le=2100, description="Last simulated year")
+
+    @model_validator(mode="after")
+    def _order(self) -> Self:
+        if self.end_year <= self.base_year:
+            raise ValueError(
+                f"end_year ({self.end_year}) must be after base_year ({self.base_year})"
+            )
+        if self.end_year - self.base_year > 50:
+            raise ValueError("horizon longer than 50 years")
+        return self
+
+
+class Ensemble(_Section):
+    """How many draws, from which seed, with which design."""
+
+    draws: int = Field(1000, ge=1, le=10_000_000, description="Number of draws")
+    seed: int = Field(0, ge=0, lt=2**63, description="Seed of every random stream")
+    sampler: Sampler = Field("lhs", description="Design of the uncertain inputs")
+
+
+class Scenario(_Section):
+    """A vnsim scenario file."""
+
+    extends: str | None = Field(None, description="A scenario file this one changes")
+    name: Name = Field(description="Short name (letters, digits, '-', '_'); names the run folder")
+    title: str = Field("", description="Title for charts and reports")
+    description: str = Field("", description="What the scenario assumes, in words")
+    sources: list[str] = Field(default_factory=list, description="Documents the numbers come from")
+    horizon: Horizon
+    ensemble: Ensemble = Field(default_factory=Ensemble)
+    uncertain: dict[InputName, UncertainInput] = Field(
+        default_factory=dict, description="Named uncertain inputs, referred to by name elsewhere"
+    )
+    levers: dict[InputName, Lever] = Field(default_factory=dict, description="Policy levers")
+    market: MarketSettings
+    dossiers: DossierSettings = Field(default_factory=DossierSettings)
+    egov: EgovSettings = Field(default_factory=EgovSettings)
+
+    @model_validator(mode="after")
+    def _within_horizon(self) -> Self:
+        h = self.horizon
+        errors = []
+        for name, lever in self.levers.items():
+            t = lever.trigger
+            if t is not None and not h.base_year < t.year < h.end_year:
+                errors.append(
+                    f"levers.{name}.trigger.year ({t.year}) must lie after base_year "
+                    f"and before end_year ({h.base_year}-{h.end_year})"
+                )
+        late = [e for e in self.egov.editions if e > h.end_year]
+        if late:
+            errors.append(f"egov.editions {late} lie after horizon.end_year ({h.end_year})")
+        if errors:
+            raise ValueError("; ".join(errors))
+        return self
+
+    def content_hash(self) -> str:
+        """sha256 of the resolved scenario (what was simulated, whatever the files looked like)."""
+        blob = json.dumps(self.model_dump(mode="json"), sort_keys=True).encode()
+        return hashlib.sha256(blob).hexdigest()
+
+
+def _references(data: Any, lines: Lines) -> list[Problem]:
+    """Check every reference to an uncertain input: it exists and has the field's unit.
+
+    Walks the raw data with the schema so that these problems are reported together with the
+    schema's own, not after they are fixed.
+    """
+    if not isinstance(data, dict):
+        return []
+    inputs = data.get("uncertain") if isinstance(data.get("uncertain"), dict) else {}
+    units = {k: v.get("unit") for k, v in inputs.items() if isinstance(v, dict)}
+    problems: list[Problem] = []
+
+    def check(value: Any, unit: str | None, loc: tuple) -> None:
+        if unit is None or isinstance(value, bool):
+            return
+        if isinstance(value, str):
+            if value not in units:
+                known = f"{suggest(value, units)}" or (
+                    f" (defined: {', '.join(units)})" if units else ""
+                )
+                problems.append(lines.problem(loc, f"no uncertain input named {value!r}{known}"))
+            elif units[value] != unit:
+                problems.append(lines.problem(
+                    loc, f"wrong unit: uncertain input {value!r} is in {units[value]!r}, "
+                         f"this field needs {unit!r}"))
+        elif isinstance(value, int | float) and unit == "share" and not 0 <= value <= 1:
+            problems.append(lines.problem(
+                loc, f"a share must lie between 0 and 1 (got {value}; write 0.8 for 80 %)"))
+
+    def walk(model: type[BaseModel], raw: Any, loc: tuple) -> None:
+        if not isinstance(raw, dict):
+            return
+        for fname, f in model.model_fields.items():
+            if fname not in raw:
+                continue
+            extra = f.json_schema_extra if isinstance(f.json_schema_extra, dict) else {}
+            check(raw[fname], extra.get("unit"), (*loc, fname))
+            ann = f.annotation
+            if isinstance(ann, type) and issubclass(ann, BaseModel):
+                walk(ann, raw[fname], (*loc, fname))
+
+    for section in ("market", "dossiers", "egov"):
+        walk(Scenario.model_fields[section].annotation, data.get(section), (section,))
+        if section == "dossiers" and isinstance(data.get(section), dict):
+            for series, raw in data[section].items():
+                sub = DossierSettings.model_fields.get(series)
+                if sub is not None and isinstance(sub.annotation, type) and issubclass(
+                        sub.annotation, BaseModel):
+                    walk(sub.annotation, raw, (section, series))
+    levers = data.get("levers") if isinstance(data.get("levers"), dict) else {}
+    for name, lever in levers.items():
+        effects = lever.get("effects") if isinstance(lever, dict) else None
+        for i, eff in enumerate(effects if isinstance(effects, list) else []):
+            if isinstance(eff, dict):
+                check(eff.get("size"), EFFECT_UNITS.get(eff.get("target")),
+                      ("levers", name, "effects", i, "size"))
+        trig = lever.get("trigger") if isinstance(lever, dict) else None
+        if isinstance(trig, dict) and TRIGGER_UNITS.get(trig.get("variable")) == "share":
+            for bound in ("below", "above"):
+                check(trig.get(bound), "share", ("levers", name, "trigger", bound))
+    return problems
+
+
+def _non_finite(data: Any, lines: Lines, loc: tuple = ()) -> list[Problem]:
+    """NaN and infinities anywhere in the document (YAML's .nan / .inf)."""
+    if isinstance(data, float) and not math.isfinite(data):
+        return [lines.problem(loc, f"{data} is not a usable number; give a finite value")]
+    if isinstance(data, dict):
+        return [p for k, v in data.items() for p in _non_finite(v, lines, (*loc, k))]
+    if isinstance(data, list):
+        return [p for i, v in enumerate(data) for p in _non_finite(v, lines, (*loc, i))]
+    return []
+
+
+def _merge(base: Any, child: Any) -> Any:
+    """Deep merge: mappings merge key by key, anything else in ``child`` replaces ``base``."""
+    if isinstance(base, dict) and isinstance(child, dict):
+        return {**base, **{k: _merge(base.get(k), v) if k in base else v for k, v in child.items()}}
+    return child
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def read_scenario(path: str | Path) -> tuple[dict[str, Any], Lines, list[Problem], list[Path]]:
+    """Raw scenario data with ``extends`` resolved, its line map, problems so far, files read.
+
+    ``extends`` paths are relative to the extending file and must stay inside the folder of the
+    file given here: a scenario cannot read files elsewhere on the machine.
+    """
+    top = Path(path).resolve()
+    root = top.parent
+    chain: list[Path] = []
+
+    def load(file: Path) -> tuple[dict, Lines, list[Problem]]:
+        if file in chain:
+            cycle = " -> ".join(_display(p) for p in [*chain[chain.index(file):], file])
+            raise DocumentError([Problem(_display(chain[-1]), None, "extends",
+                                         f"extends cycle: {cycle}")])
+        if len(chain) >= MAX_EXTENDS:
+            raise DocumentError([Problem(_display(file), None, "extends",
+                                         f"more than {MAX_EXTENDS} levels of extends")])
+        chain.append(file)
+        data, lines, problems = read_yaml(file, _display(file))
+        parent = data.pop("extends", None)
+        if parent is None:
+            return data, lines, problems
+        line = lines.at.get(("extends",), (lines.file, None))[1]
+        if not isinstance(parent, str) or not parent.strip():
+            raise DocumentError([Problem(lines.file, line, "extends", "must be a file name")])
+        target = (file.parent / parent).resolve()
+        if not target.is_relative_to(root):
+            raise DocumentError([Problem(
+                lines.file, line, "extends",
+                f"{parent!r} is outside the scenario folder {_display(root)}; "
+                "copy the file next to this one")])
+        if not target.is_file():
+            near = suggest(parent, [p.name for p in file.parent.glob("*.yaml")])
+            raise DocumentError([Problem(lines.file, line, "extends",
+                                         f"no file {parent!r}{near}")])
+        base, base_lines, base_problems = load(target)
+        merged = Lines(lines.file, {**base_lines.at, **lines.at})
+        return _merge(base, data), merged, [*base_problems, *problems]
+
+    data, lines, problems = load(top)
+    return data, lines, problems, chain
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read, merge and validate a scenario file; raise :class:`DocumentError` with every problem."""
+    data, lines, problems, _ = read_scenario(path)
+    problems += _non_finite(data, lines) + _references(data, lines)
+    return validate(Scenario, data, lines, problems)
+
+
+def file_hash(path: str | Path) -> str:
+    """sha256 over the bytes of a scenario file and every file it extends, in order."""
+    *_, chain = read_scenario(path)
+    h = hashlib.sha256()
+    for file in chain:
+        h.update(file.read_bytes())
+    return h.hexdigest()
+
+
+def json_schema() -> dict[str, Any]:
+    """JSON Schema of scenario files, for editors (yaml-language-server) and documentation."""
+    schema = Scenario.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "vnsim scenario"
+    return schema

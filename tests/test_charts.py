@@ -1,0 +1,267 @@
+"""Tests of the briefing charts: rendering, languages, provenance, data shown, and images.
+
+Image comparisons run only with ``pytest --mpl`` (pytest-mpl); baselines live in
+``tests/baseline_images`` and are regenerated with
+``pytest tests/test_charts.py --mpl-generate-path=tests/baseline_images``.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+import xml.etree.ElementTree as ET
+
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from matplotlib.figure import Figure
+from matplotlib.text import Text
+from synthetic import synthetic_run, synthetic_scorecard, synthetic_sensitivity
+
+from model import charts
+
+LANGS = ("en", "vi")
+VIETNAMESE_LETTERS = set("ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ")
+
+
+@pytest.fixture(scope="module")
+def runs():
+    return {s: synthetic_run(s) for s in ("baseline", "accelerated", "stalled")}
+
+
+@pytest.fixture(scope="module")
+def ds(runs):
+    return runs["baseline"]
+
+
+# name -> (builder(runs, lang), a Vietnamese phrase the chart must show)
+CHARTS = {
+    "market_fan": (lambda r, lang: charts.market_fan(r["baseline"], lang), "Thị trường"),
+    "rank_distribution": (
+        lambda r, lang: charts.rank_distribution(r["baseline"], lang),
+        "Thứ hạng",
+    ),
+    "asean_position": (lambda r, lang: charts.asean_position(r["baseline"], lang), "Vị trí"),
+    "components": (lambda r, lang: charts.components(r["baseline"], lang), "Chỉ số thành phần"),
+    "dossier_shares": (lambda r, lang: charts.dossier_shares(r["baseline"], lang), "Hồ sơ"),
+    "scorecard_heatmap": (
+        lambda r, lang: charts.scorecard_heatmap(synthetic_scorecard(r), lang),
+        "Xác suất",
+    ),
+    "scenario_comparison_market": (
+        lambda r, lang: charts.scenario_comparison(r, "market_size", lang),
+        "kịch bản",
+    ),
+    "scenario_comparison_rank": (
+        lambda r, lang: charts.scenario_comparison(r, "egdi_rank", lang),
+        "Thứ hạng",
+    ),
+    "sensitivity_bars": (
+        lambda r, lang: charts.sensitivity_bars(synthetic_sensitivity(), lang),
+        "Độ nhạy",
+    ),
+}
+CASES = [(name, lang) for name in CHARTS for lang in LANGS]
+IDS = [f"{name}-{lang}" for name, lang in CASES]
+
+
+def _texts(fig: Figure) -> str:
+    return "\n".join(t.get_text() for t in fig.findobj(Text))
+
+
+@pytest.mark.parametrize(("name", "lang"), CASES, ids=IDS)
+def test_chart_saves_png_svg_pdf(runs, tmp_path, name, lang):
+    fig = CHARTS[name][0](runs, lang)
+    paths = charts.save(fig, tmp_path / name, dpi=60)
+    assert [p.suffix for p in paths] == [".png", ".svg", ".pdf"]
+    assert all(p.stat().st_size > 1000 for p in paths)
+    assert paths[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert paths[2].read_bytes()[:5] == b"%PDF-"
+    assert ET.parse(paths[1]).getroot().tag.endswith("svg")
+
+
+@pytest.mark.parametrize("name", list(CHARTS))
+def test_vietnamese_labels_render_without_missing_glyphs(runs, name):
+    build, phrase = CHARTS[name]
+    vi, en = _texts(build(runs, "vi")), _texts(build(runs, "en"))
+    assert phrase in vi
+    assert phrase not in en
+    assert VIETNAMESE_LETTERS & set(vi.lower())
+    fig = build(runs, "vi")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig.savefig(io.BytesIO(), format="png", dpi=60)
+    assert not [w for w in caught if "missing from font" in str(w.message)]
+
+
+def test_missing_glyph_check_can_fail():
+    # A CJK character is not in DejaVu Sans: the check above would see this warning.
+    fig = Figure()
+    fig.text(0.5, 0.5, "漢")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig.savefig(io.BytesIO(), format="png", dpi=30)
+    assert any("missing from font" in str(w.message) for w in caught)
+
+
+def test_labels_have_the_same_keys_in_both_languages():
+    assert set(charts.LABELS["en"]) == set(charts.LABELS["vi"])
+    differ = [k for k in charts.LABELS["en"] if charts.LABELS["en"][k] != charts.LABELS["vi"][k]]
+    assert len(differ) > 0.8 * len(charts.LABELS["en"])
+
+
+def test_unknown_language_is_an_error(ds):
+    with pytest.raises(ValueError, match="lang"):
+        charts.market_fan(ds, "fr")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_footnote_carries_provenance(ds, lang):
+    text = _texts(charts.market_fan(ds, lang))
+    for value in ("vnsim 0.1.0", "baseline", str(ds.attrs["seed"]), "2003–2022", "3f9a1c27"):
+        assert value in text
+    assert f"{ds.attrs['draws']} " in text
+
+
+def test_charts_leave_global_style_unchanged(runs):
+    before = dict(mpl.rcParams)
+    for build, _ in CHARTS.values():
+        build(runs, "vi")
+    after = dict(mpl.rcParams)
+    assert {k for k in before if before[k] != after[k]} == set()
+
+
+def test_fan_median_is_median_of_draws(ds):
+    fig = charts.market_fan(ds, "en")
+    ax = fig.axes[0]
+    median_line = next(ln for ln in ax.get_lines() if len(ln.get_xdata()) == ds.sizes["year"])
+    np.testing.assert_allclose(median_line.get_ydata(), ds["market_size"].median("draw").values)
+
+
+def test_rank_axis_is_inverted_and_shows_targets(ds):
+    ax = charts.rank_distribution(ds, "en").axes[0]
+    bottom, top = ax.get_ylim()
+    assert bottom > top
+    assert top <= 1 and bottom >= 70
+    target_lines = {ln.get_ydata()[0] for ln in ax.get_lines() if ln.get_linestyle() == "--"}
+    assert target_lines == {30, 50, 70}
+
+
+def test_asean_probabilities_sum_to_one_per_edition(ds):
+    ax = charts.asean_position(ds, "en").axes[0]
+    grid = np.asarray(ax.collections[0].get_array()).reshape(10, ds.sizes["edition"])
+    np.testing.assert_allclose(grid.sum(axis=0), 1.0)
+    first = ds["asean_position"].isel(edition=0).values
+    assert grid[first[0] - 1, 0] == pytest.approx(np.mean(first == first[0]))
+
+
+def test_peers_are_the_countries_just_above(ds):
+    peers = charts.peers_above(ds, "VNM", 5)
+    ranks = ds["egdi_rank"].isel(edition=0, draw=0)
+    own = int(ranks.sel(country="VNM"))
+    peer_ranks = [int(ranks.sel(country=c)) for c in peers]
+    assert peer_ranks == sorted(peer_ranks, reverse=True)
+    assert all(r < own for r in peer_ranks)
+    others_between = [
+        c
+        for c in ds["country"].values
+        if c not in peers and min(peer_ranks) < ranks.sel(country=c) < own
+    ]
+    assert others_between == []
+
+
+def test_scenario_colours_are_fixed_and_distinct():
+    assert charts.scenario_colour("baseline") == charts.SCENARIO_COLOURS["baseline"]
+    assert charts.scenario_colour("my variant") == charts.scenario_colour("my variant")
+    taken: list[str] = []
+    for name in ("a", "b", "c", "d"):
+        taken.append(charts.scenario_colour(name, taken))
+    assert len(set(taken)) == 4
+
+
+def test_scenario_comparison_uses_scenario_colours(runs):
+    ax = charts.scenario_comparison(runs, "market_size", "en").axes[0]
+    colours = {mpl.colors.to_hex(ln.get_color()) for ln in ax.get_lines()}
+    assert {charts.SCENARIO_COLOURS[s] for s in runs} <= colours
+
+
+def test_sensitivity_picks_output_and_rejects_unknown():
+    indices = synthetic_sensitivity()
+    fig = charts.sensitivity_bars(indices, "en", output="market_size")
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert labels[-1] == indices.sort_values("ST")["input"].iloc[-1]
+    with pytest.raises(ValueError, match="no sensitivity"):
+        charts.sensitivity_bars(indices, "en", output="egdi")
+
+
+def test_render_all_writes_every_applicable_chart(ds, tmp_path):
+    paths = charts.render_all(ds, tmp_path, "vi", formats=("png", "pdf"), dpi=50)
+    stems = {p.stem for p in paths}
+    assert stems == {
+        f"{n}_vi"
+        for n in (
+            "market_fan",
+            "rank_distribution",
+            "asean_position",
+            "components",
+            "dossier_shares",
+        )
+    }
+    assert len(paths) == 10
+
+
+def test_render_all_skips_charts_without_their_variables(ds, tmp_path):
+    partial = ds.drop_vars(["market_size", "asean_position", "dossiers_online"])
+    stems = {p.stem for p in charts.render_all(partial, tmp_path, "en", formats=("png",), dpi=50)}
+    assert stems == {"rank_distribution_en", "components_en", "dossier_shares_en"}
+
+
+def test_saved_vector_files_are_byte_stable(ds, tmp_path):
+    fig = charts.dossier_shares(ds, "en")
+    first = charts.save(fig, tmp_path / "a", formats=("svg", "pdf"))
+    second = charts.save(fig, tmp_path / "b", formats=("svg", "pdf"))
+    for p, q in zip(first, second, strict=True):
+        assert p.read_bytes() == q.read_bytes()
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    st.floats(-1e7, 1e7, allow_nan=False).map(lambda v: round(v, 1)),
+    st.integers(0, 3),
+)
+def test_vietnamese_numbers_swap_separators(value, decimals):
+    en, vi = charts._number(value, "en", decimals), charts._number(value, "vi", decimals)
+    assert vi.translate(str.maketrans(",.", ".,")) == en
+
+
+@settings(max_examples=8, deadline=None)
+@given(st.lists(st.floats(0, 1), min_size=2, max_size=6))
+def test_scorecard_cells_show_the_probabilities(probs):
+    frame = pd.DataFrame(
+        {
+            "scenario": ["s1"] * len(probs),
+            "target": [f"t{i}" for i in range(len(probs))],
+            "description": [f"target {i}" for i in range(len(probs))],
+            "probability": probs,
+        }
+    )
+    fig = charts.scorecard_heatmap(frame, "en")
+    cells = [t.get_text() for t in fig.axes[0].texts]
+    assert cells == [f"{100 * p:.0f}%" for p in probs]
+
+
+MPL = {
+    "baseline_dir": "baseline_images",
+    "tolerance": 3,
+    "style": "default",
+    "savefig_kwargs": {"dpi": 100, "facecolor": "white"},
+}
+
+
+@pytest.mark.mpl_image_compare(**MPL)
+@pytest.mark.parametrize(("name", "lang"), CASES, ids=IDS)
+def test_chart_image(runs, name, lang):
+    return CHARTS[name][0](runs, lang)
