@@ -53,8 +53,13 @@ METRICS: tuple[str, ...] = (
     "brier_top50",
 )
 
-_NO_ITU = pd.DataFrame({"iso3": pd.Series(dtype=str), "year": pd.Series(dtype=int),
-                        "internet_users_pct": pd.Series(dtype=float)})
+_NO_ITU = pd.DataFrame(
+    {
+        "iso3": pd.Series(dtype=str),
+        "year": pd.Series(dtype=int),
+        "internet_users_pct": pd.Series(dtype=float),
+    }
+)
 
 
 def crps_fair(samples: np.ndarray, obs: np.ndarray) -> np.ndarray:
@@ -129,7 +134,9 @@ def bootstrap_baseline(
     f0 = surveys[surveys["survey_year"] == prev]
     f1 = surveys[surveys["survey_year"] == origin]
     z0, z1 = _egdi_z(f0), _egdi_z(f1)
-    both = pd.Index(f0.loc[f0["egdi"] > 0, "iso3"]).intersection(pd.Index(f1.loc[f1["egdi"] > 0, "iso3"]))
+    both = pd.Index(f0.loc[f0["egdi"] > 0, "iso3"]).intersection(
+        pd.Index(f1.loc[f1["egdi"] > 0, "iso3"])
+    )
     start_levels = z0.loc[both].to_numpy()
     order = np.argsort(start_levels)
     levels = start_levels[order]
@@ -181,7 +188,9 @@ def forecast_ranks(
     if editions.index(origin) > 0:
         boot = bootstrap_baseline(cut, origin, list(steps.values()), Streams(seed, 0, draws))
         out["bootstrap"] = {t: boot[steps[t]] for t in targets}
-    rank0 = cut[cut["survey_year"] == origin].set_index("iso3").loc[list(model.countries), "egdi_rank"]
+    rank0 = (
+        cut[cut["survey_year"] == origin].set_index("iso3").loc[list(model.countries), "egdi_rank"]
+    )
     out["persistence"] = {t: -rank0.to_numpy(float)[None, :] for t in targets}
     return model.countries, out
 
@@ -199,7 +208,9 @@ class BacktestResult:
     def pooled(self) -> pd.DataFrame:
         """Mean of each score over origins, rows (method, horizon), columns metrics."""
         s = self.scores[self.scores["metric"] != "n"]
-        table = s.pivot_table(index=["method", "horizon"], columns="metric", values="value", aggfunc="mean")
+        table = s.pivot_table(
+            index=["method", "horizon"], columns="metric", values="value", aggfunc="mean"
+        )
         cols = [m for m in METRICS if m in table.columns]
         order = [m for m in METHODS if m in table.index.get_level_values(0)]
         return table.loc[order, cols]
@@ -260,7 +271,9 @@ def run_backtest(
                 sim = egov.rank_desc(by_target[t][:, pos])
                 for metric, value in score_ranks(sim, observed).items():
                     rows.append((method, origin, h, t, metric, value))
-    scores = pd.DataFrame(rows, columns=["method", "origin", "horizon", "target_edition", "metric", "value"])
+    scores = pd.DataFrame(
+        rows, columns=["method", "origin", "horizon", "target_edition", "metric", "value"]
+    )
     return BacktestResult(scores=scores, draws=draws, seed=seed, origins=tuple(origins))
 
 
@@ -297,17 +310,23 @@ def plot_backtest(result: BacktestResult, lang: str = "en") -> Figure:
     lab = _LABELS[lang]
     pooled = result.pooled()
     metrics = ["rank_crps", "rank_mae", "cov80", "width80", "brier_top50"]
-    fig, axes = plt.subplots(1, len(metrics), figsize=(3.2 * len(metrics), 3.4), layout="constrained")
+    fig, axes = plt.subplots(
+        1, len(metrics), figsize=(3.2 * len(metrics), 3.4), layout="constrained"
+    )
     methods = list(pooled.index.get_level_values(0).unique())
     horizons = sorted(pooled.index.get_level_values(1).unique())
     width = 0.8 / len(methods)
     for ax, metric in zip(axes, metrics, strict=True):
         for j, m in enumerate(methods):
-            vals = [pooled.loc[(m, h), metric] if (m, h) in pooled.index else np.nan for h in horizons]
+            vals = [
+                pooled.loc[(m, h), metric] if (m, h) in pooled.index else np.nan for h in horizons
+            ]
             ax.bar(np.arange(len(horizons)) + j * width, vals, width, label=lab[m])
         if metric == "cov80":
             ax.axhline(0.8, color="k", lw=0.8, ls="--")
-        ax.set_xticks(np.arange(len(horizons)) + width * (len(methods) - 1) / 2, [str(h) for h in horizons])
+        ax.set_xticks(
+            np.arange(len(horizons)) + width * (len(methods) - 1) / 2, [str(h) for h in horizons]
+        )
         ax.set_xlabel(lab["horizon"])
         ax.set_title(lab[metric], fontsize=9)
     axes[0].legend(fontsize=8)
@@ -337,8 +356,13 @@ def main(argv: list[str] | None = None) -> None:
     with pd.option_context("display.width", 200, "display.max_columns", 40, "display.precision", 3):
         print(result.pooled())
         s = result.scores
-        print(s[s["metric"].isin(["rank_crps", "rank_mae", "cov80"])].pivot_table(
-            index=["origin", "horizon", "target_edition"], columns=["metric", "method"], values="value"))
+        print(
+            s[s["metric"].isin(["rank_crps", "rank_mae", "cov80"])].pivot_table(
+                index=["origin", "horizon", "target_edition"],
+                columns=["metric", "method"],
+                values="value",
+            )
+        )
     if args.figure:
         plot_backtest(result).savefig(args.figure)
 

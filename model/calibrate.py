@@ -1,4 +1,4 @@
-"""Fit the dynamics of the EGDI components (OSI, TII, HCI) of every UN member state to the survey history.
+"""Fit the dynamics of the EGDI components (OSI, TII, HCI) of all UN member states to the surveys.
 
 State space
 -----------
@@ -59,6 +59,7 @@ replicates so that the shock streams stay chunk-invariant).
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -153,7 +154,9 @@ class _Panel:
     country: np.ndarray  # (row,) country code (index into a country list)
 
 
-def _panel(zs: dict[int, pd.DataFrame], pairs: list[tuple[int, int]], comp: str, countries: list[str]):
+def _panel(
+    zs: dict[int, pd.DataFrame], pairs: list[tuple[int, int]], comp: str, countries: list[str]
+):
     code = {c: i for i, c in enumerate(countries)}
     rows = []
     for p, (t0, t1) in enumerate(pairs):
@@ -207,7 +210,9 @@ def _t_df(x: np.ndarray) -> float:
 
 def _fit_component(panel: _Panel, n_pairs: int, n_countries: int, z_range, use_lag: bool):
     """Backfitted pooled regression + random country effects for one component."""
-    X = _design(panel.z, panel.lag if use_lag else np.zeros_like(panel.lag), panel.pair, n_pairs, z_range)
+    X = _design(
+        panel.z, panel.lag if use_lag else np.zeros_like(panel.lag), panel.pair, n_pairs, z_range
+    )
     u = np.zeros(n_countries)
     n_c = np.bincount(panel.country, minlength=n_countries).astype(float)
     tau2 = 0.0
@@ -227,14 +232,20 @@ def _fit_component(panel: _Panel, n_pairs: int, n_countries: int, z_range, use_l
     slopes = beta[n_pairs : 2 * n_pairs]
     b = slopes.mean()
     # level-dependent scale from log|e| (within-pair standardised), then pair scales
-    sd_p = np.sqrt(np.bincount(panel.pair, weights=e**2, minlength=n_pairs) / np.bincount(panel.pair, minlength=n_pairs))
+    sd_p = np.sqrt(
+        np.bincount(panel.pair, weights=e**2, minlength=n_pairs)
+        / np.bincount(panel.pair, minlength=n_pairs)
+    )
     zc = np.clip(panel.z, *z_range)
     la = np.log(np.abs(e / sd_p[panel.pair]) + 1e-6)
     A = np.column_stack([np.ones_like(zc), zc, zc**2])
     gam, *_ = np.linalg.lstsq(A, la, rcond=None)
     h = np.exp(gam[1] * zc + gam[2] * zc**2)
     e_h = e / h
-    s_p = np.sqrt(np.bincount(panel.pair, weights=e_h**2, minlength=n_pairs) / np.bincount(panel.pair, minlength=n_pairs))
+    s_p = np.sqrt(
+        np.bincount(panel.pair, weights=e_h**2, minlength=n_pairs)
+        / np.bincount(panel.pair, minlength=n_pairs)
+    )
     return {
         "beta": beta,
         "slope": b,
@@ -300,7 +311,7 @@ def fit_egov(
         raise ValueError(f"origin {origin} is not an edition in the data ({editions})")
     zs = edition_zscores(surveys)
     window = [e for e in editions if e >= first_edition]
-    pairs = list(zip(window[:-1], window[1:], strict=True))
+    pairs = list(itertools.pairwise(window))
     if not pairs:
         raise ValueError(f"no edition pairs between {first_edition} and {origin}")
     countries = list(zs[origin].index)
@@ -340,13 +351,21 @@ def fit_egov(
                 idx = [rows_of[k][c] for c in pick]
                 rows = np.concatenate(idx)
                 labels = np.concatenate([np.full(len(i), j) for j, i in enumerate(idx)])
-                sub = _Panel(panel.dz[rows], panel.z[rows], panel.lag[rows], panel.pair[rows], labels)
+                sub = _Panel(
+                    panel.dz[rows], panel.z[rows], panel.lag[rows], panel.pair[rows], labels
+                )
                 if np.bincount(sub.pair, minlength=P).min() < 10:
                     sub = panel  # a pair with too few rows cannot be refitted
             f = _fit_component(sub, P, n_all, z_range[k], lagged_change)
             if r == 0 and heavy_tails:
                 df[k] = _t_df(f["std_resid"])
-            X = _design(panel.z, panel.lag if lagged_change else np.zeros_like(panel.lag), panel.pair, P, z_range[k])
+            X = _design(
+                panel.z,
+                panel.lag if lagged_change else np.zeros_like(panel.lag),
+                panel.pair,
+                P,
+                z_range[k],
+            )
             um, us = _country_effects(panel, X, f["beta"], f["tau2"], f["within"], n_all)
             out["slope"][r, k] = f["slope"]
             out["curvature"][r, k] = f["curvature"]
@@ -379,7 +398,12 @@ def fit_egov(
 
 
 def simulate_panel(
-    fit: EgovFit, z0: np.ndarray, dz0: np.ndarray, n_steps: int, rng: np.random.Generator, replicate: int = 0
+    fit: EgovFit,
+    z0: np.ndarray,
+    dz0: np.ndarray,
+    n_steps: int,
+    rng: np.random.Generator,
+    replicate: int = 0,
 ) -> np.ndarray:
     """Simulate the fitted process forward for one parameter replicate (used to test recovery).
 
@@ -393,7 +417,7 @@ def simulate_panel(
     Returns
     -------
     z-scores of the start and every simulated edition, shape ``(n_steps + 1, country, comp)``.
-    Country effects are the replicate's posterior means; the pair shock cycles over the fitted pairs.
+    Country effects are the replicate's posterior means; the pair shocks cycle over fitted pairs.
     """
     zs = [z0]
     z, dz = z0.copy(), dz0.copy()
@@ -403,13 +427,13 @@ def simulate_panel(
         zc = np.clip(z, fit.z_range[:, 0], fit.z_range[:, 1])
         gain = (fit.slope[r] + fit.pair_slope[r, :, p]) * zc + fit.curvature[r, :, 0] * zc**2
         gain = gain + fit.curvature[r, :, 1] * zc**3
-        scale = fit.pair_scale[r, :, p] * np.exp(fit.scale_level[r, :, 0] * zc + fit.scale_level[r, :, 1] * zc**2)
-        eps = np.where(
-            np.isfinite(fit.df),
-            rng.standard_t(np.where(np.isfinite(fit.df), fit.df, 5.0), z.shape)
-            * np.sqrt(np.where(np.isfinite(fit.df), (fit.df - 2) / fit.df, 1.0)),
-            rng.standard_normal(z.shape),
+        scale = fit.pair_scale[r, :, p] * np.exp(
+            fit.scale_level[r, :, 0] * zc + fit.scale_level[r, :, 1] * zc**2
         )
+        finite = np.isfinite(fit.df)
+        df = np.where(finite, fit.df, 5.0)  # placeholder df where the noise is normal
+        t = rng.standard_t(df, z.shape) * np.sqrt((df - 2.0) / df)
+        eps = np.where(finite, t, rng.standard_normal(z.shape))
         new = z + gain + fit.lag[r] * dz + fit.u_mean[r] + scale * eps
         new = (new - new.mean(0)) / new.std(0)
         dz, z = new - z, new

@@ -30,8 +30,10 @@ import pandas as pd
 import seaborn as sns
 import xarray as xr
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.textpath import TextToPath
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 from matplotlib.transforms import ScaledTranslation
 
@@ -355,17 +357,31 @@ def _new_figure(height: float, width: float = HALF_WIDTH) -> Figure:
     return Figure(figsize=(width, height), layout="constrained")
 
 
+def _wrap(text: str, size: float, width_pt: float, weight: str = "normal") -> list[str]:
+    """Greedy word wrap measured with the real font metrics, so lines never overrun."""
+    prop = FontProperties(family=_RC["font.sans-serif"], size=size, weight=weight)
+    measure = TextToPath()
+    lines: list[str] = []
+    for word in text.split(" "):
+        trial = f"{lines[-1]} {word}" if lines else word
+        fits = measure.get_text_width_height_descent(trial, prop, ismath=False)[0] <= width_pt
+        if lines and fits:
+            lines[-1] = trial
+        else:
+            lines.append(word)
+    return lines
+
+
 def _finish(fig: Figure, title: str, note: str) -> Figure:
     """Add title and footnote, reserve room for the footnote, and lay out inside the style."""
-    width = fig.get_figwidth()
-    # Average DejaVu Sans glyph is about 0.55 em wide; wrap to the figure width.
-    chars = int(width * 72 / (0.55 * _FOOT_FONT))
-    lines = textwrap.wrap(note, width=chars)
+    width_pt = fig.get_figwidth() * 72 * 0.97
+    lines = _wrap(note, _FOOT_FONT, width_pt)
     fig.text(0.012, 0.008, "\n".join(lines), fontsize=_FOOT_FONT, color="#555555", va="bottom")
     foot_h = (len(lines) * _FOOT_FONT * 1.25 + 4) / 72 / fig.get_figheight()
     fig.get_layout_engine().set(rect=(0, foot_h, 1, 1 - foot_h))
-    title_chars = int(width * 72 / (0.62 * mpl.rcParams["figure.titlesize"]))
-    fig.suptitle("\n".join(textwrap.wrap(title, title_chars)), x=0.012, ha="left")
+    title_size = mpl.rcParams["figure.titlesize"]
+    title_lines = _wrap(title, title_size, width_pt, weight="bold")
+    fig.suptitle("\n".join(title_lines), x=0.012, ha="left")
     # Draw once inside the style so ticks and layout are materialised with its rcParams.
     fig.draw_without_rendering()
     return fig

@@ -11,7 +11,6 @@ import json
 import os
 import signal
 import sys
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -143,6 +142,117 @@ def cmd_data(args: argparse.Namespace) -> int:
     return 0
 
 
+def _open_runs(folders: list[str]) -> dict[str, Any]:
+    """Run folders by scenario name (made unique), each opened lazily."""
+    from model import results
+
+    runs: dict[str, Any] = {}
+    for folder in folders:
+        path = Path(folder)
+        if not (path / "ensemble.nc").is_file():
+            raise UserError(f"{folder}: not a vnsim run folder (no ensemble.nc)")
+        ds = results.open_run(path)
+        name = str(ds.attrs.get("scenario", path.name))
+        key, n = name, 1
+        while key in runs:
+            n += 1
+            key = f"{name} ({n})"
+        runs[key] = ds
+    return runs
+
+
+def cmd_targets(args: argparse.Namespace) -> int:
+    from model import targets
+
+    runs = _open_runs(args.runs)
+    try:
+        target_set = targets.load_targets(args.targets)
+    except FileNotFoundError as exc:
+        raise UserError(str(exc)) from None
+    card = targets.scorecard(runs, target_set)
+    if args.json:
+        json.dump(targets.scorecard_to_json(card), sys.stdout, indent=2, ensure_ascii=False)
+        print()
+    else:
+        print(targets.format_scorecard(card, lang=args.lang))
+    return 0
+
+
+def cmd_charts(args: argparse.Namespace) -> int:
+    from model import charts
+
+    (name, ds), = _open_runs([args.run]).items()
+    formats = tuple(f.strip() for f in args.format.split(",") if f.strip())
+    bad = sorted(set(formats) - {"png", "svg", "pdf"})
+    if bad:
+        raise UserError(f"--format: unknown format(s) {', '.join(bad)}; use png, svg, pdf")
+    out = Path(args.out) if args.out else Path(args.run) / "charts"
+    written = charts.render_all(ds, out, lang=args.lang, formats=formats)
+    for path in written:
+        print(path)
+    return 0
+
+
+def cmd_backtest(args: argparse.Namespace) -> int:
+    from model import backtest, datasets
+
+    result = backtest.run_backtest(datasets.load_surveys(), draws=args.draws, seed=args.seed)
+    if args.json:
+        json.dump(result.to_dict(), sys.stdout, indent=2, default=float)
+        print()
+    else:
+        print(result.pooled().to_string())
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        result.scores.to_csv(out / "backtest_scores.csv", index=False)
+        result.pooled().to_csv(out / "backtest_pooled.csv")
+        fig = backtest.plot_backtest(result, lang=args.lang)
+        fig.savefig(out / "backtest.png", dpi=200)
+        print(f"wrote {out}/backtest_scores.csv, backtest_pooled.csv, backtest.png",
+              file=sys.stderr)
+    return 0
+
+
+def cmd_what_it_takes(args: argparse.Namespace) -> int:
+    from model.scenario import load_scenario
+    from model.what_it_takes import what_it_takes
+
+    scenario = load_scenario(_scenario_path(args.scenario))
+    if args.lever not in scenario.levers:
+        from model.documents import suggest
+
+        raise UserError(f"no lever {args.lever!r}{suggest(args.lever, scenario.levers)}; "
+                        f"levers: {', '.join(scenario.levers)}")
+    try:
+        found = what_it_takes(scenario, args.target, args.lever, args.probability,
+                              search=args.search, draws=args.draws, seed=args.seed,
+                              targets=args.targets)
+    except (KeyError, FileNotFoundError) as exc:
+        raise UserError(str(exc).strip("'\"")) from None
+    if args.json:
+        json.dump(found.to_dict(), sys.stdout, indent=2, default=float)
+        print()
+    else:
+        print(found.format() if hasattr(found, "format") else found)
+    return 0
+
+
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    from model.scenario import load_scenario
+    from model.sensitivity import sobol_indices
+
+    scenario = load_scenario(_scenario_path(args.scenario))
+    table = sobol_indices(scenario, n=args.n, seed=args.seed, targets=args.targets)
+    if args.out:
+        table.to_csv(args.out, index=False)
+    if args.json:
+        print(table.to_json(orient="records", indent=2))
+    else:
+        print(table.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="vnsim",
@@ -182,13 +292,50 @@ def build_parser() -> argparse.ArgumentParser:
     data_sub.add_parser("list", help="list the editions in use")
     data.set_defaults(func=cmd_data)
 
-    for register in EXTRA_COMMANDS:
-        register(sub)
+    tg = sub.add_parser("targets", help="target scorecard: P(met) per target and run")
+    tg.add_argument("runs", nargs="+", metavar="RUN_DIR")
+    tg.add_argument("--targets", help="target set file or name (default decision_942_2025)")
+    tg.add_argument("--lang", choices=["en", "vi"], default="en")
+    tg.add_argument("--json", action="store_true")
+    tg.set_defaults(func=cmd_targets)
+
+    ch = sub.add_parser("charts", help="briefing charts of a run (PNG, SVG, PDF)")
+    ch.add_argument("run", metavar="RUN_DIR")
+    ch.add_argument("--lang", choices=["en", "vi"], default="en")
+    ch.add_argument("--format", default="png,svg,pdf", help="comma-separated (default all)")
+    ch.add_argument("--out", help="folder (default RUN_DIR/charts)")
+    ch.set_defaults(func=cmd_charts)
+
+    bt = sub.add_parser("backtest", help="rolling-origin hindcast of EGDI ranks vs baselines")
+    bt.add_argument("--draws", type=int, default=1000)
+    bt.add_argument("--seed", type=int, default=0)
+    bt.add_argument("--json", action="store_true")
+    bt.add_argument("--out", help="also write scores (CSV) and a chart (PNG) to this folder")
+    bt.add_argument("--lang", choices=["en", "vi"], default="en")
+    bt.set_defaults(func=cmd_backtest)
+
+    wt = sub.add_parser("what-it-takes",
+                        help="smallest lever intensity (or latest start) meeting a target")
+    wt.add_argument("scenario", nargs="?", help=f"scenario file (default {DEFAULT_SCENARIO})")
+    wt.add_argument("--target", required=True, help="target id in the target set")
+    wt.add_argument("--lever", required=True)
+    wt.add_argument("--probability", type=float, default=0.8)
+    wt.add_argument("--search", choices=["scale", "start"], default="scale")
+    wt.add_argument("--targets", help="target set file or name (default decision_942_2025)")
+    wt.add_argument("--draws", type=int)
+    wt.add_argument("--seed", type=int)
+    wt.add_argument("--json", action="store_true")
+    wt.set_defaults(func=cmd_what_it_takes)
+
+    se = sub.add_parser("sensitivity", help="Sobol indices of key outcomes and targets")
+    se.add_argument("scenario", nargs="?", help=f"scenario file (default {DEFAULT_SCENARIO})")
+    se.add_argument("--n", type=int, default=256, help="base sample size (power of 2)")
+    se.add_argument("--seed", type=int, default=0)
+    se.add_argument("--targets", help="target set file or name")
+    se.add_argument("--out", help="also write the table as CSV")
+    se.add_argument("--json", action="store_true")
+    se.set_defaults(func=cmd_sensitivity)
     return parser
-
-
-#: Functions adding further sub-commands (``register(subparsers)``), kept beside their modules.
-EXTRA_COMMANDS: list[Callable[[Any], None]] = []
 
 
 def _interrupted(signum, frame):

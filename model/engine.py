@@ -44,7 +44,7 @@ class Plan:
     seed: int
     inputs: dict[str, np.ndarray]
     egov_model: Any
-    lever_scale: dict[str, float] = field(default_factory=dict)
+    lever_scale: dict[str, float | np.ndarray] = field(default_factory=dict)
     lever_start: dict[str, int] = field(default_factory=dict)
     data_version: str = ""
     data_editions: str = ""
@@ -78,7 +78,7 @@ def plan(
     draws: int | None = None,
     seed: int | None = None,
     *,
-    lever_scale: dict[str, float] | None = None,
+    lever_scale: dict[str, float | np.ndarray] | None = None,
     lever_start: dict[str, int] | None = None,
     inputs: dict[str, np.ndarray] | None = None,
     surveys: pd.DataFrame | None = None,
@@ -90,7 +90,8 @@ def plan(
     draws, seed
         Override the scenario's ``ensemble`` section.
     lever_scale, lever_start
-        Multiply a lever's intensity, or move its start year (what-it-takes searches).
+        Multiply a lever's intensity (a number, or one per draw with shape ``(draw,)`` for
+        sensitivity designs), or move its start year (what-it-takes searches).
     inputs
         Replace sampled uncertain inputs, each shape ``(draw,)`` (sensitivity designs).
     surveys
@@ -101,6 +102,10 @@ def plan(
     for name in [*(lever_scale or {}), *(lever_start or {})]:
         if name not in scenario.levers:
             raise KeyError(f"no lever named {name!r}; levers: {', '.join(scenario.levers)}")
+    for name, value in (lever_scale or {}).items():
+        if np.ndim(value) and np.shape(value) != (draws,):
+            raise ValueError(f"lever_scale[{name!r}] has shape {np.shape(value)}, "
+                             f"expected a number or ({draws},)")
     sampled = sample_inputs(scenario, draws, seed)
     for name, values in (inputs or {}).items():
         if name not in sampled:
@@ -138,12 +143,13 @@ def run_chunk(plan: Plan, start: int, stop: int) -> dict[str, np.ndarray]:
     inputs = {k: v[start:stop] for k, v in plan.inputs.items()}
     env = simpy.Environment(initial_time=base)
 
+    def scale(name: str) -> np.ndarray:
+        """A lever's intensity multiplier per draw, shape ``(draw, 1)``."""
+        s = np.asarray(plan.lever_scale.get(name, 1.0), dtype=float)
+        return (s[start:stop] if s.ndim else np.full(n, float(s)))[:, None]
+
     intensity = {
-        name: np.tile(
-            planned_intensity(lever, years, plan.lever_scale.get(name, 1.0),
-                              plan.lever_start.get(name)),
-            (n, 1),
-        )
+        name: scale(name) * planned_intensity(lever, years, 1.0, plan.lever_start.get(name))
         for name, lever in scn.levers.items()
     }
     sizes = {
@@ -287,7 +293,7 @@ def simulate(
     draws: int | None = None,
     seed: int | None = None,
     *,
-    lever_scale: dict[str, float] | None = None,
+    lever_scale: dict[str, float | np.ndarray] | None = None,
     lever_start: dict[str, int] | None = None,
     inputs: dict[str, np.ndarray] | None = None,
     executor: str = "inprocess",
@@ -303,5 +309,6 @@ def simulate(
 
     p = plan(scenario, draws, seed, lever_scale=lever_scale, lever_start=lever_start,
              inputs=inputs)
+    ensemble.check_resources(p, chunk_size=chunk_size, in_memory=True)
     arrays = ensemble.run(p, executor=executor, chunk_size=chunk_size, progress=progress)
     return results.to_dataset(p, arrays)

@@ -343,4 +343,7 @@ def json_schema() -> dict[str, Any]:
     schema = Scenario.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "vnsim scenario"
+    # A file that `extends` another need not repeat required sections; the loader checks the
+    # merged result, so editors should not flag them as missing.
+    schema.pop("required", None)
     return schema

@@ -286,9 +286,12 @@ def load_targets(path: str | Path | None = None) -> TargetSet:
             continue
         if tid in seen:
             first = lines.find(("targets", seen[tid], "id"))[1]
-            problems.append(lines.problem(
-                ("targets", i, "id"), f"id {tid!r} is already used (line {first}); ids must be unique"
-            ))
+            problems.append(
+                lines.problem(
+                    ("targets", i, "id"),
+                    f"id {tid!r} is already used (line {first}); ids must be unique",
+                )
+            )
         else:
             seen[tid] = i
     return validate(TargetSet, data, lines, problems)
@@ -321,7 +324,8 @@ def indicator_values(ds: xr.Dataset, target: Target) -> np.ndarray:
         coord = da[dim].values
         if value not in coord:
             shown = (
-                f"{coord.min()}–{coord.max()}" if np.issubdtype(coord.dtype, np.number) and coord.size
+                f"{coord.min()}–{coord.max()}"
+                if np.issubdtype(coord.dtype, np.number) and coord.size
                 else f"{coord.size} values"
             )
             raise NotMeasured(f"{dim} {value} is not in the run ({dim}s {shown})")
@@ -351,8 +355,21 @@ def attainment(ds: xr.Dataset, target: Target) -> float:
 
 
 SCORECARD_COLUMNS = [
-    "scenario", "target", "description", "description_vi", "indicator", "comparison",
-    "threshold", "unit", "when", "probability", "median", "low", "high", "draws", "reason",
+    "scenario",
+    "target",
+    "description",
+    "description_vi",
+    "indicator",
+    "comparison",
+    "threshold",
+    "unit",
+    "when",
+    "probability",
+    "median",
+    "low",
+    "high",
+    "draws",
+    "reason",
 ]
 
 
@@ -370,11 +387,21 @@ def scorecard(runs: Mapping[str, xr.Dataset], targets: TargetSet) -> pd.DataFram
     for scenario, ds in runs.items():
         for t in targets.targets:
             row: dict[str, Any] = {
-                "scenario": scenario, "target": t.id, "description": t.description,
-                "description_vi": t.description_vi, "indicator": t.indicator,
-                "comparison": t.comparison, "threshold": t.threshold, "unit": t.unit,
-                "when": t.when_label, "probability": np.nan, "median": np.nan, "low": np.nan,
-                "high": np.nan, "draws": 0, "reason": "",
+                "scenario": scenario,
+                "target": t.id,
+                "description": t.description,
+                "description_vi": t.description_vi,
+                "indicator": t.indicator,
+                "comparison": t.comparison,
+                "threshold": t.threshold,
+                "unit": t.unit,
+                "when": t.when_label,
+                "probability": np.nan,
+                "median": np.nan,
+                "low": np.nan,
+                "high": np.nan,
+                "draws": 0,
+                "reason": "",
             }
             try:
                 values = indicator_values(ds, t)
@@ -434,14 +461,26 @@ def scorecard_to_json(df: pd.DataFrame) -> dict[str, Any]:
 
 _HEADERS = {
     "en": {
-        "scenario": "Scenario", "target": "Target", "when": "When", "goal": "Goal",
-        "probability": "P(met)", "median": "Median", "interval": "80 % interval",
-        "edition": "edition", "notes": "Notes",
+        "scenario": "Scenario",
+        "target": "Target",
+        "when": "When",
+        "goal": "Goal",
+        "probability": "P(met)",
+        "median": "Median",
+        "interval": "80 % interval",
+        "edition": "edition",
+        "notes": "Notes",
     },
     "vi": {
-        "scenario": "Kịch bản", "target": "Mục tiêu", "when": "Thời điểm", "goal": "Chỉ tiêu",
-        "probability": "Xác suất đạt", "median": "Trung vị", "interval": "Khoảng 80 %",
-        "edition": "kỳ khảo sát", "notes": "Ghi chú",
+        "scenario": "Kịch bản",
+        "target": "Mục tiêu",
+        "when": "Thời điểm",
+        "goal": "Chỉ tiêu",
+        "probability": "Xác suất đạt",
+        "median": "Trung vị",
+        "interval": "Khoảng 80 %",
+        "edition": "kỳ khảo sát",
+        "notes": "Ghi chú",
     },
 }
 
@@ -477,8 +516,17 @@ def format_scorecard(df: pd.DataFrame, lang: Literal["en", "vi"] = "en") -> str:
         interval = (
             f"{_number(r.low, unit)} – {_number(r.high, unit)}" if np.isfinite(r.low) else "–"
         )
-        table.append([str(r.scenario), str(getattr(r, desc_col)), when, goal, prob,
-                      _number(r.median, unit), interval])
+        table.append(
+            [
+                str(r.scenario),
+                str(getattr(r, desc_col)),
+                when,
+                goal,
+                prob,
+                _number(r.median, unit),
+                interval,
+            ]
+        )
         if r.reason:
             notes.append(f"  {r.scenario} / {r.target}: {r.reason}")
     widths = [min(max(len(row[i]) for row in table), 70) for i in range(len(cols))]

@@ -86,8 +86,14 @@ def contract_run(draws: int = 100, seed: int = 0, editions=(2022, 2024, 2026)) -
 
 def target(**kw) -> Target:
     base = {
-        "id": "t", "description": "d", "description_vi": "đ", "indicator": "market_size",
-        "comparison": ">=", "threshold": 25.0, "unit": "USD bn", "year": 2025,
+        "id": "t",
+        "description": "d",
+        "description_vi": "đ",
+        "indicator": "market_size",
+        "comparison": ">=",
+        "threshold": 25.0,
+        "unit": "USD bn",
+        "year": 2025,
         "source": {"decision": "test", "confidence": "V"},
     }
     base.update(kw)
@@ -103,9 +109,13 @@ def test_shipped_sets_load_and_packaged_copies_match(name):
     assert ts.name == name
     assert len(ts.ids) == len(set(ts.ids)) >= 5
     repo, packaged = REPO_TARGETS / f"{name}.yaml", PACKAGED_TARGETS / f"{name}.yaml"
-    assert repo.read_bytes() == packaged.read_bytes(), "copy scenarios/targets to model/data/targets"
+    assert repo.read_bytes() == packaged.read_bytes(), (
+        "copy scenarios/targets to model/data/targets"
+    )
     text = repo.read_text(encoding="utf-8")
-    assert text.splitlines()[0] == "# yaml-language-server: $schema=../../schema/targets.schema.json"
+    assert (
+        text.splitlines()[0] == "# yaml-language-server: $schema=../../schema/targets.schema.json"
+    )
     # every threshold line carries a comment with its source
     for line in text.splitlines():
         if line.strip().startswith("threshold:"):
@@ -128,8 +138,9 @@ def test_default_set_is_decision_942_with_the_brief_targets():
     later = load_targets("targets_2030")
     assert sorted(t.threshold for t in later.targets if t.indicator == "egdi_rank") == [30, 50]
     assert {t.source.confidence for t in later.targets if t.indicator == "dossiers_online"} == {"R"}
-    assert all(any("ạ" <= ch <= "ỹ" or ch in "ăâđêôơư" for ch in t.description_vi)
-               for t in ts.targets)
+    assert all(
+        any("ạ" <= ch <= "ỹ" or ch in "ăâđêôơư" for ch in t.description_vi) for t in ts.targets
+    )
 
 
 def test_target_file_by_name_and_path(tmp_path):
@@ -167,14 +178,22 @@ def test_json_schema_is_closed():
 
 def test_indicator_values_pick_the_selection():
     ds = contract_run()
-    rank = target(indicator="egdi_rank", country="VNM", comparison="<=", threshold=50,
-                  unit="rank", year=None, edition=2026)
+    rank = target(
+        indicator="egdi_rank",
+        country="VNM",
+        comparison="<=",
+        threshold=50,
+        unit="rank",
+        year=None,
+        edition=2026,
+    )
     np.testing.assert_array_equal(indicator_values(ds, rank), 1 + np.arange(100))
     thai = rank.model_copy(update={"country": "THA"})
     assert (indicator_values(ds, thai) == 60).all()
-    commune = target(indicator="dossiers_online", level="commune", threshold=0.6,
-                     unit="share 0-1")
-    np.testing.assert_allclose(indicator_values(ds, commune), np.minimum(0.7 + 0.004 * np.arange(100), 1))
+    commune = target(indicator="dossiers_online", level="commune", threshold=0.6, unit="share 0-1")
+    np.testing.assert_allclose(
+        indicator_values(ds, commune), np.minimum(0.7 + 0.004 * np.arange(100), 1)
+    )
 
 
 def test_attainment_known_values():
@@ -182,12 +201,25 @@ def test_attainment_known_values():
     # market 2025 = 20 + 0.1 d: >= 25 for d >= 50 -> 50 of 100 draws; >= 30 never (max 29.9)
     assert attainment(ds, target(threshold=25)) == pytest.approx(0.5)
     assert attainment(ds, target(threshold=30)) == 0.0
-    rank = target(indicator="egdi_rank", country="VNM", comparison="<=", threshold=50,
-                  unit="rank", year=None, edition=2026)
+    rank = target(
+        indicator="egdi_rank",
+        country="VNM",
+        comparison="<=",
+        threshold=50,
+        unit="rank",
+        year=None,
+        edition=2026,
+    )
     assert attainment(ds, rank) == pytest.approx(0.5)
     assert attainment(ds, rank.model_copy(update={"edition": 2024})) == 0.0  # rank 90
-    asean = target(indicator="asean_position", comparison="<=", threshold=3, unit="position",
-                   year=None, edition=2026)
+    asean = target(
+        indicator="asean_position",
+        comparison="<=",
+        threshold=3,
+        unit="position",
+        year=None,
+        edition=2026,
+    )
     assert attainment(ds, asean) == pytest.approx(0.3)
     assert met(ds, asean).dtype == bool
 
@@ -200,27 +232,59 @@ def test_attainment_known_values():
 )
 def test_attainment_is_the_share_of_draws_passing(values, threshold, comparison):
     v = np.array(values)
-    ds = xr.Dataset({"market_size": (("draw", "year"), v[:, None])},
-                    coords={"draw": np.arange(v.size), "year": [2025]})
+    ds = xr.Dataset(
+        {"market_size": (("draw", "year"), v[:, None])},
+        coords={"draw": np.arange(v.size), "year": [2025]},
+    )
     t = target(comparison=comparison, threshold=threshold)
     ops = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt}
     assert attainment(ds, t) == pytest.approx(np.mean(ops[comparison](v, threshold)))
     flipped = {">=": "<", "<=": ">", ">": "<=", "<": ">="}[comparison]
-    assert attainment(ds, t) + attainment(ds, target(comparison=flipped,
-                                                     threshold=threshold)) == pytest.approx(1)
+    assert attainment(ds, t) + attainment(
+        ds, target(comparison=flipped, threshold=threshold)
+    ) == pytest.approx(1)
 
 
 def test_not_measured_reasons():
     ds = contract_run(editions=(2022, 2024))
     with pytest.raises(NotMeasured, match="edition 2026 is not in the run"):
-        indicator_values(ds, target(indicator="egdi_rank", country="VNM", comparison="<=",
-                                    threshold=50, unit="rank", year=None, edition=2026))
+        indicator_values(
+            ds,
+            target(
+                indicator="egdi_rank",
+                country="VNM",
+                comparison="<=",
+                threshold=50,
+                unit="rank",
+                year=None,
+                edition=2026,
+            ),
+        )
     with pytest.raises(NotMeasured, match="country LAO"):
-        indicator_values(ds, target(indicator="egdi_rank", country="LAO", comparison="<=",
-                                    threshold=50, unit="rank", year=None, edition=2024))
+        indicator_values(
+            ds,
+            target(
+                indicator="egdi_rank",
+                country="LAO",
+                comparison="<=",
+                threshold=50,
+                unit="rank",
+                year=None,
+                edition=2024,
+            ),
+        )
     with pytest.raises(NotMeasured, match="no variable 'osi'"):
-        indicator_values(ds, target(indicator="osi", country="VNM", threshold=0.5,
-                                    unit="index 0-1", year=None, edition=2024))
+        indicator_values(
+            ds,
+            target(
+                indicator="osi",
+                country="VNM",
+                threshold=0.5,
+                unit="index 0-1",
+                year=None,
+                edition=2024,
+            ),
+        )
     with pytest.raises(NotMeasured, match="year 2035"):
         indicator_values(ds, target(year=2035))
 
@@ -229,7 +293,10 @@ def test_not_measured_reasons():
 
 
 def test_scorecard_rows_columns_and_missing_targets():
-    good, short = contract_run(), contract_run(editions=(2022, 2024)).drop_vars("admin_fully_online")
+    good, short = (
+        contract_run(),
+        contract_run(editions=(2022, 2024)).drop_vars("admin_fully_online"),
+    )
     ts = load_targets()
     df = scorecard({"good": good, "short": short}, ts)
     assert list(df.columns) == SCORECARD_COLUMNS
@@ -237,8 +304,9 @@ def test_scorecard_rows_columns_and_missing_targets():
     g = df[df.scenario == "good"].set_index("target")
     assert g.loc["market_25bn_2025", "probability"] == pytest.approx(0.5)
     assert g.loc["market_25bn_2025", "median"] == pytest.approx(20 + 0.1 * 49.5)
-    assert g.loc["market_25bn_2025", "low"] == pytest.approx(np.quantile(20 + 0.1 * np.arange(100),
-                                                                          0.1))
+    assert g.loc["market_25bn_2025", "low"] == pytest.approx(
+        np.quantile(20 + 0.1 * np.arange(100), 0.1)
+    )
     assert g.loc["egdi_rank_top50_2025", "when"] == "edition 2026"
     assert g.loc["egdi_rank_top50_2025", "probability"] == pytest.approx(0.5)
     assert (g["reason"] == "").all() and g["probability"].notna().all()
@@ -266,8 +334,9 @@ def test_scorecard_skips_missing_draws_and_says_so():
 
 
 def test_write_scorecard_csv_and_xlsx(tmp_path):
-    df = scorecard({"good": contract_run(), "short": contract_run(editions=(2022,))},
-                   load_targets())
+    df = scorecard(
+        {"good": contract_run(), "short": contract_run(editions=(2022,))}, load_targets()
+    )
     paths = write_scorecard(df, tmp_path / "out")
     assert [p.name for p in paths] == ["scorecard.csv", "scorecard.xlsx"]
     back = pd.read_csv(paths[0], keep_default_na=False, na_values=[""])
@@ -280,8 +349,9 @@ def test_write_scorecard_csv_and_xlsx(tmp_path):
 
 
 def test_scorecard_json_and_text():
-    df = scorecard({"good": contract_run(), "short": contract_run(editions=(2022,))},
-                   load_targets())
+    df = scorecard(
+        {"good": contract_run(), "short": contract_run(editions=(2022,))}, load_targets()
+    )
     doc = scorecard_to_json(df)
     text = json.dumps(doc, allow_nan=False)
     assert json.loads(text)["rows"][0]["target"] == "market_25bn_2025"

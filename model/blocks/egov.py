@@ -37,7 +37,9 @@ ASEAN10: tuple[str, ...] = ("BRN", "KHM", "IDN", "LAO", "MYS", "MMR", "PHL", "SG
 #: EGDI group thresholds (egdi_methodology.md §7; a value exactly on a threshold goes up).
 GROUPS: tuple[tuple[str, float], ...] = (("very high", 0.75), ("high", 0.5), ("middle", 0.25))
 
-TiiIndicator = Literal["internet_users", "mobile_cellular", "active_mobile_broadband", "fixed_broadband"]
+TiiIndicator = Literal[
+    "internet_users", "mobile_cellular", "active_mobile_broadband", "fixed_broadband"
+]
 
 
 class Settings(pydantic.BaseModel, extra="forbid"):
@@ -71,10 +73,13 @@ class Settings(pydantic.BaseModel, extra="forbid"):
         40, ge=1, description="Bootstrap parameter replicates (over countries); each draw uses one"
     )
     lagged_change: bool = Field(
-        True, description="Include the previous change (assessment noise partly undone next edition)"
+        True,
+        description="Include the previous change (assessment noise partly undone next edition)",
     )
     heavy_tails: bool = Field(True, description="Student-t component noise (False = normal)")
-    fit_seed: int = Field(0, description="Seed of the bootstrap in the fit (the fit is deterministic)")
+    fit_seed: int = Field(
+        0, description="Seed of the bootstrap in the fit (the fit is deterministic)"
+    )
 
     @pydantic.model_validator(mode="after")
     def _check(self) -> Settings:
@@ -194,7 +199,7 @@ def prepare(
 
 
 def start(model: EgovModel, streams: Streams) -> EgovState:
-    """State at the origin edition for ``streams.n_draws`` draws (arrays ``(draw, comp, country)``)."""
+    """State at the origin edition for ``streams.n_draws`` draws (``(draw, comp, country)``)."""
     fit = model.fit
     n, c = streams.n_draws, len(model.countries)
     rep = streams.integers("egov.replicate", fit.n_replicates).astype(np.intp)
@@ -249,15 +254,27 @@ def advance(
 
     lo = fit.z_range[:, 0][None, :, None].astype(np.float32)
     hi = fit.z_range[:, 1][None, :, None].astype(np.float32)
-    slope, g2, g3 = per_draw(fit.slope), per_draw(fit.curvature[..., 0]), per_draw(fit.curvature[..., 1])
-    lag, s1, s2 = per_draw(fit.lag), per_draw(fit.scale_level[..., 0]), per_draw(fit.scale_level[..., 1])
+    slope, g2, g3 = (
+        per_draw(fit.slope),
+        per_draw(fit.curvature[..., 0]),
+        per_draw(fit.curvature[..., 1]),
+    )
+    lag, s1, s2 = (
+        per_draw(fit.lag),
+        per_draw(fit.scale_level[..., 0]),
+        per_draw(fit.scale_level[..., 1]),
+    )
     z, dz = state.z, state.dz
     for step in range(n_steps):
         name = f"egov.{edition}.{step}"
-        # edition shock: one historical pair's slope and noise scale, the same pair for all components
+        # edition shock: one historical pair's slope and noise scale, same pair for all components
         pair = streams.integers(f"{name}.pair", len(fit.pairs)).astype(np.intp)
-        d = fit.pair_slope[rep[:, None], comp[None, :], pair[:, None]][:, :, None].astype(np.float32)
-        s = fit.pair_scale[rep[:, None], comp[None, :], pair[:, None]][:, :, None].astype(np.float32)
+        d = fit.pair_slope[rep[:, None], comp[None, :], pair[:, None]][:, :, None].astype(
+            np.float32
+        )
+        s = fit.pair_scale[rep[:, None], comp[None, :], pair[:, None]][:, :, None].astype(
+            np.float32
+        )
         zc = np.clip(z, lo, hi)
         noise = _noise(model, streams, f"{name}.noise")
         noise *= s * np.exp(zc * (s1 + s2 * zc))
@@ -303,7 +320,7 @@ def rank_desc(values: np.ndarray) -> np.ndarray:
 
 
 def position_among(values: np.ndarray, members: np.ndarray, country: int) -> np.ndarray:
-    """Position of ``country`` among ``members`` by ``values`` (1 = best), shape ``(draw,)`` int16."""
+    """Position of ``country`` among ``members`` by ``values`` (1 = best), ``(draw,)`` int16."""
     own = values[:, country][:, None]
     return (1 + (values[:, members] > own).sum(axis=1)).astype(np.int16)
 

@@ -1,0 +1,244 @@
+"""Variance-based (Sobol) sensitivity of outcomes and target attainment to uncertain inputs.
+
+Which of a scenario's uncertain inputs (and, optionally, lever intensity scales) drive the 2025
+market size, Viet Nam's 2026 EGDI rank, or whether a target is met? First-order (S1) and total
+(ST) Sobol indices answer that, estimated with SALib: a Saltelli design in the unit hypercube
+(:func:`SALib.sample.sobol.sample`), mapped to each input's distribution with
+:func:`model.uncertainty.transform` and passed to the engine as ``inputs=``; a lever's scale is
+mapped uniformly onto its range and passed as ``lever_scale=``; then
+:func:`SALib.analyze.sobol.analyze` (Saltelli 2010 S1, Jansen ST, bootstrap intervals).
+
+The engine's own randomness (yearly shocks, e-government noise, bootstrap parameter draws)
+depends on the seed and the draw index only. The Saltelli design has ``n`` base rows and
+``k + 2`` matrices (A, the k "A with column j from B", B). Each matrix is run as its own ensemble
+of ``n`` draws with the **same seed**, so base row ``i`` of every matrix gets the shocks of draw
+``i``: the shocks act as one more input that is *shared* by all matrices of a row. Consequences:
+
+* ST of an input is its total effect including its interactions with the shocks, and an input
+  with no effect gets ST = 0 exactly (A and A_B^j give identical outputs), not the noise floor
+  that independent shocks per row would give;
+* S1 of an input is its first-order effect averaged over the shocks;
+* the shocks' own total index is estimated separately (row ``input = "shocks"``) from one extra
+  run of matrix A under a different seed: ST_shocks = E[(f(A, e) - f(A, e'))^2] / (2 Var Y).
+
+A target's probability of being met is the mean of the indicator "draw meets the target"; its
+sensitivity is the Sobol decomposition of that 0/1 indicator function (default output names
+``met:<target id>``). Indices of an indicator are noisier than those of a continuous outcome:
+look at the confidence columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+from SALib.analyze import sobol as sobol_analyze
+from SALib.sample import sobol as sobol_sample
+
+from model.targets import NotMeasured, TargetSet, load_targets, met
+from model.uncertainty import transform
+from model.what_it_takes import Simulate, _engine_simulate
+
+Output = Callable[[xr.Dataset], np.ndarray]
+
+COLUMNS = ["output", "input", "S1", "S1_conf", "ST", "ST_conf"]
+#: Name of the row giving the total index of the engine's own random shocks.
+SHOCKS = "shocks"
+LEVER_PREFIX = "lever:"
+
+
+def key_outcomes() -> dict[str, Output]:
+    """Default continuous outcomes, each ``Dataset -> (draw,)``."""
+    return {
+        "market_size 2025 [USD bn]": lambda ds: ds["market_size"].sel(year=2025).values,
+        "egdi_rank VNM edition 2026": lambda ds: (
+            ds["egdi_rank"].sel(edition=2026, country="VNM").values
+        ),
+        "asean_position edition 2026": lambda ds: ds["asean_position"].sel(edition=2026).values,
+        "admin_fully_online 2025 [share]": lambda ds: (
+            ds["admin_fully_online"].sel(year=2025).values
+        ),
+        "dossiers_online commune 2025 [share]": lambda ds: (
+            ds["dossiers_online"].sel(year=2025, level="commune").values
+        ),
+    }
+
+
+def target_outcomes(targets: TargetSet) -> dict[str, Output]:
+    """``met:<id>`` -> 1.0 if the draw meets the target, else 0.0, shape ``(draw,)``."""
+    return {f"met:{t.id}": (lambda ds, t=t: met(ds, t).astype(float)) for t in targets.targets}
+
+
+def uncertain_factors(scenario: Any) -> dict[str, tuple[str, dict[str, float]]]:
+    """The scenario's non-fixed uncertain inputs: ``{name: (dist, params)}``."""
+    return {
+        name: (spec.dist, spec.params())
+        for name, spec in getattr(scenario, "uncertain", {}).items()
+        if spec.dist != "fixed"
+    }
+
+
+def saltelli_matrices(k: int, n: int, seed: int) -> np.ndarray:
+    """SALib's Saltelli design without second-order terms, shape ``(n, k + 2, k)`` in [0, 1).
+
+    ``[:, 0]`` is A, ``[:, 1 + j]`` is A with column j from B, ``[:, k + 1]`` is B; flattening
+    the first two axes gives SALib's row order.
+    """
+    if n < 2 or n & (n - 1):
+        raise ValueError(f"n must be a power of 2 (Sobol' sequence balance), got {n}")
+    problem = {"num_vars": k, "names": [f"x{j}" for j in range(k)], "bounds": [[0.0, 1.0]] * k}
+    x = sobol_sample.sample(problem, n, calc_second_order=False, scramble=True, seed=seed)
+    return x.reshape(n, k + 2, k)
+
+
+def sobol_indices(
+    scenario: Any,
+    outputs: Mapping[str, Output] | None = None,
+    n: int = 256,
+    levers: Mapping[str, tuple[float, float]] | None = None,
+    seed: int = 0,
+    *,
+    targets: TargetSet | str | Path | None = None,
+    shocks: bool = True,
+    num_resamples: int = 200,
+    conf_level: float = 0.95,
+    simulate: Simulate | None = None,
+) -> pd.DataFrame:
+    """First-order and total Sobol indices of each output with respect to each input.
+
+    Parameters
+    ----------
+    scenario
+        A :class:`model.scenario.Scenario`; its non-fixed ``uncertain`` inputs are the factors.
+    outputs
+        ``{name: f(ds) -> (draw,)}``; default: :func:`key_outcomes` and, for every target of
+        ``targets`` (default set if None), the met/not-met indicator ``met:<id>``.
+    n
+        Base sample size (power of 2); the engine runs ``n`` draws ``k + 2`` times (``k + 3``
+        with ``shocks``), ``k`` = number of factors.
+    levers
+        ``{lever: (low, high)}``: also treat these levers' intensity scales as factors, uniform on
+        the range (factor names ``lever:<name>``). Needs an engine that takes per-draw scales.
+    seed
+        Seed of the design scramble, the engine and the bootstrap.
+    shocks
+        Also estimate the total index of the engine's own random shocks (row ``"shocks"``).
+
+    Returns
+    -------
+    DataFrame with columns ``output, input, S1, S1_conf, ST, ST_conf`` (half-widths of the
+    ``conf_level`` bootstrap intervals). An output that does not vary, or that the run does not
+    hold, gets NaN indices.
+    """
+    sim = simulate or _engine_simulate()
+    factors = uncertain_factors(scenario)
+    lever_ranges = dict(levers or {})
+    names = [*factors, *(f"{LEVER_PREFIX}{name}" for name in lever_ranges)]
+    k = len(names)
+    if k == 0:
+        raise ValueError("the scenario has no non-fixed uncertain input and no lever was given")
+    if outputs is None:
+        ts = targets if isinstance(targets, TargetSet) else load_targets(targets)
+        outputs = {**key_outcomes(), **target_outcomes(ts)}
+
+    u = saltelli_matrices(k, n, seed)
+
+    def run(unit: np.ndarray, run_seed: int) -> xr.Dataset:
+        inputs = {
+            name: transform(dist, params, unit[:, j])
+            for j, (name, (dist, params)) in enumerate(factors.items())
+        }
+        scales = {
+            lever: lo + (hi - lo) * unit[:, len(factors) + j]
+            for j, (lever, (lo, hi)) in enumerate(lever_ranges.items())
+        }
+        return sim(scenario, n, run_seed, inputs=inputs, lever_scale=scales or None)
+
+    runs = [run(u[:, m], seed) for m in range(k + 2)]
+    reseeded = run(u[:, 0], seed + 1) if shocks else None
+    problem = {"num_vars": k, "names": names, "bounds": [[0.0, 1.0]] * k}
+    rng = np.random.default_rng(seed)
+
+    rows: list[dict[str, Any]] = []
+    for out_name, fn in outputs.items():
+        names_out = [*names, *([SHOCKS] if shocks else [])]
+        try:
+            y = np.stack([np.asarray(fn(ds), dtype=float) for ds in runs], axis=1)  # (n, k + 2)
+            y_shocked = np.asarray(fn(reseeded), dtype=float) if reseeded is not None else None
+        except (NotMeasured, KeyError):
+            y = y_shocked = None  # the run does not hold this output (e.g. a year off the horizon)
+        if y is None or not np.isfinite(y).all() or np.var(y) == 0:
+            # missing, or constant (e.g. a target met in every draw): no variance to share out
+            rows += [
+                {
+                    "output": out_name,
+                    "input": nm,
+                    "S1": np.nan,
+                    "S1_conf": np.nan,
+                    "ST": np.nan,
+                    "ST_conf": np.nan,
+                }
+                for nm in names_out
+            ]
+            continue
+        res = sobol_analyze.analyze(
+            problem,
+            y.ravel(),
+            calc_second_order=False,
+            num_resamples=num_resamples,
+            conf_level=conf_level,
+            seed=seed,
+        )
+        for j, nm in enumerate(names):
+            rows.append(
+                {
+                    "output": out_name,
+                    "input": nm,
+                    "S1": float(res["S1"][j]),
+                    "S1_conf": float(res["S1_conf"][j]),
+                    "ST": float(res["ST"][j]),
+                    "ST_conf": float(res["ST_conf"][j]),
+                }
+            )
+        if shocks and y_shocked is not None:
+            st, conf = _shock_total(y[:, 0], y_shocked, y, num_resamples, conf_level, rng)
+            rows.append(
+                {
+                    "output": out_name,
+                    "input": SHOCKS,
+                    "S1": np.nan,
+                    "S1_conf": np.nan,
+                    "ST": st,
+                    "ST_conf": conf,
+                }
+            )
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _shock_total(
+    y_a: np.ndarray,
+    y_a_reseeded: np.ndarray,
+    y_all: np.ndarray,
+    num_resamples: int,
+    conf_level: float,
+    rng: np.random.Generator,
+) -> tuple[float, float]:
+    """Jansen total index of the shocks and its bootstrap half-width.
+
+    ``y_a`` and ``y_a_reseeded`` are matrix A's outputs under two seeds, shape ``(n,)``;
+    ``y_all`` (``(n, k + 2)``) gives the output variance, as in SALib (A and B rows).
+    """
+    from scipy.stats import norm
+
+    def estimate(idx: np.ndarray) -> float:
+        var = np.var(np.r_[y_all[idx, 0], y_all[idx, -1]])
+        return float(0.5 * np.mean((y_a[idx] - y_a_reseeded[idx]) ** 2) / var) if var else np.nan
+
+    n = y_a.size
+    st = estimate(np.arange(n))
+    boot = np.array([estimate(rng.integers(0, n, n)) for _ in range(num_resamples)])
+    return st, float(norm.ppf(0.5 + conf_level / 2) * np.nanstd(boot, ddof=1))

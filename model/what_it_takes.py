@@ -1,0 +1,241 @@
+"""What it takes: the smallest lever intensity, or the latest start year, that meets a target.
+
+For a target and a lever, the probability of meeting the target is a function of the lever's
+intensity scale ``s`` (``lever_scale={lever: s}``) or of its start year ``y``
+(``lever_start={lever: y}``). Every evaluation re-runs the ensemble with the **same seed and
+number of draws** (common random numbers): each draw keeps its uncertain inputs and shocks, so
+only the lever changes between evaluations and P(met) moves monotonically with the lever as long
+as every draw's outcome does.
+
+* ``search="scale"``: the smallest ``s`` in ``bounds`` with P(met) >= ``probability``, found with
+  :func:`scipy.optimize.brentq` on ``P(s) - probability``. P is a step function of ``s`` (a share
+  of draws), so Brent's method converges on the step where P crosses the level; the answer is
+  the smallest evaluated ``s`` that meets it, and the report also gives the largest evaluated ``s``
+  below it that does not (they are at most ``tol`` apart).
+* ``search="start"``: the latest whole start year in ``bounds`` with P(met) >= ``probability``,
+  by bisection over years (P falls as the start moves later).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import xarray as xr
+from scipy.optimize import brentq
+
+from model.targets import Target, TargetSet, attainment, load_targets
+
+Simulate = Callable[..., xr.Dataset]
+
+
+@dataclass(frozen=True)
+class WhatItTakes:
+    """Result of a what-it-takes search.
+
+    ``value`` is the lever scale (intensity multiplier, 1 = as planned) or start year found, or
+    None when the requested probability is out of reach within ``bounds``; ``achieved`` is P(met)
+    at ``value``. ``below``/``below_probability`` is the nearest evaluated value on the failing
+    side (a scale just below ``value``, or the year after ``value``). ``evaluations`` counts
+    ensemble runs; ``history`` lists every ``(value, P(met))`` evaluated, in order.
+    """
+
+    target: str
+    lever: str
+    search: Literal["scale", "start"]
+    probability: float
+    value: float | None
+    achieved: float
+    below: float | None
+    below_probability: float
+    evaluations: int
+    draws: int
+    seed: int
+    bounds: tuple[float, float]
+    message: str
+    history: tuple[tuple[float, float], ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready fields (NaN becomes None)."""
+        out: dict[str, Any] = {}
+        for k, v in self.__dict__.items():
+            if isinstance(v, float) and np.isnan(v):
+                v = None
+            out[k] = [list(h) for h in v] if k == "history" else v
+        out["bounds"] = list(self.bounds)
+        return out
+
+
+def _engine_simulate() -> Simulate:
+    from model.engine import simulate
+
+    return simulate
+
+
+def _resolve_target(target: Target | str, targets: TargetSet | str | Path | None) -> Target:
+    if isinstance(target, Target):
+        return target
+    ts = targets if isinstance(targets, TargetSet) else load_targets(targets)
+    return ts[target]
+
+
+def ensemble_size(scenario: Any, draws: int | None, seed: int | None) -> tuple[int, int]:
+    """The draws and seed to use: the arguments, else the scenario's ``ensemble`` section.
+
+    Fixing both is what makes the evaluations share their random numbers.
+    """
+    ens = getattr(scenario, "ensemble", None)
+    draws = int(draws if draws is not None else getattr(ens, "draws", 1000))
+    seed = int(seed if seed is not None else getattr(ens, "seed", 0))
+    return draws, seed
+
+
+def what_it_takes(
+    scenario: Any,
+    target: Target | str,
+    lever: str,
+    probability: float = 0.8,
+    *,
+    search: Literal["scale", "start"] = "scale",
+    bounds: tuple[float, float] | None = None,
+    draws: int | None = None,
+    seed: int | None = None,
+    tol: float = 0.01,
+    targets: TargetSet | str | Path | None = None,
+    simulate: Simulate | None = None,
+) -> WhatItTakes:
+    """Find the lever setting that meets ``target`` with at least ``probability``.
+
+    Parameters
+    ----------
+    scenario
+        A :class:`model.scenario.Scenario` (anything ``simulate`` accepts).
+    target
+        A :class:`~model.targets.Target`, or the id of one in ``targets`` (default set if None).
+    lever
+        Name of a lever of the scenario.
+    probability
+        Required P(met), in (0, 1].
+    search
+        ``"scale"``: smallest intensity multiplier; ``"start"``: latest start year.
+    bounds
+        Range searched: default ``(0, 5)`` for a scale, the horizon (first year after the base
+        year to the end year) for a start.
+    draws, seed
+        Ensemble size and seed of every evaluation (default: the scenario's).
+    tol
+        Precision of a scale (absolute, intensity multiplier); a start year is exact.
+    simulate
+        Ensemble function with the signature of :func:`model.engine.simulate` (default: it).
+    """
+    if not 0 < probability <= 1:
+        raise ValueError(f"probability must be in (0, 1], got {probability}")
+    if search not in ("scale", "start"):
+        raise ValueError(f"search must be 'scale' or 'start', not {search!r}")
+    t = _resolve_target(target, targets)
+    sim = simulate or _engine_simulate()
+    levers = getattr(scenario, "levers", None)
+    if levers is not None and lever not in levers:
+        raise KeyError(f"no lever named {lever!r}; levers: {', '.join(levers)}")
+    n, s = ensemble_size(scenario, draws, seed)
+    if bounds is None:
+        if search == "scale":
+            bounds = (0.0, 5.0)
+        else:
+            h = scenario.horizon
+            bounds = (h.base_year + 1, h.end_year)
+    lo, hi = float(bounds[0]), float(bounds[1])
+    if not lo < hi:
+        raise ValueError(f"bounds must be increasing, got {bounds}")
+
+    history: list[tuple[float, float]] = []
+    cache: dict[float, float] = {}
+
+    def p_met(x: float) -> float:
+        if x not in cache:
+            kw = (
+                {"lever_scale": {lever: x}}
+                if search == "scale"
+                else {"lever_start": {lever: int(x)}}
+            )
+            cache[x] = attainment(sim(scenario, n, s, **kw), t)
+            history.append((x, cache[x]))
+        return cache[x]
+
+    def result(value: float | None, below: float | None, message: str) -> WhatItTakes:
+        return WhatItTakes(
+            target=t.id,
+            lever=lever,
+            search=search,
+            probability=probability,
+            value=value,
+            achieved=cache[value] if value is not None else float("nan"),
+            below=below,
+            below_probability=cache[below] if below is not None else float("nan"),
+            evaluations=len(history),
+            draws=n,
+            seed=s,
+            bounds=(lo, hi),
+            message=message,
+            history=tuple(history),
+        )
+
+    if search == "scale":
+        return _search_scale(p_met, probability, lo, hi, tol, cache, result)
+    return _search_start(p_met, probability, int(np.ceil(lo)), int(np.floor(hi)), result)
+
+
+def _search_scale(p_met, p, lo, hi, tol, cache, result) -> WhatItTakes:
+    if p_met(lo) >= p:
+        return result(lo, None, f"met with P >= {p:g} already at the lower bound {lo:g}")
+    if p_met(hi) < p:
+        return result(
+            None,
+            hi,
+            f"not reachable: P(met) = {cache[hi]:.3f} < {p:g} even at scale {hi:g} (upper bound)",
+        )
+
+    def f(x: float) -> float:
+        gap = p_met(x) - p
+        # P >= p must count as "reached": lift exact hits off zero so brentq keeps bracketing
+        return gap if gap < 0 else max(gap, 1e-12)
+
+    brentq(f, lo, hi, xtol=tol, rtol=4 * np.finfo(float).eps, maxiter=200)
+    failing = max(x for x, v in cache.items() if v < p)
+    value = min(x for x, v in cache.items() if v >= p and x > failing)
+    note = ""
+    if any(v >= p for x, v in cache.items() if x < failing):
+        note = " (P(met) is not monotone in the scale: a smaller tested scale also met it)"
+    return result(
+        value,
+        failing,
+        f"smallest scale with P(met) >= {p:g}: {value:.4g} (P = {cache[value]:.3f}); "
+        f"scale {failing:.4g} gives P = {cache[failing]:.3f}{note}",
+    )
+
+
+def _search_start(p_met, p, first, last, result) -> WhatItTakes:
+    if p_met(first) < p:
+        return result(
+            None,
+            first,
+            f"not reachable: P(met) = {p_met(first):.3f} < {p:g} even starting in {first}",
+        )
+    if p_met(last) >= p:
+        return result(last, None, f"met with P >= {p:g} even starting as late as {last}")
+    ok, late = first, last  # P(ok) >= p > P(late)
+    while late - ok > 1:
+        mid = (ok + late) // 2
+        if p_met(mid) >= p:
+            ok = mid
+        else:
+            late = mid
+    return result(
+        ok,
+        late,
+        f"latest start with P(met) >= {p:g}: {ok} (P = {p_met(ok):.3f}); "
+        f"starting in {late} gives P = {p_met(late):.3f}",
+    )

@@ -1,0 +1,121 @@
+"""Tests of model.backtest: scores, no look-ahead, reproducibility."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from model import backtest
+from model.blocks import egov
+
+
+@pytest.fixture(scope="module")
+def surveys() -> pd.DataFrame:
+    with resources.files("model").joinpath("data/un_egov_surveys.csv").open("rb") as f:
+        return pd.read_csv(f)
+
+
+@pytest.fixture(scope="module")
+def result(surveys) -> backtest.BacktestResult:
+    return backtest.run_backtest(
+        surveys,
+        origins=(2016, 2020),
+        horizons=(1, 2),
+        draws=60,
+        seed=3,
+        settings=egov.Settings(replicates=4),
+    )
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    arrays(np.int64, st.tuples(st.integers(1, 12), st.integers(1, 4)), elements=st.integers(1, 50)),
+    st.integers(1, 50),
+)
+def test_crps_fair_matches_definition(x, y):
+    obs = np.full(x.shape[1], y)
+    m = x.shape[0]
+    brute = np.abs(x - obs).mean(0)
+    if m > 1:
+        brute = brute - np.abs(x[:, None, :] - x[None, :, :]).sum((0, 1)) / (2 * m * (m - 1))
+    np.testing.assert_allclose(backtest.crps_fair(x, obs), brute, atol=1e-9)
+
+
+def test_scores_and_tables(result):
+    s = result.scores
+    assert set(s["method"]) == {"model", "bootstrap", "persistence"}
+    assert set(zip(s["origin"], s["target_edition"], strict=True)) == {
+        (2016, 2018),
+        (2016, 2020),
+        (2020, 2022),
+    }
+    wide = s.pivot_table(index=["method", "origin", "horizon"], columns="metric", values="value")
+    assert np.all((wide["cov80"] >= 0) & (wide["cov80"] <= wide["cov95"]) & (wide["cov95"] <= 1))
+    per = wide.loc["persistence"]
+    np.testing.assert_allclose(per["rank_crps"], per["rank_mae"])
+    assert np.all(per["width80"] == 0)
+    # a probabilistic forecast spreads and so scores CRPS below its own median's MAE
+    assert np.all(wide.loc["model", "rank_crps"] < wide.loc["model", "rank_mae"])
+    assert np.all(wide["n"] == 193)
+    pooled = result.pooled()
+    assert list(pooled.index) == [(m, h) for m in backtest.METHODS for h in (1, 2)]
+    json.dumps(result.to_dict())
+    fig = backtest.plot_backtest(result, lang="vi")
+    assert len(fig.axes) == 5
+    plt.close(fig)
+
+
+def test_same_seed_same_scores(surveys, result):
+    again = backtest.run_backtest(
+        surveys,
+        origins=(2016, 2020),
+        horizons=(1, 2),
+        draws=60,
+        seed=3,
+        settings=egov.Settings(replicates=4),
+    )
+    pd.testing.assert_frame_equal(result.scores, again.scores)
+
+
+def test_backtest_never_reads_after_origin(surveys, monkeypatch):
+    """Forecasts from a history poisoned after the origin equal those from the clean history."""
+    captured: list = []
+    real = backtest.forecast_ranks
+
+    def spy(cut, *args, **kwargs):
+        out = real(cut, *args, **kwargs)
+        captured.append(out)
+        return out
+
+    monkeypatch.setattr(backtest, "forecast_ranks", spy)
+    origin = 2014
+    poisoned = surveys.copy()
+    late = poisoned["survey_year"] > origin
+    rng = np.random.default_rng(1)
+    for k in ("egdi", "osi", "tii", "hci"):
+        poisoned.loc[late, k] = rng.random(late.sum())
+    poisoned.loc[late, "egdi_rank"] = rng.integers(1, 194, late.sum())
+    for frame in (surveys, poisoned):
+        backtest.run_backtest(
+            frame,
+            origins=(origin,),
+            horizons=(1, 2),
+            draws=20,
+            seed=0,
+            settings=egov.Settings(replicates=2),
+        )
+    (c1, f1), (c2, f2) = captured
+    assert c1 == c2
+    for method in f1:
+        for t in f1[method]:
+            np.testing.assert_array_equal(f1[method][t], f2[method][t])
+    with pytest.raises(ValueError, match="cut"):
+        backtest.forecast_ranks(surveys, origin, [2016], 10, 0)
