@@ -33,12 +33,13 @@ import argparse
 from dataclasses import dataclass, field
 from typing import Any
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from model import datasets
 from model.blocks import egov
+from model.charts import briefing_style
 from model.uncertainty import Streams
 
 METHODS: tuple[str, ...] = ("model", "bootstrap", "persistence")
@@ -228,7 +229,7 @@ class BacktestResult:
 
 
 def run_backtest(
-    surveys: pd.DataFrame,
+    surveys: pd.DataFrame | None = None,
     origins: tuple[int, ...] = (2012, 2014, 2016, 2018, 2020),
     horizons: tuple[int, ...] = (1, 2),
     draws: int = 1000,
@@ -240,7 +241,8 @@ def run_backtest(
     Parameters
     ----------
     surveys
-        Full survey history; each origin sees only editions <= origin.
+        Full survey history; each origin sees only editions <= origin. Default: the packaged
+        history plus the user's added editions (:func:`model.datasets.load_surveys`).
     origins
         Origin editions (must be editions in ``surveys``).
     horizons
@@ -248,6 +250,8 @@ def run_backtest(
     settings
         Base egov settings (origin and editions are set per origin).
     """
+    if surveys is None:
+        surveys = datasets.load_surveys()
     editions = sorted(int(e) for e in surveys["survey_year"].unique())
     rows = []
     for origin in origins:
@@ -310,9 +314,14 @@ def plot_backtest(result: BacktestResult, lang: str = "en") -> Figure:
     lab = _LABELS[lang]
     pooled = result.pooled()
     metrics = ["rank_crps", "rank_mae", "cov80", "width80", "brier_top50"]
-    fig, axes = plt.subplots(
-        1, len(metrics), figsize=(3.2 * len(metrics), 3.4), layout="constrained"
-    )
+    with briefing_style():
+        fig = Figure(figsize=(3.2 * len(metrics), 3.4), layout="constrained")
+        axes = fig.subplots(1, len(metrics))
+        _draw_scores(fig, axes, pooled, metrics, lab)
+    return fig
+
+
+def _draw_scores(fig: Figure, axes, pooled: pd.DataFrame, metrics: list[str], lab: dict) -> None:
     methods = list(pooled.index.get_level_values(0).unique())
     horizons = sorted(pooled.index.get_level_values(1).unique())
     width = 0.8 / len(methods)
@@ -331,18 +340,6 @@ def plot_backtest(result: BacktestResult, lang: str = "en") -> Figure:
         ax.set_title(lab[metric], fontsize=9)
     axes[0].legend(fontsize=8)
     fig.suptitle(lab["title"])
-    return fig
-
-
-def _load_surveys() -> pd.DataFrame:
-    try:
-        from model.datasets import load_surveys  # written by another engineer
-    except ImportError:
-        from importlib import resources
-
-        with resources.files("model").joinpath("data/un_egov_surveys.csv").open("rb") as f:
-            return pd.read_csv(f)
-    return load_surveys()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -352,7 +349,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--origins", type=int, nargs="+", default=[2012, 2014, 2016, 2018, 2020])
     parser.add_argument("--figure", help="write the pooled chart to this file")
     args = parser.parse_args(argv)
-    result = run_backtest(_load_surveys(), tuple(args.origins), draws=args.draws, seed=args.seed)
+    result = run_backtest(
+        datasets.load_surveys(), tuple(args.origins), draws=args.draws, seed=args.seed
+    )
     with pd.option_context("display.width", 200, "display.max_columns", 40, "display.precision", 3):
         print(result.pooled())
         s = result.scores

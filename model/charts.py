@@ -91,7 +91,7 @@ LABELS: dict[str, dict[str, str]] = {
         "box_note": "box: 50%, whiskers: 90% of draws",
         "asean_title": "{country}'s EGDI position in ASEAN",
         "asean_axis": "Position in ASEAN (1 = best)",
-        "asean_target": "2025 target: top {n}",
+        "asean_target": "dashed line: 2025 target (top {n})",
         "probability": "Probability",
         "components_title": "EGDI components: {country} vs peers",
         "components_note": "peers: the {n} countries ranked just above in {edition}",
@@ -119,11 +119,16 @@ LABELS: dict[str, dict[str, str]] = {
         "S1": "First order S1",
         "ST": "Total ST",
         "input": "Uncertain input",
-        "market_size": "IT application market (USD bn)",
-        "market_growth": "IT market growth (share/yr)",
-        "egdi_rank": "EGDI world rank",
-        "asean_position": "EGDI position in ASEAN",
-        "dossiers_online": "Work dossiers online",
+        "var_market_size": "IT application market (USD bn)",
+        "var_market_growth": "IT market growth (per year)",
+        "var_osi": "OSI (index 0–1)",
+        "var_tii": "TII (index 0–1)",
+        "var_hci": "HCI (index 0–1)",
+        "var_egdi": "EGDI (index 0–1)",
+        "var_egdi_rank": "EGDI world rank (1 = best)",
+        "var_asean_position": "EGDI position in ASEAN (1 = best)",
+        "var_dossiers_online": "Work dossiers online (share)",
+        "var_admin_fully_online": "Admin dossiers fully online (share)",
         "footnote": (
             "Source: vnsim {version} simulation, scenario “{scenario}”{hash}, {draws} draws, "
             "seed {seed}; data: UN E-Government Survey {editions}{data_version}."
@@ -153,7 +158,7 @@ LABELS: dict[str, dict[str, str]] = {
         "box_note": "hộp: 50%, râu: 90% số lượt mô phỏng",
         "asean_title": "Vị trí EGDI của {country} trong ASEAN",
         "asean_axis": "Vị trí trong ASEAN (1 = cao nhất)",
-        "asean_target": "Mục tiêu 2025: top {n}",
+        "asean_target": "đường đứt nét: mục tiêu 2025 (top {n})",
         "probability": "Xác suất",
         "components_title": "Chỉ số thành phần EGDI: {country} và các nước liền trên",
         "components_note": "so sánh: {n} nước xếp ngay trên năm {edition}",
@@ -181,11 +186,16 @@ LABELS: dict[str, dict[str, str]] = {
         "S1": "Bậc nhất S1",
         "ST": "Tổng ST",
         "input": "Đầu vào bất định",
-        "market_size": "Thị trường ứng dụng CNTT (tỷ USD)",
-        "market_growth": "Tăng trưởng thị trường CNTT (tỷ lệ/năm)",
-        "egdi_rank": "Thứ hạng EGDI thế giới",
-        "asean_position": "Vị trí EGDI trong ASEAN",
-        "dossiers_online": "Hồ sơ công việc trực tuyến",
+        "var_market_size": "Thị trường ứng dụng CNTT (tỷ USD)",
+        "var_market_growth": "Tăng trưởng thị trường CNTT (mỗi năm)",
+        "var_osi": "OSI (chỉ số 0–1)",
+        "var_tii": "TII (chỉ số 0–1)",
+        "var_hci": "HCI (chỉ số 0–1)",
+        "var_egdi": "EGDI (chỉ số 0–1)",
+        "var_egdi_rank": "Thứ hạng EGDI thế giới (1 = cao nhất)",
+        "var_asean_position": "Vị trí EGDI trong ASEAN (1 = cao nhất)",
+        "var_dossiers_online": "Hồ sơ công việc trực tuyến (tỷ lệ)",
+        "var_admin_fully_online": "Hồ sơ TTHC trực tuyến toàn trình (tỷ lệ)",
         "footnote": (
             "Nguồn: mô phỏng vnsim {version}, kịch bản “{scenario}”{hash}, {draws} lượt mô "
             "phỏng, seed {seed}; dữ liệu: Khảo sát Chính phủ điện tử của LHQ {editions}"
@@ -374,7 +384,8 @@ def _wrap(text: str, size: float, width_pt: float, weight: str = "normal") -> li
 
 def _finish(fig: Figure, title: str, note: str) -> Figure:
     """Add title and footnote, reserve room for the footnote, and lay out inside the style."""
-    width_pt = fig.get_figwidth() * 72 * 0.97
+    # Slack of 8 %: hinting makes text wider at low dpi (screen previews at 100 dpi).
+    width_pt = fig.get_figwidth() * 72 * 0.92
     lines = _wrap(note, _FOOT_FONT, width_pt)
     fig.text(0.012, 0.008, "\n".join(lines), fontsize=_FOOT_FONT, color="#555555", va="bottom")
     foot_h = (len(lines) * _FOOT_FONT * 1.25 + 4) / 72 / fig.get_figheight()
@@ -490,15 +501,17 @@ def rank_distribution(ds: xr.Dataset, lang: Lang = "en", country: str = "VNM") -
             )
         for n, why in RANK_TARGETS.items():
             ax.axhline(n, color="#777777", lw=0.7, ls="--", zorder=0)
+            # Labelled outside the axes, on the right, so they never cover a box.
             ax.annotate(
-                f"{lab['rank_target'].format(n=n)} ({', '.join(why)})",
-                (0.01, n),
+                "\n".join([lab["rank_target"].format(n=n), *why]),
+                (1.0, n),
                 xycoords=("axes fraction", "data"),
-                xytext=(0, 1.5),
+                xytext=(3, 0),
                 textcoords="offset points",
-                va="bottom",
+                va="center",
                 fontsize=_BASE_FONT - 1.5,
                 color="#555555",
+                annotation_clip=False,
             )
         worst = float(np.nanmax(ranks.quantile(0.95, dim="draw")))
         bottom = max(worst, max(RANK_TARGETS)) + 8
@@ -543,17 +556,11 @@ def asean_position(ds: xr.Dataset, lang: Lang = "en") -> Figure:
             cbar_kws={"format": _percent_formatter(lang), "label": lab["probability"]},
         )
         ax.axhline(ASEAN_TARGET_2025, color="#e8a33d", lw=1.4, ls="--")
-        ax.annotate(
+        ax.set_title(
             lab["asean_target"].format(n=ASEAN_TARGET_2025),
-            (1.0, ASEAN_TARGET_2025),
-            xycoords=("axes fraction", "data"),
-            xytext=(-2, 1.5),
-            textcoords="offset points",
-            ha="right",
-            va="bottom",
             fontsize=_BASE_FONT - 1,
+            fontweight="normal",
             color="#9a6410",
-            fontweight="bold",
         )
         ax.tick_params(axis="y", rotation=0)
         ax.set_xlabel(lab["edition"])
@@ -677,11 +684,14 @@ def scorecard_heatmap(scorecard: pd.DataFrame, lang: Lang = "en") -> Figure:
         ]
     else:
         rows = targets
-    rows = ["\n".join(textwrap.wrap(r, 34)) for r in rows]
+    rows = ["\n".join(textwrap.wrap(r, 36)) for r in rows]
+    # Each row is as tall as its wrapped label (6 pt text, 0.12 in a line) plus padding.
+    row_heights = [max(0.3, 0.12 * (r.count("\n") + 1) + 0.12) for r in rows]
     values = table.to_numpy(dtype=float)
     annot = np.vectorize(lambda v: "" if np.isnan(v) else f"{_number(100 * v, lang)}%")(values)
     with briefing_style():
-        fig = _new_figure(1.3 + 0.36 * len(targets))
+        # Title, rotated scenario names and footnote take about 1.8 in.
+        fig = _new_figure(1.8 + sum(row_heights))
         ax = fig.add_subplot()
         sns.heatmap(
             values,
@@ -740,13 +750,11 @@ def scenario_comparison(
             handles.append(Line2D([], [], color=colour, label=name))
         handles.append(Patch(color="#777777", alpha=0.22, lw=0, label=lab["band"].format(p=80)))
         ax.set_xlabel(lab[xdim])
-        var_label = lab.get(variable, variable)
-        if (
-            variable in ("osi", "tii", "hci", "egdi", "egdi_rank")
-            and "country" in ds[variable].dims
-        ):
-            var_label = f"{var_label}, {_country_name(country, lang)}"
-        ax.set_ylabel(var_label)
+        name, _, unit = lab.get(f"var_{variable}", variable).partition(" (")
+        where = [_country_name(country, lang)] if "country" in ds[variable].dims else []
+        where += [lab.get(level, level)] if "level" in ds[variable].dims else []
+        ylabel = name + (f" ({unit}" if unit else "")
+        ax.set_ylabel("\n".join(_wrap(ylabel, _BASE_FONT, 0.75 * 72 * fig.get_figheight())))
         if xdim == "edition":
             ax.set_xticks(da[xdim].values, [str(e) for e in da[xdim].values])
         else:
@@ -761,10 +769,13 @@ def scenario_comparison(
                 FuncFormatter(lambda v, _p: _number(v, lang, 2 * (v < 10)))
             )
         ax.set_title(
-            lab["comparison_note"], fontsize=_BASE_FONT - 1, fontweight="normal", color="#555555"
+            "; ".join([*where, lab["comparison_note"]]),
+            fontsize=_BASE_FONT - 1,
+            fontweight="normal",
+            color="#555555",
         )
         _legend_below(ax, handles, ncols=min(4, len(handles)))
-        title = lab["comparison_title"].format(variable=lab.get(variable, variable).split(" (")[0])
+        title = lab["comparison_title"].format(variable=name)
         return _finish(fig, title, _footnote_runs(datasets, lang))
 
 
@@ -804,8 +815,10 @@ def sensitivity_bars(indices: pd.DataFrame, lang: Lang = "en", output: str | Non
         ax.grid(axis="y", visible=False)
         handles, _ = ax.get_legend_handles_labels()
         _legend_below(ax, handles[::-1], ncols=2)
-        out_label = (lab.get(output, output) if output else lab["market_size"]).split(" (")[0]
-        title = lab["sensitivity_title"].format(output=out_label)
+        # Outputs are named "<variable> <selection> [unit]"; show the variable's own label.
+        variable, _, rest = (output or "market_size").partition(" ")
+        name = lab.get(f"var_{variable}", variable).partition(" (")[0]
+        title = lab["sensitivity_title"].format(output=f"{name} {rest}".strip())
         return _finish(fig, title, _footnote_table(indices.attrs, lang))
 
 

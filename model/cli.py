@@ -120,7 +120,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    from model.scenario import json_schema
+    if args.targets:
+        from model.targets import targets_json_schema as json_schema
+    else:
+        from model.scenario import json_schema
 
     json.dump(json_schema(), sys.stdout, indent=2, ensure_ascii=False)
     print()
@@ -282,6 +285,7 @@ def build_parser() -> argparse.ArgumentParser:
     val.set_defaults(func=cmd_validate)
 
     schema = sub.add_parser("schema", help="print the JSON Schema of scenario files")
+    schema.add_argument("--targets", action="store_true", help="of target files instead")
     schema.set_defaults(func=cmd_schema)
 
     data = sub.add_parser("data", help="survey editions: list them, or add a UN CSV export")

@@ -15,6 +15,7 @@ and through :func:`validate`, which turns every pydantic error of a document int
 from __future__ import annotations
 
 import difflib
+import re
 import types
 import typing
 from collections.abc import Iterable
@@ -28,6 +29,9 @@ from pydantic import BaseModel, ValidationError
 MAX_BYTES = 1_000_000
 MAX_DEPTH = 40
 MAX_NODES = 100_000
+#: Tags of plain data; anything else (!!python/..., !!binary, !custom) is refused.
+PLAIN_TAGS = {f"tag:yaml.org,2002:{t}"
+              for t in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")}
 
 Loc = tuple[str | int, ...]
 
@@ -116,13 +120,26 @@ def read_yaml(path: Path, display: str | None = None) -> tuple[dict[str, Any], L
         raise fail("file is empty; a scenario needs at least a 'name'")
 
     try:
-        events = list(yaml.parse(text, Loader=yaml.SafeLoader))
-        for ev in events:
+        # Events are checked as they are parsed, so that a hostile file (thousands of nested
+        # brackets, a huge list) is refused before the parser's cost grows with it.
+        depth = nodes = 0
+        for ev in yaml.parse(text, Loader=yaml.SafeLoader):
             if isinstance(ev, yaml.AliasEvent) or getattr(ev, "anchor", None):
                 raise fail(
                     "YAML anchors and aliases (&name, *name, <<) are not allowed: write values out",
                     ev.start_mark.line + 1,
                 )
+            if isinstance(ev, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH + 1:  # the file's own mapping is the first level
+                    raise fail(f"nested too deeply (more than {MAX_DEPTH} levels)",
+                               ev.start_mark.line + 1)
+            elif isinstance(ev, yaml.CollectionEndEvent):
+                depth -= 1
+            if isinstance(ev, yaml.NodeEvent):
+                nodes += 1
+                if nodes > 2 * MAX_NODES + 1:  # keys are events too: at most one per value
+                    raise fail(f"more than {MAX_NODES:,} values; scenario files are limited to that")
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -140,6 +157,15 @@ def read_yaml(path: Path, display: str | None = None) -> tuple[dict[str, Any], L
     constructor = yaml.SafeLoader("")
     count = 0
 
+    def scalar(node: yaml.ScalarNode) -> Any:
+        try:
+            return constructor.construct_object(node, deep=True)
+        except (yaml.YAMLError, ValueError, KeyError, AttributeError) as exc:
+            # `!!bool abc` fails with KeyError, `!!timestamp abc` with AttributeError
+            # e.g. 2022-13-01 is resolved as a timestamp and fails in datetime, not in YAML
+            reason = getattr(exc, "problem", None) or exc
+            raise fail(f"bad value {node.value!r}: {reason}", node.start_mark.line + 1) from None
+
     def build(node: yaml.Node, loc: Loc) -> Any:
         nonlocal count
         count += 1
@@ -148,20 +174,21 @@ def read_yaml(path: Path, display: str | None = None) -> tuple[dict[str, Any], L
         if len(loc) > MAX_DEPTH:
             raise fail(f"nested too deeply (more than {MAX_DEPTH} levels)", node.start_mark.line + 1)
         lines.at.setdefault(loc, (name, node.start_mark.line + 1))
-        if isinstance(node, yaml.ScalarNode):
-            if node.tag.startswith("tag:yaml.org,2002:") or node.tag == "!":
-                try:
-                    return constructor.construct_object(node, deep=True)
-                except yaml.YAMLError as exc:
-                    raise fail(f"bad value: {exc}", node.start_mark.line + 1) from None
+        if node.tag not in PLAIN_TAGS and node.tag != "!":
+            # checked on every node: a tag on a mapping or list would otherwise pass unnoticed
             raise fail(f"custom YAML tag {node.tag} is not allowed", node.start_mark.line + 1)
+        if isinstance(node, yaml.ScalarNode):
+            return scalar(node)
         if isinstance(node, yaml.SequenceNode):
             return [build(item, (*loc, i)) for i, item in enumerate(node.value)]
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
                 raise fail("keys must be plain names or numbers", key_node.start_mark.line + 1)
-            key = constructor.construct_object(key_node)
+            if key_node.tag not in PLAIN_TAGS and key_node.tag != "!":
+                raise fail(f"custom YAML tag {key_node.tag} is not allowed",
+                           key_node.start_mark.line + 1)
+            key = scalar(key_node)
             key_line = key_node.start_mark.line + 1
             if isinstance(key, bool) or key is None:
                 # YAML 1.1 reads on/off/yes/no/null as booleans or null, even as keys
@@ -218,21 +245,40 @@ def allowed_keys(model: type[BaseModel], loc: Loc) -> list[str]:
 
 def suggest(word: str, choices: Iterable[str]) -> str:
     """`` (did you mean 'x'?)`` for the closest choice, or an empty string."""
-    close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
+    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+_TYPE_TAGS = {"float", "int", "str", "bool", "none"}
 
 
 def pydantic_problems(exc: ValidationError, model: type[BaseModel], lines: Lines) -> list[Problem]:
     """Translate every error of a pydantic validation into a located, readable :class:`Problem`."""
     by_loc: dict[Loc, list[dict[str, Any]]] = {}
+    bad_keys: set[Loc] = set()
     for err in exc.errors(include_url=False):
-        # pydantic appends union-member and validator names to loc; keep only data locations
-        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and ("[" in p or "-" in p)))
+        # pydantic appends union-member and validator names to loc ("float", "constrained-str",
+        # "function-after[...]", "[key]"); keep only data locations: keys found in the document,
+        # list positions, and names of missing fields
+        loc: Loc = ()
+        for part in err["loc"]:
+            if isinstance(part, int) or (*loc, part) in lines.at:
+                loc = (*loc, part)
+            elif part == "[key]":
+                bad_keys.add(loc)
+            elif not ("[" in part or "-" in part or part in _TYPE_TAGS):
+                loc = (*loc, part)
         by_loc.setdefault(loc, []).append(err)
 
     out = []
     for loc, errs in by_loc.items():
         kinds = {e["type"] for e in errs}
+        if loc in bad_keys:
+            pattern = next((e.get("ctx", {}).get("pattern") for e in errs), None)
+            rule = ("lower-case letters, digits and '_', starting with a letter"
+                    if pattern == r"^[a-z][a-z0-9_]*$" else "; ".join(e["msg"] for e in errs))
+            out.append(lines.problem(loc, f"invalid name {loc[-1]!r}: use {rule}"))
+            continue
         if "extra_forbidden" in kinds:
             keys = allowed_keys(model, loc[:-1])
             hint = suggest(loc[-1], keys) or (f" (allowed: {', '.join(keys)})" if keys else "")
@@ -240,6 +286,14 @@ def pydantic_problems(exc: ValidationError, model: type[BaseModel], lines: Lines
             continue
         if "missing" in kinds:
             out.append(lines.problem(loc, "required but missing"))
+            continue
+        if kinds == {"literal_error"}:
+            # a misspelt choice (dist: unifrom, target: market.growht) deserves a suggestion too
+            choices = re.findall(r"'([^']*)'", str(errs[0].get("ctx", {}).get("expected", "")))
+            got = errs[0].get("input")
+            out.append(lines.problem(
+                loc, f"unknown value {got!r}{suggest(str(got), choices)}; expected one of: "
+                     + ", ".join(choices)))
             continue
         if kinds <= {"float_parsing", "float_type", "string_pattern_mismatch", "string_type"}:
             got = errs[0].get("input")

@@ -12,6 +12,7 @@ dynamics); :func:`run_chunk` simulates a slice of draws from a plan and is what 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,6 +62,19 @@ class Plan:
     @property
     def levers(self) -> list[str]:
         return list(self.scenario.levers)
+
+
+@functools.lru_cache(maxsize=8)
+def _prepared_egov(settings_json: str, data_version: str) -> Any:
+    """The fitted e-government model for settings and the data in use.
+
+    The fit is deterministic and takes seconds, while a small ensemble takes a fraction of one;
+    searches and sensitivity designs call :func:`plan` many times with the same settings.
+    ``data_version`` changes whenever the user adds an edition, so the cache cannot go stale.
+    """
+    del data_version  # part of the cache key only
+    settings = egov.Settings.model_validate_json(settings_json)
+    return egov.prepare(datasets.load_surveys(), settings)
 
 
 def sample_inputs(scenario: Scenario, draws: int, seed: int) -> dict[str, np.ndarray]:
@@ -114,17 +128,21 @@ def plan(
         if values.shape != (draws,):
             raise ValueError(f"input {name!r} has shape {values.shape}, expected ({draws},)")
         sampled[name] = values
+    version = datasets.data_version()
     if surveys is None:
         surveys = datasets.load_surveys()
+        egov_model = _prepared_egov(scenario.egov.model_dump_json(), version)
+    else:
+        egov_model = egov.prepare(surveys, scenario.egov)
     return Plan(
         scenario=scenario,
         draws=draws,
         seed=seed,
         inputs=sampled,
-        egov_model=egov.prepare(surveys, scenario.egov),
+        egov_model=egov_model,
         lever_scale=dict(lever_scale or {}),
         lever_start=dict(lever_start or {}),
-        data_version=datasets.data_version(),
+        data_version=version,
         data_editions=f"{surveys.survey_year.min()}–{surveys.survey_year.max()}",
     )
 
@@ -160,15 +178,20 @@ def run_chunk(plan: Plan, start: int, stop: int) -> dict[str, np.ndarray]:
     fired = {name: np.ones(n, bool) for name in scn.levers}
     fired_year = {name: np.full(n, -1, np.int16) for name in scn.levers}
 
+    # Lever effects as whole (draw, year) paths, computed once per target and dropped when a
+    # trigger changes an intensity: recomputing them every year for every lever was O(year²).
+    paths: dict[str, np.ndarray] = {}
+
     def effect(target: str, year: int) -> np.ndarray:
         """Summed effect of all levers on ``target`` in ``year``, shape ``(draw,)``."""
-        t = year - base
-        total = np.zeros(n)
-        for name, lever in scn.levers.items():
-            for i, eff in enumerate(lever.effects):
-                if eff.target == target:
-                    total += sizes[name, i] * lagged(intensity[name], eff.lag)[:, t]
-        return total
+        if target not in paths:
+            total = np.zeros((n, len(years)))
+            for name, lever in scn.levers.items():
+                for i, eff in enumerate(lever.effects):
+                    if eff.target == target:
+                        total += sizes[name, i][:, None] * lagged(intensity[name], eff.lag)
+            paths[target] = total
+        return paths[target][:, year - base]
 
     def jump(target: str, year: int) -> np.ndarray:
         """Mandate effect: share of the gap closed by this year's rise in intensity.
@@ -176,15 +199,18 @@ def run_chunk(plan: Plan, start: int, stop: int) -> dict[str, np.ndarray]:
         A rise of ``r`` in intensity closes ``1 - (1 - size)**r`` of the gap, so a mandate
         phased in over several years closes as much as one taken at once.
         """
-        t = year - base
-        parts = []
-        for name, lever in scn.levers.items():
-            for i, eff in enumerate(lever.effects):
-                if eff.target == target:
-                    lag = lagged(intensity[name], eff.lag)
-                    rise = np.clip(lag[:, t] - (lag[:, t - 1] if t > 0 else 0.0), 0.0, None)
-                    parts.append(1.0 - (1.0 - np.clip(sizes[name, i], 0.0, 1.0)) ** rise)
-        return dossiers.combine_jumps(parts) if parts else np.zeros(n)
+        if target not in paths:
+            parts = []
+            for name, lever in scn.levers.items():
+                for i, eff in enumerate(lever.effects):
+                    if eff.target == target:
+                        lag = lagged(intensity[name], eff.lag)
+                        rise = np.clip(lag - lagged(lag, 1), 0.0, None)
+                        keep = 1.0 - np.clip(sizes[name, i], 0.0, 1.0)
+                        parts.append(1.0 - keep[:, None] ** rise)
+            paths[target] = (dossiers.combine_jumps(parts) if parts
+                             else np.zeros((n, len(years))))
+        return paths[target][:, year - base]
 
     out: dict[str, np.ndarray] = {
         "market_size": np.full((n, len(years)), np.nan),
@@ -224,6 +250,7 @@ def run_chunk(plan: Plan, start: int, stop: int) -> dict[str, np.ndarray]:
             value = out["dossier_shares"][:, t, dossiers.SERIES.index(series)]
         mask = fires(trigger, value)
         intensity[name][~mask] = 0.0
+        paths.clear()
         fired[name] = mask
         fired_year[name] = np.where(mask, trigger.year, -1).astype(np.int16)
 
@@ -238,7 +265,10 @@ def run_chunk(plan: Plan, start: int, stop: int) -> dict[str, np.ndarray]:
     def egov_shift(edition: int) -> np.ndarray:
         """Cumulative lever effect on every country's components, index points, (draw, country, 3)."""
         seen = edition - scn.egov.assessment_lag_years
-        shift = np.zeros((n, len(em.countries), 3))
+        # sums stay float64 per (component, country) touched by a lever, then are stored once
+        # as float32 in the block's (draw, comp, country) layout: a view of it is passed, so the
+        # block's float32 cast and axis move need no copy of a mostly-zero array
+        gains: dict[tuple[int, int], np.ndarray] = {}
         for name, lever in scn.levers.items():
             for i, eff in enumerate(lever.effects):
                 if not eff.target.startswith("egov."):
@@ -250,8 +280,12 @@ def run_chunk(plan: Plan, start: int, stop: int) -> dict[str, np.ndarray]:
                 for country in eff.countries:
                     if country not in country_index:
                         raise ValueError(f"lever {name!r}: no UN member state {country!r}")
-                    shift[:, country_index[country], k] += gained
-        return shift
+                    key = (k, country_index[country])
+                    gains[key] = gains[key] + gained if key in gains else 0.0 + gained
+        shift = np.zeros((n, 3, len(em.countries)), np.float32)
+        for (k, c), gained in gains.items():
+            shift[:, k, c] = gained
+        return shift.transpose(0, 2, 1)
 
     def survey_process():
         state = egov.start(em, streams)

@@ -19,12 +19,21 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from model.engine import Plan, run_chunk
+from model.uncertainty import STREAM_BLOCK
 
 Executor = Literal["inprocess", "processes", "dask"]
 Sink = Callable[[int, int, dict[str, np.ndarray]], None]
 
 #: Bytes of results per draw and country-edition (osi, tii, hci, egdi float32 + rank int16).
 BYTES_PER_COUNTRY_EDITION = 4 * 4 + 2
+
+#: Draws per on-disk chunk of ``ensemble.nc`` (see :class:`model.results.EnsembleFile`); default
+#: chunk sizes are multiples of it, so a chunk neither regenerates a random-stream block another
+#: chunk also needs nor rewrites part of an HDF5 chunk another chunk also writes.
+DISK_CHUNK = 1024
+
+#: Seconds a run must last before its progress bar appears ("longer than a moment").
+PROGRESS_DELAY = 0.5
 
 
 def draw_bytes(plan: Plan) -> int:
@@ -36,9 +45,16 @@ def draw_bytes(plan: Plan) -> int:
 
 
 def default_chunk_size(plan: Plan, budget: int = 256 * 2**20) -> int:
-    """Draws per chunk so that a chunk's results and temporaries stay near ``budget`` bytes."""
+    """Draws per chunk so that a chunk's results and temporaries stay near ``budget`` bytes.
+
+    Rounded down to a multiple of :data:`DISK_CHUNK` (or of the random-stream block for small
+    budgets): chunk edges then fall on stream-block and disk-chunk edges.
+    """
     # temporaries during the e-government update are a few times the stored results
-    return int(max(256, min(plan.draws, budget // (4 * draw_bytes(plan)))))
+    size = budget // (4 * draw_bytes(plan))
+    unit = DISK_CHUNK if size >= DISK_CHUNK else STREAM_BLOCK
+    size = max(STREAM_BLOCK, size // unit * unit)
+    return int(min(plan.draws, size)) if plan.draws > 0 else STREAM_BLOCK
 
 
 class ResourceError(ValueError):
@@ -60,8 +76,9 @@ def _gib(n: float) -> str:
     return f"{n / 2**30:.1f} GiB"
 
 
-def check_resources(plan: Plan, folder: Path | None = None, chunk_size: int | None = None,
-                    in_memory: bool = False) -> None:
+def check_resources(
+    plan: Plan, folder: Path | None = None, chunk_size: int | None = None, in_memory: bool = False
+) -> None:
     """Refuse, before any work, a run whose results would not fit.
 
     In memory (``simulate``) the whole ensemble must fit; streamed to a run folder, one chunk
@@ -73,14 +90,16 @@ def check_resources(plan: Plan, folder: Path | None = None, chunk_size: int | No
         raise ResourceError(
             f"{plan.draws:,} draws need about {_gib(need_all)} of memory for the results alone; "
             f"{_gib(memory)} is available. Run it with `vnsim run` (results stream to disk in "
-            "chunks) or use fewer draws.")
+            "chunks) or use fewer draws."
+        )
     size = chunk_size or default_chunk_size(plan)
     need_chunk = 4 * min(size, plan.draws) * draw_bytes(plan)
     if need_chunk > 0.8 * memory:
         fit = max(1, int(0.2 * memory // (draw_bytes(plan))))
         raise ResourceError(
             f"a chunk of {size:,} draws needs about {_gib(need_chunk)} of memory; "
-            f"{_gib(memory)} is available. Use --chunk-size {fit:,} or less.")
+            f"{_gib(memory)} is available. Use --chunk-size {fit:,} or less."
+        )
     if folder is not None:
         existing = next((p for p in [Path(folder), *Path(folder).parents] if p.exists()), None)
         if existing is not None:
@@ -88,7 +107,8 @@ def check_resources(plan: Plan, folder: Path | None = None, chunk_size: int | No
             if need_all > 0.9 * free:
                 raise ResourceError(
                     f"{plan.draws:,} draws need about {_gib(need_all)} of disk in {folder}; "
-                    f"{_gib(free)} is free. Use fewer draws or another --out.")
+                    f"{_gib(free)} is free. Use fewer draws or another --out."
+                )
 
 
 def chunks(draws: int, chunk_size: int) -> list[tuple[int, int]]:
@@ -112,12 +132,17 @@ def _processes(plan: Plan, ranges, workers: int | None) -> Iterator[tuple[int, i
 
 
 def _dask(plan: Plan, ranges, scheduler: str | None, workers: int | None):
-    from dask.distributed import Client, LocalCluster, as_completed as dask_completed
+    from dask.distributed import Client, LocalCluster
+    from dask.distributed import as_completed as dask_completed
 
     cluster = None
     if scheduler is None:
-        cluster = LocalCluster(n_workers=workers or os.cpu_count(), threads_per_worker=1,
-                               processes=True, dashboard_address=None)
+        cluster = LocalCluster(
+            n_workers=workers or os.cpu_count(),
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+        )
         client = Client(cluster)
     else:
         client = Client(scheduler)
@@ -169,15 +194,28 @@ def run(
     else:
         raise ValueError(f"unknown executor {executor!r}")
 
-    parts: dict[int, dict[str, np.ndarray]] = {}
-    with tqdm(total=plan.draws, unit="draw", disable=not progress, leave=False) as bar:
+    joined: dict[str, np.ndarray] = {}
+
+    def store(start: int, stop: int, arrays: dict[str, np.ndarray]) -> None:
+        # each chunk is copied into its slice of the whole and dropped: peak memory is the
+        # results plus one chunk, not the results twice as when concatenating at the end
+        for k, a in arrays.items():
+            if k not in joined:
+                joined[k] = np.empty((plan.draws, *a.shape[1:]), a.dtype)
+            joined[k][start:stop] = a
+
+    with tqdm(
+        total=plan.draws,
+        unit="draw",
+        disable=not progress,
+        leave=False,
+        delay=PROGRESS_DELAY,
+        dynamic_ncols=True,
+    ) as bar:
         for start, stop, arrays in stream:
-            if sink is not None:
-                sink(start, stop, arrays)
-            else:
-                parts[start] = arrays
+            (sink or store)(start, stop, arrays)
+            del arrays
             bar.update(stop - start)
     if sink is not None:
         return None
-    ordered = [parts[a] for a, _ in ranges]
-    return {k: np.concatenate([p[k] for p in ordered], axis=0) for k in ordered[0]}
+    return joined

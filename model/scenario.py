@@ -208,7 +208,7 @@ def _references(data: Any, lines: Lines) -> list[Problem]:
         if isinstance(value, str):
             if value not in units:
                 known = f"{suggest(value, units)}" or (
-                    f" (defined: {', '.join(units)})" if units else ""
+                    f" (defined: {', '.join(map(str, units))})" if units else ""
                 )
                 problems.append(lines.problem(loc, f"no uncertain input named {value!r}{known}"))
             elif units[value] != unit:
@@ -244,10 +244,10 @@ def _references(data: Any, lines: Lines) -> list[Problem]:
         effects = lever.get("effects") if isinstance(lever, dict) else None
         for i, eff in enumerate(effects if isinstance(effects, list) else []):
             if isinstance(eff, dict):
-                check(eff.get("size"), EFFECT_UNITS.get(eff.get("target")),
+                check(eff.get("size"), EFFECT_UNITS.get(str(eff.get("target"))),
                       ("levers", name, "effects", i, "size"))
         trig = lever.get("trigger") if isinstance(lever, dict) else None
-        if isinstance(trig, dict) and TRIGGER_UNITS.get(trig.get("variable")) == "share":
+        if isinstance(trig, dict) and TRIGGER_UNITS.get(str(trig.get("variable"))) == "share":
             for bound in ("below", "above"):
                 check(trig.get(bound), "share", ("levers", name, "trigger", bound))
     return problems
@@ -265,8 +265,13 @@ def _non_finite(data: Any, lines: Lines, loc: tuple = ()) -> list[Problem]:
 
 
 def _merge(base: Any, child: Any) -> Any:
-    """Deep merge: mappings merge key by key, anything else in ``child`` replaces ``base``."""
-    if isinstance(base, dict) and isinstance(child, dict):
+    """Deep merge: sections merge key by key, anything else in ``child`` replaces ``base``.
+
+    Dated values (``{2022: 0.5, 2024: 1.0}``, mappings keyed by years) are one value: a child's
+    schedule replaces the parent's whole, so no parent date leaks into it.
+    """
+    dated = isinstance(child, dict) and child and all(isinstance(k, int) for k in child)
+    if isinstance(base, dict) and isinstance(child, dict) and not dated:
         return {**base, **{k: _merge(base.get(k), v) if k in base else v for k, v in child.items()}}
     return child
 
@@ -302,7 +307,7 @@ def read_scenario(path: str | Path) -> tuple[dict[str, Any], Lines, list[Problem
         if parent is None:
             return data, lines, problems
         line = lines.at.get(("extends",), (lines.file, None))[1]
-        if not isinstance(parent, str) or not parent.strip():
+        if not isinstance(parent, str) or not parent.strip() or "\0" in parent:
             raise DocumentError([Problem(lines.file, line, "extends", "must be a file name")])
         target = (file.parent / parent).resolve()
         if not target.is_relative_to(root):
@@ -310,7 +315,11 @@ def read_scenario(path: str | Path) -> tuple[dict[str, Any], Lines, list[Problem
                 lines.file, line, "extends",
                 f"{parent!r} is outside the scenario folder {_display(root)}; "
                 "copy the file next to this one")])
-        if not target.is_file():
+        try:
+            found = target.is_file()
+        except OSError:  # e.g. a name longer than the file system allows
+            found = False
+        if not found:
             near = suggest(parent, [p.name for p in file.parent.glob("*.yaml")])
             raise DocumentError([Problem(lines.file, line, "extends",
                                          f"no file {parent!r}{near}")])
@@ -325,8 +334,15 @@ def read_scenario(path: str | Path) -> tuple[dict[str, Any], Lines, list[Problem
 def load_scenario(path: str | Path) -> Scenario:
     """Read, merge and validate a scenario file; raise :class:`DocumentError` with every problem."""
     data, lines, problems, _ = read_scenario(path)
-    problems += _non_finite(data, lines) + _references(data, lines)
-    return validate(Scenario, data, lines, problems)
+    checked = _non_finite(data, lines) + _references(data, lines)
+    try:
+        return validate(Scenario, data, lines, problems + checked)
+    except DocumentError as exc:
+        # these checks say more than pydantic does about the same field (NaN, 80 for 0.8):
+        # one message per field, not two
+        said = {(p.file, p.line, p.field) for p in checked}
+        keep = [p for p in exc.problems if p in checked or (p.file, p.line, p.field) not in said]
+        raise DocumentError(keep) from None
 
 
 def file_hash(path: str | Path) -> str:

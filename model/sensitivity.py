@@ -29,6 +29,7 @@ look at the confidence columns.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -171,8 +172,9 @@ def sobol_indices(
             y_shocked = np.asarray(fn(reseeded), dtype=float) if reseeded is not None else None
         except (NotMeasured, KeyError):
             y = y_shocked = None  # the run does not hold this output (e.g. a year off the horizon)
-        if y is None or not np.isfinite(y).all() or np.var(y) == 0:
-            # missing, or constant (e.g. a target met in every draw): no variance to share out
+        if y is None or not np.isfinite(y).all() or np.ptp(y[:, [0, -1]]) <= np.finfo(float).eps:
+            # missing, or constant over A and B (e.g. a target met in every draw): no variance
+            # to share out
             rows += [
                 {
                     "output": out_name,
@@ -185,14 +187,18 @@ def sobol_indices(
                 for nm in names_out
             ]
             continue
-        res = sobol_analyze.analyze(
-            problem,
-            y.ravel(),
-            calc_second_order=False,
-            num_resamples=num_resamples,
-            conf_level=conf_level,
-            seed=seed,
-        )
+        with warnings.catch_warnings():
+            # a bootstrap resample of a 0/1 output can be constant over A and B; SALib warns and
+            # scores that resample 0, which widens the interval: fine for a confidence column
+            warnings.filterwarnings("ignore", message="Constant values encountered")
+            res = sobol_analyze.analyze(
+                problem,
+                y.ravel(),
+                calc_second_order=False,
+                num_resamples=num_resamples,
+                conf_level=conf_level,
+                seed=seed,
+            )
         for j, nm in enumerate(names):
             rows.append(
                 {

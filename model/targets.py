@@ -492,6 +492,8 @@ def _number(x: float, unit: str) -> str:
         return f"{x:.0f}"
     if unit.startswith("share"):
         return f"{100 * x:.0f} %"
+    if unit == "USD bn":
+        return f"{x:.1f}"
     return f"{x:.3g}"
 
 

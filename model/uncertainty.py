@@ -165,4 +165,9 @@ def transform(dist: str, params: dict[str, float], u: np.ndarray) -> np.ndarray:
         return np.full(u.shape, float(params["value"]))
     # keep QMC points off the exact 0/1 edges, where unbounded ppfs return ±inf
     eps = np.finfo(float).eps
-    return fz.ppf(np.clip(u, eps, 1 - eps))
+    x = fz.ppf(np.clip(u, eps, 1 - eps))
+    # loc + ppf * scale can overshoot a stated bound by an ulp (a ceiling of 1 + 2e-16 is not
+    # a share), so keep values inside the bounds the scenario gave
+    low = params.get("low", 0.0 if dist == "beta" else -np.inf)
+    high = params.get("high", 1.0 if dist == "beta" else np.inf)
+    return np.clip(x, low, high)

@@ -47,9 +47,9 @@ class WhatItTakes:
     lever: str
     search: Literal["scale", "start"]
     probability: float
-    value: float | None
+    value: float | int | None
     achieved: float
-    below: float | None
+    below: float | int | None
     below_probability: float
     evaluations: int
     draws: int

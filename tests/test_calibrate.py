@@ -128,4 +128,3 @@ def test_fit_is_deterministic_and_replicates_differ(surveys):
     a, b = fit_egov(surveys, 2020, n_replicates=5), fit_egov(surveys, 2020, n_replicates=5)
     np.testing.assert_array_equal(a.lag, b.lag)
     assert np.ptp(a.lag, axis=0).min() > 0
-    assert replace(a, origin=a.origin).origin == 2020

@@ -34,20 +34,24 @@ def test_ishigami_known_indices():
     # Ishigami (a=7, b=0.1) analytic indices: Saltelli et al. (2008), Global Sensitivity
     # Analysis: The Primer, §4.7; Sobol' & Levitan (1999).
     pi = np.pi
-    scenario = SimpleNamespace(uncertain={
-        "x1": spec("uniform", low=-pi, high=pi),
-        "x2": spec("uniform", low=-pi, high=pi),
-        "x3": spec("uniform", low=-pi, high=pi),
-        "fixed_one": spec("fixed", value=1.0),  # fixed inputs are not factors
-    })
-    df = sobol_indices(scenario, {"y": lambda ds: ds["y"].values}, n=1024, seed=1,
-                       simulate=ishigami_simulate)
+    scenario = SimpleNamespace(
+        uncertain={
+            "x1": spec("uniform", low=-pi, high=pi),
+            "x2": spec("uniform", low=-pi, high=pi),
+            "x3": spec("uniform", low=-pi, high=pi),
+            "fixed_one": spec("fixed", value=1.0),  # fixed inputs are not factors
+        }
+    )
+    df = sobol_indices(
+        scenario, {"y": lambda ds: ds["y"].values}, n=1024, seed=1, simulate=ishigami_simulate
+    )
     assert list(df.columns) == COLUMNS
     got = df.set_index("input")
     assert list(got.index) == ["x1", "x2", "x3", SHOCKS]
     np.testing.assert_allclose(got.loc[["x1", "x2", "x3"], "S1"], [0.3139, 0.4424, 0.0], atol=0.05)
-    np.testing.assert_allclose(got.loc[["x1", "x2", "x3"], "ST"], [0.5576, 0.4424, 0.2437],
-                               atol=0.05)
+    np.testing.assert_allclose(
+        got.loc[["x1", "x2", "x3"], "ST"], [0.5576, 0.4424, 0.2437], atol=0.05
+    )
     assert got.loc[SHOCKS, "ST"] == 0.0  # this model has no shocks
     assert (got.loc[["x1", "x2", "x3"], "ST_conf"] > 0).all()
 
@@ -62,13 +66,21 @@ def linear_simulate(scenario, draws, seed, *, inputs=None, lever_scale=None) -> 
 def test_linear_model_with_shocks_and_a_lever():
     # x1 ~ U(0, 1): var 4/12 after the factor 2; x2 ~ N(5, 1/12); x3 no effect;
     # lever scale ~ U(0, 1): var 1/12; shock var 1/12. Total 7/12.
-    scenario = SimpleNamespace(uncertain={
-        "x1": spec("uniform", low=0.0, high=1.0),
-        "x2": spec("normal", mean=5.0, sd=np.sqrt(1 / 12)),
-        "x3": spec("triangular", low=0.0, mode=0.2, high=1.0),
-    })
-    df = sobol_indices(scenario, {"y": lambda ds: ds["y"].values}, n=2048, seed=3,
-                       levers={"programme": (0.0, 1.0)}, simulate=linear_simulate)
+    scenario = SimpleNamespace(
+        uncertain={
+            "x1": spec("uniform", low=0.0, high=1.0),
+            "x2": spec("normal", mean=5.0, sd=np.sqrt(1 / 12)),
+            "x3": spec("triangular", low=0.0, mode=0.2, high=1.0),
+        }
+    )
+    df = sobol_indices(
+        scenario,
+        {"y": lambda ds: ds["y"].values},
+        n=2048,
+        seed=3,
+        levers={"programme": (0.0, 1.0)},
+        simulate=linear_simulate,
+    )
     got = df.set_index("input")
     assert list(got.index) == ["x1", "x2", "x3", "lever:programme", SHOCKS]
     expected = pd.Series({"x1": 4 / 7, "x2": 1 / 7, "x3": 0.0, "lever:programme": 1 / 7})

@@ -29,8 +29,9 @@ def toy_scenario(draws: int = 200, seed: int = 3) -> SimpleNamespace:
     )
 
 
-def toy_simulate(scenario, draws=None, seed=None, *, lever_scale=None, lever_start=None,
-                 inputs=None) -> xr.Dataset:
+def toy_simulate(
+    scenario, draws=None, seed=None, *, lever_scale=None, lever_start=None, inputs=None
+) -> xr.Dataset:
     """Market growing at an uncertain rate plus 4 points a year per unit of lever intensity.
 
     Every draw's base size, growth and yearly shocks come from :class:`Streams`, so two calls
@@ -46,16 +47,26 @@ def toy_simulate(scenario, draws=None, seed=None, *, lever_scale=None, lever_sta
     start = (lever_start or {}).get("programme", 2023)
     on = (YEARS[1:] >= start).astype(float)
     log_growth = np.log1p(growth)[:, None] + 0.04 * scale * on + shock
-    size = base[:, None] * np.exp(np.concatenate([np.zeros((draws, 1)),
-                                                  np.cumsum(log_growth, 1)], 1))
-    return xr.Dataset({"market_size": (("draw", "year"), size)},
-                      coords={"draw": np.arange(draws), "year": YEARS})
+    size = base[:, None] * np.exp(
+        np.concatenate([np.zeros((draws, 1)), np.cumsum(log_growth, 1)], 1)
+    )
+    return xr.Dataset(
+        {"market_size": (("draw", "year"), size)}, coords={"draw": np.arange(draws), "year": YEARS}
+    )
 
 
 def market_target(threshold: float, year: int = 2025) -> Target:
-    return Target(id="market", description="m", description_vi="thị trường",
-                  indicator="market_size", comparison=">=", threshold=threshold, unit="USD bn",
-                  year=year, source={"decision": "test", "confidence": "U"})
+    return Target(
+        id="market",
+        description="m",
+        description_vi="thị trường",
+        indicator="market_size",
+        comparison=">=",
+        threshold=threshold,
+        unit="USD bn",
+        year=year,
+        source={"decision": "test", "confidence": "U"},
+    )
 
 
 def p_at(scn, target, **kw) -> float:
@@ -96,8 +107,9 @@ def test_scale_edge_cases_and_messages():
 
 def test_more_probability_takes_more_intensity():
     scn, t = toy_scenario(), market_target(19)
-    found = [what_it_takes(scn, t, "programme", p, simulate=toy_simulate).value
-             for p in (0.3, 0.6, 0.9)]
+    found = [
+        what_it_takes(scn, t, "programme", p, simulate=toy_simulate).value for p in (0.3, 0.6, 0.9)
+    ]
     assert all(v is not None for v in found)
     assert found[0] <= found[1] <= found[2]
     assert found[0] < found[2]
@@ -140,13 +152,16 @@ def test_engine_scale_search(engine_scenario):
     from model.engine import simulate
 
     t = market_target(20)
-    res = what_it_takes(engine_scenario, t, "market_programme", 0.6, bounds=(0, 4), draws=64,
-                        tol=0.02)
+    res = what_it_takes(
+        engine_scenario, t, "market_programme", 0.6, bounds=(0, 4), draws=64, tol=0.02
+    )
     assert res.value is not None, res.message
-    again = attainment(simulate(engine_scenario, 64, res.seed,
-                                lever_scale={"market_programme": res.value}), t)
+    again = attainment(
+        simulate(engine_scenario, 64, res.seed, lever_scale={"market_programme": res.value}), t
+    )
     assert again == res.achieved >= 0.6
     if res.below is not None:
-        below = attainment(simulate(engine_scenario, 64, res.seed,
-                                    lever_scale={"market_programme": res.below}), t)
+        below = attainment(
+            simulate(engine_scenario, 64, res.seed, lever_scale={"market_programme": res.below}), t
+        )
         assert below < 0.6 and res.value - res.below <= 0.04

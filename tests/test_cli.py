@@ -1,0 +1,274 @@
+"""The ``vnsim`` command: run, validate, schema, data — in-process and as the installed script."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import xarray as xr
+
+from model import __version__
+from model.cli import main
+from model.scenario import json_schema, load_scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "scenarios"
+BASE = FIXTURES / "base.yaml"
+HEADLINE = FIXTURES / "headline.yaml"
+VNSIM = shutil.which("vnsim", path=str(Path(sys.executable).parent)) or shutil.which("vnsim")
+
+
+@pytest.fixture(autouse=True)
+def isolated(monkeypatch, tmp_path):
+    """User data in a temporary folder; the SIGTERM handler main() installs is put back."""
+    monkeypatch.setenv("VNSIM_DATA_HOME", str(tmp_path / "user-data"))
+    monkeypatch.delenv("VNSIM_DEBUG", raising=False)
+    handler = signal.getsignal(signal.SIGTERM)
+    yield
+    signal.signal(signal.SIGTERM, handler)
+
+
+def vnsim(*args: str, cwd: Path = ROOT, env_home: Path | None = None):
+    """Run the installed ``vnsim`` script."""
+    assert VNSIM, "the vnsim console script is not installed next to this Python"
+    env = {**os.environ, "VNSIM_DATA_HOME": str(env_home or ROOT / ".no-user-data")}
+    env.pop("VNSIM_DEBUG", None)
+    return subprocess.run([VNSIM, *args], cwd=cwd, env=env, capture_output=True, text=True,
+                          timeout=600)
+
+
+def market_numbers(head: dict) -> dict:
+    return {k: v for k, v in head.items() if k != "run"}
+
+
+# --- run ------------------------------------------------------------------------------------
+
+def test_run_json_on_the_baseline_is_reproducible(tmp_path, monkeypatch, capsys):
+    """Issue 2: `vnsim run --json` on the baseline; same seed, identical numbers twice."""
+    proc = vnsim("run", "--draws", "64", "--seed", "5", "--out", str(tmp_path / "r1"), "--json",
+                 env_home=tmp_path / "user-data")
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    first = json.loads(proc.stdout)
+    assert first["scenario"] == "baseline" and first["draws"] == 64 and first["seed"] == 5
+    market = first["market"]
+    assert market["year"] == 2025 and market["unit"] == "USD bn"
+    assert market["p10"] <= market["median"] <= market["p90"]
+    assert 0 <= market["p_at_least_25"] <= 1
+    assert market["p_at_least_30"] <= market["p_at_least_25"]
+    assert Path(first["run"]) == tmp_path / "r1"
+
+    monkeypatch.chdir(ROOT)
+    code = main(["run", "scenarios/baseline.yaml", "--draws", "64", "--seed", "5",
+                 "--out", str(tmp_path / "r2"), "--json"])
+    assert code == 0
+    second = json.loads(capsys.readouterr().out)
+    assert market_numbers(second) == market_numbers(first)
+    # and the numbers are those of the run folder
+    with xr.open_dataset(tmp_path / "r1" / "ensemble.nc", engine="h5netcdf") as ds:
+        m = ds.market_size.sel(year=2025)
+        assert market["p_at_least_25"] == pytest.approx(float((m >= 25).mean()))
+        assert market["median"] == pytest.approx(float(m.median()))
+
+
+def test_run_prints_a_human_summary(tmp_path):
+    proc = vnsim("run", str(BASE), "--draws", "32", "--out", str(tmp_path / "r"),
+                 env_home=tmp_path / "user-data")
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "IT application market 2025" in out
+    assert "80 % interval" in out and "P(>= 25 bn)" in out
+    assert str(tmp_path / "r") in out
+
+
+@pytest.mark.xfail(strict=True, reason="cli._print_summary(head, folder, out=sys.stdout) binds "
+                   "the stream at import time, so redirecting sys.stdout (redirect_stdout, "
+                   "capsys, notebooks) misses the human summary; use out=None -> sys.stdout")
+def test_human_summary_follows_redirected_stdout(tmp_path):
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        assert main(["run", str(BASE), "--draws", "16", "--out", str(tmp_path / "r")]) == 0
+    assert "IT application market 2025" in buffer.getvalue()
+
+
+def test_different_seed_gives_different_numbers(tmp_path, capsys):
+    heads = []
+    for seed in ("1", "2"):
+        assert main(["run", str(BASE), "--draws", "32", "--seed", seed, "--json",
+                     "--out", str(tmp_path / seed)]) == 0
+        heads.append(json.loads(capsys.readouterr().out)["market"])
+    assert heads[0] != heads[1]
+
+
+def test_run_folder_contents(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["run", str(BASE), "--draws", "40", "--seed", "9", "--out", str(out),
+                 "--quiet"]) == 0
+    assert capsys.readouterr().out == ""
+    names = {p.name for p in out.iterdir()}
+    assert {"ensemble.nc", "summary.csv", "manifest.json"} <= names
+
+    with xr.open_dataset(out / "ensemble.nc", engine="h5netcdf") as ds:
+        expected = {
+            "market_size": (("draw", "year"), "USD bn"),
+            "market_growth": (("draw", "year"), "share/yr"),
+            "osi": (("draw", "edition", "country"), "index 0-1"),
+            "egdi": (("draw", "edition", "country"), "index 0-1"),
+            "egdi_rank": (("draw", "edition", "country"), "rank (1 = best)"),
+            "asean_position": (("draw", "edition"), None),
+            "dossiers_online": (("draw", "year", "level"), None),
+            "admin_fully_online": (("draw", "year"), None),
+            "lever_intensity": (("draw", "year", "lever"), "intensity"),
+            "trigger_fired": (("draw", "lever"), None),
+            "trigger_year": (("draw", "lever"), None),
+            "inputs": (("draw", "input"), None),
+        }
+        for name, (dims, units) in expected.items():
+            assert ds[name].dims == dims, name
+            assert ds[name].attrs["description"], name
+            if units:
+                assert ds[name].attrs["units"] == units, name
+        assert ds.sizes["draw"] == 40 and ds.sizes["country"] == 193
+        assert ds.attrs["seed"] == 9 and ds.attrs["scenario"] == "test-base"
+
+    summary = pd.read_csv(out / "summary.csv")
+    assert list(summary.columns) == ["variable", "unit", "time_kind", "time", "country", "level",
+                                     "mean", "p05", "p10", "p25", "p50", "p75", "p90", "p95"]
+    assert {"market_size", "dossiers_online", "egdi_rank", "P(market_size>=25)"} <= set(
+        summary.variable)
+
+    manifest = json.loads((out / "manifest.json").read_text())
+    scenario = load_scenario(BASE)
+    assert manifest["scenario_hash"] == scenario.content_hash()
+    assert len(manifest["scenario_file_hash"]) == 64
+    assert (manifest["seed"], manifest["draws"]) == (9, 40)
+    assert manifest["sampler"] == scenario.ensemble.sampler
+    assert manifest["data_version"] and manifest["package_version"] == __version__
+    assert manifest["python"] == ".".join(map(str, sys.version_info[:3]))
+    import numpy as np
+
+    assert manifest["numpy"] == np.__version__
+    assert manifest["scenario_resolved"] == json.loads(json.dumps(scenario.model_dump(
+        mode="json")))
+    assert "git_commit" in manifest and "created" in manifest
+
+
+def test_out_refuses_an_existing_folder_unless_forced(tmp_path, capsys):
+    out = tmp_path / "exists"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine")
+    code = main(["run", str(BASE), "--draws", "16", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "already exists" in err and "--force" in err
+    assert [p.name for p in out.iterdir()] == ["keep.txt"]
+
+    assert main(["run", str(BASE), "--draws", "16", "--out", str(out), "--force",
+                 "--quiet"]) == 0
+    assert (out / "ensemble.nc").exists() and not (out / "keep.txt").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["exists"]
+
+
+def test_default_results_folder_is_per_scenario(tmp_path, capsys):
+    root = tmp_path / "results"
+    for _ in range(2):
+        assert main(["run", str(BASE), "--draws", "16", "--results", str(root), "--quiet"]) == 0
+    runs = list((root / "test-base").iterdir())
+    assert len(runs) == 2 and all((r / "ensemble.nc").exists() for r in runs)
+
+
+def test_headline_broken_file_exits_2_with_three_problems_and_writes_nothing(tmp_path, capsys):
+    out, root = tmp_path / "out", tmp_path / "results"
+    code = main(["run", str(HEADLINE), "--out", str(out), "--results", str(root)])
+    captured = capsys.readouterr()
+    assert code == 2
+    assert "Traceback" not in captured.err
+    assert captured.out == ""
+    lines = [line for line in captured.err.splitlines() if "headline.yaml:" in line]
+    assert len(lines) == 3, captured.err
+    assert any("end_yaer" in line and "did you mean 'end_year'" in line for line in lines)
+    assert any("must be below high bound" in line for line in lines)
+    assert any("duplicate key" in line for line in lines)
+    assert not out.exists() and not root.exists()
+    assert not any(p.name != "user-data" for p in tmp_path.iterdir())
+
+
+def test_headline_broken_file_as_a_real_command(tmp_path):
+    out = tmp_path / "out"
+    proc = vnsim("run", str(HEADLINE), "--out", str(out), env_home=tmp_path / "user-data")
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert "3 problems found" in proc.stderr
+    for needle in ("end_yaer", "must be below high bound", "duplicate key"):
+        assert needle in proc.stderr
+    assert not out.exists()
+
+
+def test_missing_scenario_file(tmp_path, capsys):
+    code = main(["run", str(tmp_path / "nope.yaml"), "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert code == 2 and "no such scenario file" in err and "Traceback" not in err
+
+
+def test_internal_errors_are_reported_without_traceback(tmp_path, capsys):
+    """A run that fails inside the model gives exit 1 and a one-line message."""
+    bad = tmp_path / "bad.yaml"
+    text = BASE.read_text().replace("growth: market_growth", "growth: -1.5")
+    bad.write_text(text)
+    code = main(["run", str(bad), "--draws", "8", "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert code in (1, 2) and "Traceback" not in err
+    assert not (tmp_path / "o").exists()
+
+
+# --- validate, schema, data -----------------------------------------------------------------
+
+def test_validate_good_and_bad_files(capsys):
+    assert main(["validate", str(BASE), str(ROOT / "scenarios" / "baseline.yaml")]) == 0
+    out = capsys.readouterr().out
+    assert out.count(": ok") == 2
+
+    code = main(["validate", str(BASE), str(HEADLINE), str(FIXTURES / "wrong_unit.yaml")])
+    captured = capsys.readouterr()
+    assert code == 2
+    assert captured.out.count(": ok") == 1
+    assert "3 problems found" in captured.err and "wrong unit" in captured.err
+    assert "Traceback" not in captured.err
+
+
+def test_validate_as_a_real_command(tmp_path):
+    proc = vnsim("validate", str(FIXTURES / "reversed_range.yaml"),
+                 env_home=tmp_path / "user-data")
+    assert proc.returncode == 2
+    assert "reversed_range.yaml:" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_schema_prints_the_json_schema(capsys):
+    assert main(["schema"]) == 0
+    assert json.loads(capsys.readouterr().out) == json_schema()
+
+
+def test_data_list_shows_the_packaged_editions(capsys):
+    assert main(["data", "list"]) == 0
+    out = capsys.readouterr().out
+    for edition in ("2003", "2010", "2022"):
+        assert edition in out
+    assert "packaged" in out
+
+
+def test_usage_errors_exit_2(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["frobnicate"])
+    assert info.value.code == 2
+    with pytest.raises(SystemExit) as info:
+        main(["run", "--draws", "many"])
+    assert info.value.code == 2

@@ -1,0 +1,115 @@
+"""The researchers' notebooks: stripped, paired with their py:percent scripts, parameterised.
+
+Running them is ``pytest --nbmake`` (``notebooks`` is in pytest's testpaths); these tests check
+what a run cannot: that committed notebooks carry no outputs, that each ``.ipynb`` says the same
+as its reviewable ``.py``, and that the first code cell holds the parameters.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import jupytext
+import nbformat
+import pytest
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+EXPECTED = (
+    "01_baseline_vs_2025_targets",
+    "02_scenario_comparison",
+    "03_sensitivity_and_what_it_takes",
+    "04_forecast_skill",
+)
+IPYNB = sorted(NOTEBOOKS.glob("*.ipynb"))
+# The public API the notebooks may use (modules of the package); anything else is internal.
+PUBLIC = {
+    "model",
+    "model.scenario",
+    "model.engine",
+    "model.charts",
+    "model.targets",
+    "model.what_it_takes",
+    "model.sensitivity",
+    "model.backtest",
+    "model.results",
+    "model.datasets",
+}
+
+
+def _ids(paths: list[Path]) -> list[str]:
+    return [p.stem for p in paths]
+
+
+def _code(nb) -> list:
+    return [c for c in nb.cells if c.cell_type == "code"]
+
+
+def test_every_notebook_is_there_with_its_script():
+    assert [p.stem for p in IPYNB] == list(EXPECTED)
+    for stem in EXPECTED:
+        assert (NOTEBOOKS / f"{stem}.py").is_file(), f"{stem}.py (jupytext pair) is missing"
+
+
+@pytest.mark.parametrize("path", IPYNB, ids=_ids(IPYNB))
+def test_outputs_are_stripped(path: Path):
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
+    for i, cell in enumerate(_code(nb)):
+        assert cell.get("outputs") == [], f"code cell {i} has outputs"
+        assert cell.get("execution_count") is None, f"code cell {i} has an execution count"
+
+
+@pytest.mark.parametrize("path", IPYNB, ids=_ids(IPYNB))
+def test_in_sync_with_py_percent(path: Path):
+    script = path.with_suffix(".py")
+    from_ipynb = jupytext.read(path)
+    from_py = jupytext.read(script, fmt="py:percent")
+    left = [(c.cell_type, c.source.strip()) for c in from_ipynb.cells]
+    right = [(c.cell_type, c.source.strip()) for c in from_py.cells]
+    assert len(left) == len(right), f"{path.name} and {script.name} differ in their cell count"
+    for i, (a, b) in enumerate(zip(left, right, strict=True)):
+        assert a == b, f"cell {i} differs between {path.name} and {script.name}"
+    formats = from_ipynb.metadata.get("jupytext", {}).get("formats", "")
+    assert "py:percent" in formats, "notebook metadata does not pair it with py:percent"
+
+
+@pytest.mark.parametrize("path", IPYNB, ids=_ids(IPYNB))
+def test_first_code_cell_is_tagged_parameters(path: Path):
+    nb = nbformat.read(path, as_version=4)
+    cells = _code(nb)
+    assert cells, "no code cell"
+    first = cells[0]
+    assert "parameters" in first.metadata.get("tags", []), "first code cell lacks the tag"
+    assigned = {
+        t.id
+        for node in ast.parse(first.source).body
+        if isinstance(node, ast.Assign)
+        for t in node.targets
+        if isinstance(t, ast.Name)
+    }
+    assert {"DRAWS", "SEED", "LANG"} <= assigned, f"parameters cell assigns {sorted(assigned)}"
+    assert "VNSIM_NOTEBOOK_DRAWS" in first.source, "DRAWS must honour VNSIM_NOTEBOOK_DRAWS"
+    # only one parameters cell, so papermill injects in one place
+    tagged = [c for c in cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1
+
+
+@pytest.mark.parametrize("path", IPYNB, ids=_ids(IPYNB))
+def test_uses_only_public_api(path: Path):
+    nb = nbformat.read(path, as_version=4)
+    for cell in _code(nb):
+        source = "\n".join(
+            line for line in cell.source.splitlines() if not line.lstrip().startswith("%")
+        )
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("model"):
+                assert node.module in PUBLIC, f"imports internal module {node.module}"
+                private = [a.name for a in node.names if a.name.startswith("_")]
+                assert not private, f"imports private names {private} from {node.module}"
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.name.startswith("model"):
+                        assert alias.name in PUBLIC, f"imports internal module {alias.name}"
+            elif isinstance(node, ast.Attribute) and node.attr.startswith("_"):
+                assert node.attr.startswith("__"), f"uses private attribute {node.attr}"

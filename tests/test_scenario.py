@@ -1,0 +1,261 @@
+"""Scenario files: the closed schema, every error kind from a broken fixture file, ``extends``.
+
+Each broken file under ``tests/fixtures/scenarios/`` carries one kind of mistake a planner makes.
+The tests assert that the message names the file, the line and the field, and says what was
+expected. Lines are looked up in the fixture text, so the fixtures can be edited freely.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from model.documents import DocumentError
+from model.scenario import Scenario, json_schema, load_scenario, read_scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "scenarios"
+SHIPPED = sorted((ROOT / "scenarios").glob("*.yaml"))
+
+
+def line_of(name: str, text: str, nth: int = 1) -> int:
+    """Line number (1-based) of the ``nth`` line of fixture ``name`` containing ``text``."""
+    hits = [i for i, line in enumerate((FIXTURES / name).read_text().splitlines(), 1)
+            if text in line]
+    assert len(hits) >= nth, f"{text!r} not {nth} times in {name}"
+    return hits[nth - 1]
+
+
+def problems_of(name: str) -> DocumentError:
+    with pytest.raises(DocumentError) as info:
+        load_scenario(FIXTURES / name)
+    return info.value
+
+
+def one_problem(name: str, field: str):
+    """The only problem reported for ``field``; fails if it is missing or repeated."""
+    err = problems_of(name)
+    found = [p for p in err.problems if p.field == field]
+    assert len(found) == 1, err.report()
+    return found[0], err
+
+
+# (fixture, text on the offending line, field, phrases the message must contain)
+CASES = [
+    ("unknown_key.yaml", "horizn:", "horizn", ["unknown key", "did you mean 'horizon'"]),
+    ("unknown_key_input.yaml", "sigam:", "uncertain.market_growth.sigam",
+     ["unknown key", "did you mean 'sigma'"]),
+    ("reversed_range.yaml", "market_base:", "uncertain.market_base",
+     ["low bound (16.0) must be below high bound (12.0)"]),
+    ("duplicate_key.yaml", "growth: 0.2", "market.growth",
+     ["duplicate key", f"first given at line {line_of('duplicate_key.yaml', 'growth: market')}"]),
+    ("wrong_unit.yaml", "base_value: market_base", "dossiers.commune.base_value",
+     ["wrong unit", "'USD bn'", "needs 'share'"]),
+    ("share_as_percent.yaml", "base_value: 80", "dossiers.commune.base_value",
+     ["between 0 and 1", "got 80", "0.8 for 80 %"]),
+    ("share_input_as_percent.yaml", "commune_base:", "uncertain.commune_base",
+     ["between 0 and 1", "0.8 for 80 %"]),
+    ("undefined_input.yaml", "market_grwth", "market.growth",
+     ["no uncertain input named 'market_grwth'", "did you mean 'market_growth'"]),
+    ("wrong_type.yaml", "draws: many", "ensemble.draws", ["valid integer", "'many'"]),
+    ("unused_parameter.yaml", "market_growth:", "uncertain.market_growth",
+     ["low not used by normal", "it takes mean, sd"]),
+    ("list_value.yaml", "growth: [", "market.growth",
+     ["expected a number or the name of an uncertain input"]),
+    ("bad_lever.yaml", "my-lever:", "levers.my-lever",
+     ["invalid name 'my-lever'", "lower-case letters"]),
+    ("bad_lever.yaml", "market.growht", "levers.my-lever.effects[0].target",
+     ["unknown value 'market.growht'", "did you mean 'market.growth'"]),
+]
+
+
+@pytest.mark.parametrize(("name", "marker", "field", "phrases"), CASES,
+                         ids=[f"{c[0]}:{c[2]}" for c in CASES])
+def test_error_names_file_line_field_and_expectation(name, marker, field, phrases):
+    problem, err = one_problem(name, field)
+    assert problem.line == line_of(name, marker)
+    assert Path(problem.file).name == name
+    for phrase in phrases:
+        assert phrase in problem.message, err.report()
+    # and the printed report carries file:line: field
+    assert f"{name}:{problem.line}: {field}: " in err.report()
+
+
+def test_headline_case_lists_typo_reversed_range_and_duplicate_at_once():
+    """Issue 2: one file, three mistakes, one message listing all three with file:line."""
+    name = "headline.yaml"
+    err = problems_of(name)
+    report = err.report()
+    assert report.startswith("3 problems found:"), report
+    expected = [
+        (line_of(name, "end_yaer"), "horizon.end_yaer", "did you mean 'end_year'"),
+        (line_of(name, "market_base:"), "uncertain.market_base", "must be below high bound"),
+        (line_of(name, "growth: 0.2"), "market.growth", "duplicate key"),
+    ]
+    for line, field, phrase in expected:
+        row = next((r for r in report.splitlines() if f"{name}:{line}: {field}: " in r), None)
+        assert row is not None, report
+        assert phrase in row
+
+
+def test_nan_and_inf_are_reported_once_per_field():
+    err = problems_of("non_finite.yaml")
+    fields = [p.field for p in err.problems]
+    assert sorted(fields) == ["market.base_value", "market.shock_scale"], err.report()
+    for p, marker in zip(sorted(err.problems, key=lambda p: p.field), (".nan", ".inf"),
+                         strict=True):
+        assert p.line == line_of("non_finite.yaml", marker)
+        assert "not a usable number" in p.message and "finite" in p.message
+
+
+def test_missing_required_section():
+    problem, _ = one_problem("missing_section.yaml", "market")
+    assert "required but missing" in problem.message
+    assert Path(problem.file).name == "missing_section.yaml"
+
+
+def test_yaml_boolean_key_trap():
+    err = problems_of("bool_key.yaml")
+    line = line_of("bool_key.yaml", "on:")
+    trap = [p for p in err.problems if "quotes" in p.message]
+    assert len(trap) == 1, err.report()
+    assert trap[0].line == line and trap[0].field == "market.on"
+    assert "'on' as True" in trap[0].message
+
+
+@pytest.mark.parametrize(("name", "line", "phrase"), [
+    ("anchors.yaml", 2, "anchors and aliases"),
+    ("empty.yaml", None, "file is empty"),
+    ("not_utf8.yaml", 1, "not UTF-8"),
+    ("not_mapping.yaml", 1, "must be a mapping"),
+    ("custom_tag.yaml", 1, "tag"),
+    ("timestamp.yaml", 3, "bad value '2022-13-01'"),
+])
+def test_unreadable_files_give_one_located_problem(name, line, phrase):
+    err = problems_of(name)
+    assert len(err.problems) == 1, err.report()
+    (p,) = err.problems
+    assert Path(p.file).name == name
+    assert p.line == line
+    assert phrase in p.message
+
+
+def test_fixture_non_utf8_file_really_is_not_utf8():
+    with pytest.raises(UnicodeDecodeError):
+        (FIXTURES / "not_utf8.yaml").read_bytes().decode("utf-8")
+
+
+def test_extends_deep_merges_one_leaf_and_inherits_the_rest():
+    base = load_scenario(FIXTURES / "base.yaml")
+    child = load_scenario(FIXTURES / "child.yaml")
+    assert child.name == "child"
+    assert child.market.growth == 0.2
+    assert base.market.growth == "market_growth"
+    # every other leaf of the overridden section is inherited, as are the other sections
+    for key in ("base_value", "shock_scale", "shock_df", "persistence", "definition"):
+        assert getattr(child.market, key) == getattr(base.market, key)
+    assert child.uncertain == base.uncertain
+    assert child.levers == base.levers
+    assert child.horizon == base.horizon and child.ensemble == base.ensemble
+    assert child.content_hash() != base.content_hash()
+
+
+def test_extends_problem_in_parent_names_the_parent_file():
+    err = problems_of("extends_broken.yaml")
+    (p,) = err.problems
+    assert Path(p.file).name == "reversed_range.yaml"
+    assert p.line == line_of("reversed_range.yaml", "market_base:")
+
+
+def test_extends_cycle_is_detected():
+    err = problems_of("cycle_a.yaml")
+    (p,) = err.problems
+    assert p.field == "extends"
+    assert "cycle" in p.message
+    assert re.search(r"cycle_a\.yaml -> .*cycle_b\.yaml -> .*cycle_a\.yaml", p.message)
+
+
+def test_extends_outside_the_folder_is_refused():
+    err = problems_of("outside.yaml")
+    (p,) = err.problems
+    assert p.field == "extends" and p.line == line_of("outside.yaml", "extends:")
+    assert "outside the scenario folder" in p.message
+
+
+def test_extends_missing_file_suggests_a_near_name(tmp_path):
+    (tmp_path / "base.yaml").write_text((FIXTURES / "base.yaml").read_text())
+    (tmp_path / "child.yaml").write_text("extends: bsae.yaml\nname: c\n")
+    with pytest.raises(DocumentError) as info:
+        load_scenario(tmp_path / "child.yaml")
+    (p,) = info.value.problems
+    assert "no file 'bsae.yaml'" in p.message and "did you mean 'base.yaml'" in p.message
+
+
+def test_document_error_is_a_value_error_with_every_problem_in_its_text():
+    err = problems_of("headline.yaml")
+    assert isinstance(err, ValueError)
+    assert str(err) == err.report()
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=[p.name for p in SHIPPED])
+def test_shipped_scenarios_load_and_carry_the_editor_header(path):
+    scenario = load_scenario(path)
+    assert isinstance(scenario, Scenario)
+    first = path.read_text(encoding="utf-8").splitlines()[0]
+    assert first.startswith("# yaml-language-server: $schema=")
+    # the header points to a schema file that exists and is the current schema
+    target = (path.parent / first.split("$schema=", 1)[1].strip()).resolve()
+    assert target.is_file(), target
+    assert json.loads(target.read_text()) == json_schema()
+
+
+def test_baseline_is_among_the_shipped_scenarios():
+    assert "baseline.yaml" in [p.name for p in SHIPPED]
+
+
+def test_json_schema_is_valid_and_accepts_the_shipped_scenarios():
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json_schema()
+    validator_class = jsonschema.validators.validator_for(schema)
+    validator_class.check_schema(schema)
+    validator = validator_class(schema)
+    for path in SHIPPED:
+        data, *_ = read_scenario(path)  # resolved: variants only hold what differs
+        errors = [e.message for e in validator.iter_errors(data)]
+        assert errors == [], (path.name, errors)
+
+
+def test_json_schema_is_closed():
+    """Unknown keys are refused by the schema as well (editors flag them while typing)."""
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json_schema()
+    data, *_ = read_scenario(FIXTURES / "base.yaml")
+    jsonschema.validate(data, schema)
+    data["horizn"] = data.pop("horizon")
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(data, schema)
+
+
+def test_json_schema_records_units_of_quantities():
+    text = json.dumps(json_schema())
+    for unit in ("USD bn", "share/yr", "share", "1/yr"):
+        assert f'"unit": "{unit}"' in text
+
+
+def test_content_hash_ignores_formatting_but_not_values(tmp_path):
+    src = (FIXTURES / "base.yaml").read_text()
+    (tmp_path / "a.yaml").write_text(src)
+    (tmp_path / "b.yaml").write_text("# a comment\n" + src.replace("seed: 7", "seed:    7"))
+    (tmp_path / "c.yaml").write_text(src.replace("seed: 7", "seed: 8"))
+    a, b, c = (load_scenario(tmp_path / f"{k}.yaml") for k in "abc")
+    assert a.content_hash() == b.content_hash() != c.content_hash()
+
+
+def test_fixtures_are_plain_yaml_files():
+    """The broken fixtures are broken for the reason they name, not because they are unreadable."""
+    for name in ("unknown_key.yaml", "reversed_range.yaml", "wrong_unit.yaml", "headline.yaml"):
+        assert isinstance(yaml.safe_load((FIXTURES / name).read_text()), dict)
