@@ -21,6 +21,7 @@ import re
 import tempfile
 import textwrap
 import unicodedata
+import warnings
 from importlib import resources
 from pathlib import Path
 
@@ -271,7 +272,17 @@ def read_un_csv(path: Path) -> pd.DataFrame:
     the closest known names), missing columns or any :func:`validate_surveys` failure.
     """
     path = Path(path)
-    raw = _read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False)
+    try:
+        with warnings.catch_warnings():
+            # rows longer than the header: pandas would drop cells or take them as an index
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            raw = _read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False,
+                            index_col=False)
+    except UnicodeDecodeError as exc:
+        raise DataError(str(path), [f"not UTF-8 text (byte {exc.start}); export the file as "
+                                    "CSV UTF-8"]) from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, pd.errors.ParserWarning) as exc:
+        raise DataError(str(path), [f"not a readable CSV file: {exc}"]) from None
     raw.columns = raw.columns.str.strip()
     m = re.search(r"EGOV_DATA_(\d{4})", path.name)
     file_year = m[1] if m else None

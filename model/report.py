@@ -516,17 +516,16 @@ def read_run(folder: str | Path) -> Run:
 
 
 def _unique_names(runs: Sequence[Run]) -> None:
-    """Give runs of the same scenario distinct names (``baseline``, ``baseline (folder)``)."""
-    seen: dict[str, int] = {}
+    """Give runs of the same scenario distinct names: ``baseline``, ``baseline (2)``, … (as
+    ``vnsim targets`` names them)."""
+    taken: set[str] = set()
     for run in runs:
-        seen[run.name] = seen.get(run.name, 0) + 1
-    for run in runs:
-        if seen[run.name] > 1:
-            run.name = f"{run.name} ({run.folder.name})"
-    names = [r.name for r in runs]
-    for i, run in enumerate(runs):
-        if names.count(run.name) > 1:  # same scenario and same folder name: number them
-            run.name = f"{run.name} #{i + 1}"
+        key, n = run.name, 1
+        while key in taken:
+            n += 1
+            key = f"{run.name} ({n})"
+        run.name = key
+        taken.add(key)
 
 
 def _anchor(i: int) -> str:

@@ -324,6 +324,14 @@ def read_scenario(path: str | Path) -> tuple[dict[str, Any], Lines, list[Problem
             raise DocumentError([Problem(lines.file, line, "extends",
                                          f"no file {parent!r}{near}")])
         base, base_lines, base_problems = load(target)
+        inputs, parents = data.get("uncertain"), base.get("uncertain")
+        if isinstance(inputs, dict) and isinstance(parents, dict):
+            for key, spec in inputs.items():
+                old = parents.get(key)
+                if isinstance(spec, dict) and isinstance(old, dict) and "dist" in spec \
+                        and spec["dist"] != old.get("dist"):
+                    # a new distribution brings its own parameters; the parent's would not fit
+                    parents[key] = {k: v for k, v in old.items() if k not in PARAMS}
         merged = Lines(lines.file, {**base_lines.at, **lines.at})
         return _merge(base, data), merged, [*base_problems, *problems]
 

@@ -42,8 +42,9 @@ def vnsim(*args: str, cwd: Path = ROOT, env_home: Path | None = None):
     assert VNSIM, "the vnsim console script is not installed next to this Python"
     env = {**os.environ, "VNSIM_DATA_HOME": str(env_home or ROOT / ".no-user-data")}
     env.pop("VNSIM_DEBUG", None)
-    return subprocess.run([VNSIM, *args], cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=600)
+    return subprocess.run(
+        [VNSIM, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=600
+    )
 
 
 def market_numbers(head: dict) -> dict:
@@ -52,10 +53,20 @@ def market_numbers(head: dict) -> dict:
 
 # --- run ------------------------------------------------------------------------------------
 
+
 def test_run_json_on_the_baseline_is_reproducible(tmp_path, monkeypatch, capsys):
     """Issue 2: `vnsim run --json` on the baseline; same seed, identical numbers twice."""
-    proc = vnsim("run", "--draws", "64", "--seed", "5", "--out", str(tmp_path / "r1"), "--json",
-                 env_home=tmp_path / "user-data")
+    proc = vnsim(
+        "run",
+        "--draws",
+        "64",
+        "--seed",
+        "5",
+        "--out",
+        str(tmp_path / "r1"),
+        "--json",
+        env_home=tmp_path / "user-data",
+    )
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
     first = json.loads(proc.stdout)
@@ -68,8 +79,19 @@ def test_run_json_on_the_baseline_is_reproducible(tmp_path, monkeypatch, capsys)
     assert Path(first["run"]) == tmp_path / "r1"
 
     monkeypatch.chdir(ROOT)
-    code = main(["run", "scenarios/baseline.yaml", "--draws", "64", "--seed", "5",
-                 "--out", str(tmp_path / "r2"), "--json"])
+    code = main(
+        [
+            "run",
+            "scenarios/baseline.yaml",
+            "--draws",
+            "64",
+            "--seed",
+            "5",
+            "--out",
+            str(tmp_path / "r2"),
+            "--json",
+        ]
+    )
     assert code == 0
     second = json.loads(capsys.readouterr().out)
     assert market_numbers(second) == market_numbers(first)
@@ -81,8 +103,15 @@ def test_run_json_on_the_baseline_is_reproducible(tmp_path, monkeypatch, capsys)
 
 
 def test_run_prints_a_human_summary(tmp_path):
-    proc = vnsim("run", str(BASE), "--draws", "32", "--out", str(tmp_path / "r"),
-                 env_home=tmp_path / "user-data")
+    proc = vnsim(
+        "run",
+        str(BASE),
+        "--draws",
+        "32",
+        "--out",
+        str(tmp_path / "r"),
+        env_home=tmp_path / "user-data",
+    )
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     assert "IT application market 2025" in out
@@ -90,9 +119,12 @@ def test_run_prints_a_human_summary(tmp_path):
     assert str(tmp_path / "r") in out
 
 
-@pytest.mark.xfail(strict=True, reason="cli._print_summary(head, folder, out=sys.stdout) binds "
-                   "the stream at import time, so redirecting sys.stdout (redirect_stdout, "
-                   "capsys, notebooks) misses the human summary; use out=None -> sys.stdout")
+@pytest.mark.xfail(
+    strict=True,
+    reason="cli._print_summary(head, folder, out=sys.stdout) binds "
+    "the stream at import time, so redirecting sys.stdout (redirect_stdout, "
+    "capsys, notebooks) misses the human summary; use out=None -> sys.stdout",
+)
 def test_human_summary_follows_redirected_stdout(tmp_path):
     buffer = io.StringIO()
     with contextlib.redirect_stdout(buffer):
@@ -103,16 +135,31 @@ def test_human_summary_follows_redirected_stdout(tmp_path):
 def test_different_seed_gives_different_numbers(tmp_path, capsys):
     heads = []
     for seed in ("1", "2"):
-        assert main(["run", str(BASE), "--draws", "32", "--seed", seed, "--json",
-                     "--out", str(tmp_path / seed)]) == 0
+        assert (
+            main(
+                [
+                    "run",
+                    str(BASE),
+                    "--draws",
+                    "32",
+                    "--seed",
+                    seed,
+                    "--json",
+                    "--out",
+                    str(tmp_path / seed),
+                ]
+            )
+            == 0
+        )
         heads.append(json.loads(capsys.readouterr().out)["market"])
     assert heads[0] != heads[1]
 
 
 def test_run_folder_contents(tmp_path, capsys):
     out = tmp_path / "run"
-    assert main(["run", str(BASE), "--draws", "40", "--seed", "9", "--out", str(out),
-                 "--quiet"]) == 0
+    assert (
+        main(["run", str(BASE), "--draws", "40", "--seed", "9", "--out", str(out), "--quiet"]) == 0
+    )
     assert capsys.readouterr().out == ""
     names = {p.name for p in out.iterdir()}
     assert {"ensemble.nc", "summary.csv", "manifest.json"} <= names
@@ -141,10 +188,25 @@ def test_run_folder_contents(tmp_path, capsys):
         assert ds.attrs["seed"] == 9 and ds.attrs["scenario"] == "test-base"
 
     summary = pd.read_csv(out / "summary.csv")
-    assert list(summary.columns) == ["variable", "unit", "time_kind", "time", "country", "level",
-                                     "mean", "p05", "p10", "p25", "p50", "p75", "p90", "p95"]
+    assert list(summary.columns) == [
+        "variable",
+        "unit",
+        "time_kind",
+        "time",
+        "country",
+        "level",
+        "mean",
+        "p05",
+        "p10",
+        "p25",
+        "p50",
+        "p75",
+        "p90",
+        "p95",
+    ]
     assert {"market_size", "dossiers_online", "egdi_rank", "P(market_size>=25)"} <= set(
-        summary.variable)
+        summary.variable
+    )
 
     manifest = json.loads((out / "manifest.json").read_text())
     scenario = load_scenario(BASE)
@@ -157,8 +219,7 @@ def test_run_folder_contents(tmp_path, capsys):
     import numpy as np
 
     assert manifest["numpy"] == np.__version__
-    assert manifest["scenario_resolved"] == json.loads(json.dumps(scenario.model_dump(
-        mode="json")))
+    assert manifest["scenario_resolved"] == json.loads(json.dumps(scenario.model_dump(mode="json")))
     assert "git_commit" in manifest and "created" in manifest
 
 
@@ -172,8 +233,7 @@ def test_out_refuses_an_existing_folder_unless_forced(tmp_path, capsys):
     assert "already exists" in err and "--force" in err
     assert [p.name for p in out.iterdir()] == ["keep.txt"]
 
-    assert main(["run", str(BASE), "--draws", "16", "--out", str(out), "--force",
-                 "--quiet"]) == 0
+    assert main(["run", str(BASE), "--draws", "16", "--out", str(out), "--force", "--quiet"]) == 0
     assert (out / "ensemble.nc").exists() and not (out / "keep.txt").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["exists"]
 
@@ -219,18 +279,30 @@ def test_missing_scenario_file(tmp_path, capsys):
     assert code == 2 and "no such scenario file" in err and "Traceback" not in err
 
 
-def test_internal_errors_are_reported_without_traceback(tmp_path, capsys):
-    """A run that fails inside the model gives exit 1 and a one-line message."""
+def test_planner_number_errors_are_caught_before_running(tmp_path, capsys):
     bad = tmp_path / "bad.yaml"
-    text = BASE.read_text().replace("growth: market_growth", "growth: -1.5")
-    bad.write_text(text)
+    bad.write_text(BASE.read_text().replace("growth: market_growth", "growth: -1.5"))
     code = main(["run", str(bad), "--draws", "8", "--out", str(tmp_path / "o")])
     err = capsys.readouterr().err
-    assert code in (1, 2) and "Traceback" not in err
+    assert code == 2 and "Traceback" not in err
+    assert "bad.yaml:" in err and "market.growth" in err and "above -1" in err
     assert not (tmp_path / "o").exists()
 
 
+def test_model_errors_during_a_run_give_no_traceback_and_no_folder(tmp_path, capsys):
+    """A draw outside the model's domain (growth below -100 % from a wide normal) is refused."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(BASE.read_text().replace("mean: 0.16", "mean: -1.5"))
+    code = main(["run", str(bad), "--draws", "8", "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert code != 0 and "Traceback" not in err
+    assert "growth" in err
+    assert not (tmp_path / "o").exists()
+    assert not any(p.name.startswith(".o") for p in tmp_path.iterdir())
+
+
 # --- validate, schema, data -----------------------------------------------------------------
+
 
 def test_validate_good_and_bad_files(capsys):
     assert main(["validate", str(BASE), str(ROOT / "scenarios" / "baseline.yaml")]) == 0
@@ -246,8 +318,7 @@ def test_validate_good_and_bad_files(capsys):
 
 
 def test_validate_as_a_real_command(tmp_path):
-    proc = vnsim("validate", str(FIXTURES / "reversed_range.yaml"),
-                 env_home=tmp_path / "user-data")
+    proc = vnsim("validate", str(FIXTURES / "reversed_range.yaml"), env_home=tmp_path / "user-data")
     assert proc.returncode == 2
     assert "reversed_range.yaml:" in proc.stderr and "Traceback" not in proc.stderr
 

@@ -88,7 +88,7 @@ def test_lines_of_nested_keys_and_list_items(tmp_path):
 
 
 def test_duplicate_keys_are_collected_not_fatal(tmp_path):
-    data, lines, problems = read_yaml(write(tmp_path, "a: 1\nb:\n  c: 1\n  c: 2\na: 3\n"))
+    _data, _lines, problems = read_yaml(write(tmp_path, "a: 1\nb:\n  c: 1\n  c: 2\na: 3\n"))
     assert {(p.line, p.field) for p in problems} == {(4, "b.c"), (5, "a")}
     assert all("duplicate key" in p.message for p in problems)
     assert "first given at line 3" in next(p.message for p in problems if p.field == "b.c")
@@ -124,25 +124,31 @@ def test_nesting_within_the_limit_is_read(tmp_path):
     assert isinstance(data["a"], list)
 
 
-@pytest.mark.parametrize("text", [
-    "a: !custom 1\n",
-    "a: !!python/object/apply:os.system ['true']\n",
-    "a: !custom {b: 1}\n",
-    "a: !custom [1, 2]\n",
-    "!custom a: 1\n",
-    "a: !!binary aGVsbG8=\n",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: !custom 1\n",
+        "a: !!python/object/apply:os.system ['true']\n",
+        "a: !custom {b: 1}\n",
+        "a: !custom [1, 2]\n",
+        "!custom a: 1\n",
+        "a: !!binary aGVsbG8=\n",
+    ],
+)
 def test_custom_tags_are_refused(tmp_path, text):
     p = reason(tmp_path, text)
     assert "tag" in p.message and "not allowed" in p.message
     assert p.line == 1
 
 
-@pytest.mark.parametrize("text", [
-    "a: &x 1\nb: *x\n",
-    "base: &b {x: 1}\nchild:\n  <<: *b\n",
-    "a: &x [1, 2]\n",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: &x 1\nb: *x\n",
+        "base: &b {x: 1}\nchild:\n  <<: *b\n",
+        "a: &x [1, 2]\n",
+    ],
+)
 def test_anchors_aliases_and_merge_keys_are_refused(tmp_path, text):
     assert "anchors and aliases" in reason(tmp_path, text).message
 
@@ -150,21 +156,27 @@ def test_anchors_aliases_and_merge_keys_are_refused(tmp_path, text):
 def test_alias_bomb_is_refused_quickly(tmp_path):
     # the "billion laughs": refused at the first anchor, never expanded
     rows = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
-    rows += [f"{c}: &{c} [{','.join(['*' + p] * 9)}]" for p, c in zip("abcdefgh", "bcdefghi")]
+    rows += [
+        f"{c}: &{c} [{','.join(['*' + p] * 9)}]"
+        for p, c in zip("abcdefgh", "bcdefghi", strict=False)
+    ]
     assert "anchors" in reason(tmp_path, "\n".join(rows) + "\n").message
 
 
-@pytest.mark.parametrize(("text", "phrase", "line"), [
-    ("a: [1, 2\n", "not valid YAML", 2),
-    ("a: 1\n---\nb: 2\n", "not valid YAML", 2),
-    ("a: 1\n  b: 2\n", "not valid YAML", 2),
-    ("   \n\n", "empty", None),
-    ("# only a comment\n", "must be a mapping", 1),
-    ("just a string\n", "must be a mapping", 1),
-    ("[1, 2]\n", "must be a mapping", 1),
-    ("? [a, b]\n: 1\n", "keys must be plain", 1),
-    ("d: 2022-02-30\n", "bad value", 1),
-])
+@pytest.mark.parametrize(
+    ("text", "phrase", "line"),
+    [
+        ("a: [1, 2\n", "not valid YAML", 2),
+        ("a: 1\n---\nb: 2\n", "not valid YAML", 2),
+        ("a: 1\n  b: 2\n", "not valid YAML", 2),
+        ("   \n\n", "empty", None),
+        ("# only a comment\n", "must be a mapping", 1),
+        ("just a string\n", "must be a mapping", 1),
+        ("[1, 2]\n", "must be a mapping", 1),
+        ("? [a, b]\n: 1\n", "keys must be plain", 1),
+        ("d: 2022-02-30\n", "bad value", 1),
+    ],
+)
 def test_malformed_documents(tmp_path, text, phrase, line):
     p = reason(tmp_path, text)
     assert phrase in p.message
@@ -238,7 +250,11 @@ def test_problems_are_sorted_and_deduplicated():
     b = Problem("f.yaml", 1, "a", "m")
     err = DocumentError([a, b, a])
     assert err.problems == [b, a]
-    assert err.report().splitlines() == ["2 problems found:", "  f.yaml:1: a: m", "  f.yaml:3: b: m"]
+    assert err.report().splitlines() == [
+        "2 problems found:",
+        "  f.yaml:1: a: m",
+        "  f.yaml:3: b: m",
+    ]
     assert str(Problem("f.yaml", None, "", "empty")) == "f.yaml: empty"
 
 

@@ -58,6 +58,7 @@ def without_attr(ds: xr.Dataset, *names: str) -> xr.Dataset:
 
 # --- the clock ------------------------------------------------------------------------------
 
+
 def test_yearly_clock_from_base_year_to_end_year(run, engine_scenario):
     h = engine_scenario.horizon
     np.testing.assert_array_equal(run.year, np.arange(h.base_year, h.end_year + 1))
@@ -95,8 +96,9 @@ def test_trigger_sees_the_value_of_its_own_year(run, engine_scenario):
     assert 0.1 < fired.mean() < 0.9, "the test needs draws on both sides of the threshold"
     assert np.any(at_year != before), "the test must tell this year's value from last year's"
     np.testing.assert_array_equal(fired, at_year)
-    np.testing.assert_array_equal(run.trigger_year.sel(lever="mandate").values,
-                                  np.where(fired, trig.year, -1))
+    np.testing.assert_array_equal(
+        run.trigger_year.sel(lever="mandate").values, np.where(fired, trig.year, -1)
+    )
     assert run.trigger_year.dtype == np.int16
 
 
@@ -147,17 +149,23 @@ def test_baseline_commune_mandate_changes_only_the_draws_where_it_fired():
 
 # --- overrides ------------------------------------------------------------------------------
 
+
 def test_lever_scale_changes_only_that_lever(engine_scenario, run):
     scaled = simulate(engine_scenario, DRAWS, SEED, lever_scale={"skills": 2.0})
-    np.testing.assert_allclose(scaled.lever_intensity.sel(lever="skills"),
-                               2.0 * run.lever_intensity.sel(lever="skills"))
-    np.testing.assert_array_equal(scaled.lever_intensity.sel(lever="mandate"),
-                                  run.lever_intensity.sel(lever="mandate"))
+    np.testing.assert_allclose(
+        scaled.lever_intensity.sel(lever="skills"), 2.0 * run.lever_intensity.sel(lever="skills")
+    )
+    np.testing.assert_array_equal(
+        scaled.lever_intensity.sel(lever="mandate"), run.lever_intensity.sel(lever="mandate")
+    )
     # skills acts on market growth (+0.01 per unit, lag 1): only the market moves
     xr.testing.assert_equal(scaled.dossiers_online, run.dossiers_online)
     ratio = (scaled.market_size / run.market_size).sel(year=2030)
-    np.testing.assert_allclose(ratio, np.exp(0.01 * run.lever_intensity.sel(
-        lever="skills", year=slice(2022, 2029)).sum("year")), rtol=1e-10)
+    np.testing.assert_allclose(
+        ratio,
+        np.exp(0.01 * run.lever_intensity.sel(lever="skills", year=slice(2022, 2029)).sum("year")),
+        rtol=1e-10,
+    )
 
 
 def test_lever_scale_zero_is_the_same_as_no_lever(engine_scenario):
@@ -189,8 +197,9 @@ def test_inputs_override_is_used(engine_scenario):
     np.testing.assert_array_equal(ds.inputs.sel(input="market_base"), override["market_base"])
     plain = simulate(engine_scenario, n, SEED)
     # other inputs keep their sampled values
-    xr.testing.assert_equal(ds.inputs.sel(input="market_growth"),
-                            plain.inputs.sel(input="market_growth"))
+    xr.testing.assert_equal(
+        ds.inputs.sel(input="market_growth"), plain.inputs.sel(input="market_growth")
+    )
 
 
 def test_bad_overrides_are_refused(engine_scenario):
@@ -205,6 +214,7 @@ def test_bad_overrides_are_refused(engine_scenario):
 
 
 # --- reproducibility ------------------------------------------------------------------------
+
 
 def test_same_seed_gives_bit_identical_dataset(engine_scenario, run):
     again = simulate(engine_scenario, DRAWS, SEED)
@@ -227,8 +237,12 @@ def test_first_draws_do_not_depend_on_ensemble_size(engine_scenario):
     data = raw(FIXTURES / "engine.yaml")
     for name, spec in data["uncertain"].items():
         value = spec["mean"] if "mean" in spec else (spec["low"] + spec["high"]) / 2
-        data["uncertain"][name] = {"dist": "fixed", "value": value, "unit": spec["unit"],
-                                   "source": spec["source"]}
+        data["uncertain"][name] = {
+            "dist": "fixed",
+            "value": value,
+            "unit": spec["unit"],
+            "source": spec["source"],
+        }
     scn = scenario(data)
     small, large = simulate(scn, 40, SEED), simulate(scn, 300, SEED)
     for name in ("market_size", "dossiers_online", "egdi", "trigger_fired"):
@@ -243,17 +257,23 @@ def test_scenario_seed_and_draws_are_the_defaults(engine_scenario):
 
 # --- market closed form through the engine --------------------------------------------------
 
+
 def test_market_through_the_engine_matches_the_closed_form():
     data = raw(FIXTURES / "base.yaml")
     data["uncertain"] = {}
     data["market"] = {"base_value": 12.0, "growth": 0.18, "shock_scale": 0.0}
-    data["levers"] = {"push": {"source": "assumption: test", "effects": [
-        {"target": "market.growth", "size": 0.02, "lag": 0}]}}
+    data["levers"] = {
+        "push": {
+            "source": "assumption: test",
+            "effects": [{"target": "market.growth", "size": 0.02, "lag": 0}],
+        }
+    }
     ds = simulate(scenario(data), 8, 1)
     t = ds.year.values - ds.year.values[0]
     expected = 12.0 * (1.18 * np.exp(0.02)) ** t
-    np.testing.assert_allclose(ds.market_size.values, np.broadcast_to(expected, (8, len(t))),
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        ds.market_size.values, np.broadcast_to(expected, (8, len(t))), rtol=1e-12
+    )
 
 
 # --- the results contract -------------------------------------------------------------------
@@ -291,8 +311,17 @@ def test_dataset_follows_the_contract(run, engine_scenario):
     assert list(run.lever.values) == list(engine_scenario.levers)
     assert list(run.input.values) == list(engine_scenario.uncertain)
     np.testing.assert_array_equal(run.draw, np.arange(DRAWS))
-    for key in ("scenario", "scenario_hash", "seed", "draws", "sampler", "data_version",
-                "data_editions", "package_version", "created"):
+    for key in (
+        "scenario",
+        "scenario_hash",
+        "seed",
+        "draws",
+        "sampler",
+        "data_version",
+        "data_editions",
+        "package_version",
+        "created",
+    ):
         assert key in run.attrs, key
     assert run.attrs["scenario"] == engine_scenario.name
     assert run.attrs["scenario_hash"] == engine_scenario.content_hash()
@@ -306,23 +335,32 @@ def test_shares_and_indices_stay_in_range(run):
     assert (run.asean_position >= 1).all() and (run.asean_position <= 10).all()
 
 
-@pytest.mark.xfail(strict=True, reason="contract_dataset.md lists attr 'scenario_file'; "
-                   "results.provenance() does not set it (only manifest.json has it)")
+@pytest.mark.xfail(
+    strict=True,
+    reason="contract_dataset.md lists attr 'scenario_file'; "
+    "results.provenance() does not set it (only manifest.json has it)",
+)
 def test_dataset_attrs_name_the_scenario_file(run):
     assert "scenario_file" in run.attrs
 
 
-@pytest.mark.xfail(strict=True, reason="contract_dataset.md gives units 'share 0-1' for the "
-                   "dossier shares; results.VARIABLES and README say 'share'")
+@pytest.mark.xfail(
+    strict=True,
+    reason="contract_dataset.md gives units 'share 0-1' for the "
+    "dossier shares; results.VARIABLES and README say 'share'",
+)
 def test_dossier_units_follow_the_contract_text(run):
     assert run.dossiers_online.attrs["units"] == "share 0-1"
     assert run.admin_fully_online.attrs["units"] == "share 0-1"
 
 
-@pytest.mark.xfail(strict=True, reason="engine.plan accepts lever_start at or before a triggered "
-                   "lever's trigger year; the lever then acts before its condition is checked "
-                   "(draws where it 'did not fire' still get its effect, while lever_intensity "
-                   "is zeroed after the fact). The scenario schema forbids this; plan() should too.")
+@pytest.mark.xfail(
+    strict=True,
+    reason="engine.plan accepts lever_start at or before a triggered "
+    "lever's trigger year; the lever then acts before its condition is checked "
+    "(draws where it 'did not fire' still get its effect, while lever_intensity "
+    "is zeroed after the fact). The scenario schema forbids this; plan() should too.",
+)
 def test_lever_start_before_its_trigger_is_refused(engine_scenario):
     with pytest.raises(ValueError):
         plan(engine_scenario, 8, 1, lever_start={"mandate": 2023})

@@ -38,7 +38,7 @@ BASELINE = ROOT / "scenarios" / "baseline.yaml"
 UN_CSV = Path(__file__).parent / "fixtures" / "data" / "EGOV_DATA_2024.csv"
 
 #: Total examples over all property tests; ``VNSIM_FUZZ_EXAMPLES`` raises it for a campaign.
-DEFAULT_TOTAL = 1100
+DEFAULT_TOTAL = 1150
 CAMPAIGN = int(os.environ.get("VNSIM_FUZZ_EXAMPLES", "0") or 0)
 TOTAL = CAMPAIGN or DEFAULT_TOTAL
 
@@ -590,7 +590,7 @@ def check_data_error(exc: DataError, path: Path) -> None:
         assert isinstance(p, str) and p.strip()
 
 
-@fuzz(0.22)
+@fuzz(0.15)
 @given(csv_mutants())
 def test_un_csv_mutants_import_or_fail_cleanly(folder, raw):
     path = folder / "EGOV_DATA_2024.csv"
@@ -668,5 +668,5 @@ def test_hostile_files_are_refused_in_a_fresh_process_within_a_generous_bound(fo
 
 
 def test_fuzz_budget_is_at_least_a_thousand_examples():
-    shares = [0.3, 0.05, 0.02, 0.18, 0.08, 0.04, 0.05, 0.03, 0.22, 0.03]
+    shares = [0.3, 0.05, 0.02, 0.18, 0.08, 0.04, 0.05, 0.03, 0.15, 0.03]
     assert sum(max(5, round(s * DEFAULT_TOTAL)) for s in shares) >= 1000

@@ -29,9 +29,7 @@ def test_step_schedule_holds_each_value_until_the_next():
 
 
 def test_linear_schedule_interpolates_between_dates():
-    got = planned_intensity(
-        lever(schedule={2023: 0.2, 2027: 1.0}, interpolation="linear"), YEARS
-    )
+    got = planned_intensity(lever(schedule={2023: 0.2, 2027: 1.0}, interpolation="linear"), YEARS)
     expected = [0, 0.2, 0.4, 0.6, 0.8, 1.0, 1.0, 1.0, 1.0]
     np.testing.assert_allclose(got, expected)
 
@@ -62,8 +60,9 @@ def test_ramp_multiplies_the_schedule():
 
 def test_scale_multiplies_everything():
     lv = lever(schedule={2023: 0.5, 2026: 1.0}, ramp=2)
-    np.testing.assert_allclose(planned_intensity(lv, YEARS, scale=1.7),
-                               1.7 * planned_intensity(lv, YEARS))
+    np.testing.assert_allclose(
+        planned_intensity(lv, YEARS, scale=1.7), 1.7 * planned_intensity(lv, YEARS)
+    )
     np.testing.assert_allclose(planned_intensity(lv, YEARS, scale=0.0), 0.0)
 
 
@@ -85,8 +84,9 @@ def test_start_override_on_lever_without_schedule():
 
 def test_start_override_with_explicit_start():
     lv = lever(start=2024, ramp=2)
-    np.testing.assert_allclose(planned_intensity(lv, YEARS, start=2027),
-                               [0, 0, 0, 0, 0, 0.5, 1, 1, 1])
+    np.testing.assert_allclose(
+        planned_intensity(lv, YEARS, start=2027), [0, 0, 0, 0, 0, 0.5, 1, 1, 1]
+    )
 
 
 def test_lagged_shifts_along_the_last_axis():

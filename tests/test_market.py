@@ -13,8 +13,14 @@ from model.blocks import market
 from model.uncertainty import Streams
 
 
-def run(settings_: market.Settings, years: int, lever: float | np.ndarray = 0.0,
-        draws: int = 1, seed: int = 0, inputs: dict | None = None) -> np.ndarray:
+def run(
+    settings_: market.Settings,
+    years: int,
+    lever: float | np.ndarray = 0.0,
+    draws: int = 1,
+    seed: int = 0,
+    inputs: dict | None = None,
+) -> np.ndarray:
     """Sizes for years 0..years, shape ``(draw, years + 1)``, stepping the block by hand."""
     state = market.start(settings_, inputs or {}, draws)
     innovations = market.shocks(settings_, Streams(seed, 0, draws), years + 1)
@@ -74,8 +80,9 @@ def test_shock_variance_matches_ar1_closed_form():
     years, scale, df = 8, 0.05, 30.0
     draws = 20_000
     for phi in (0.0, 0.6):
-        s = market.Settings(base_value=10.0, growth=0.15, shock_scale=scale, shock_df=df,
-                            persistence=phi)
+        s = market.Settings(
+            base_value=10.0, growth=0.15, shock_scale=scale, shock_df=df, persistence=phi
+        )
         log_size = np.log(run(s, years, draws=draws, seed=3)[:, -1])
         j = np.arange(1, years + 1)
         expected = scale**2 * df / (df - 2) * np.sum(((1 - phi**j) / (1 - phi)) ** 2)
@@ -124,9 +131,8 @@ def test_zero_shock_scale_gives_no_spread():
 
 @pytest.mark.parametrize("growth", [-1.0, -1.5])
 def test_growth_at_or_below_minus_one_is_refused(growth):
-    s = market.Settings(base_value=10.0, growth=growth)
-    with pytest.raises(ValueError, match="above -1"):
-        market.start(s, {}, 3)
+    with pytest.raises(ValidationError, match="above -1"):
+        market.Settings(base_value=10.0, growth=growth)
 
 
 def test_growth_below_minus_one_in_some_draws_is_refused():
@@ -137,13 +143,24 @@ def test_growth_below_minus_one_in_some_draws_is_refused():
 
 @pytest.mark.parametrize("phi", [-0.1, 1.0, 1.5])
 def test_persistence_outside_unit_interval_is_refused(phi):
-    s = market.Settings(base_value=10.0, growth=0.1, persistence=phi)
+    with pytest.raises(ValidationError, match="persistence"):
+        market.Settings(base_value=10.0, growth=0.1, persistence=phi)
+    s = market.Settings(base_value=10.0, growth=0.1, persistence="phi")
     with pytest.raises(ValueError, match="persistence"):
-        market.start(s, {}, 2)
+        market.start(s, {"phi": np.array([0.5, phi])}, 2)
 
 
-@pytest.mark.parametrize("bad", [{"shock_df": 2.0}, {"shock_df": 1.0}, {"base_value": float("nan")},
-                                 {"growth": float("inf")}, {"grwoth": 0.1}])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"shock_df": 2.0},
+        {"shock_df": 1.0},
+        {"base_value": float("nan")},
+        {"growth": float("inf")},
+        {"grwoth": 0.1},
+        {"shock_scale": -0.01},
+    ],
+)
 def test_settings_refuse_bad_values(bad):
     with pytest.raises(ValidationError):
         market.Settings(**{"base_value": 10.0, "growth": 0.1, **bad})

@@ -16,8 +16,22 @@ from model.scenario import load_scenario
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "scenarios"
 DRAWS = 96
 SEED = 3
-COLUMNS = ["variable", "unit", "time_kind", "time", "country", "level", "mean",
-           "p05", "p10", "p25", "p50", "p75", "p90", "p95"]
+COLUMNS = [
+    "variable",
+    "unit",
+    "time_kind",
+    "time",
+    "country",
+    "level",
+    "mean",
+    "p05",
+    "p10",
+    "p25",
+    "p50",
+    "p75",
+    "p90",
+    "p95",
+]
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +82,8 @@ def test_summary_levels_countries_and_probabilities(ds):
     assert set(levels.level) == {"ministry_province", "district", "commune"}
     commune = levels[levels.level == "commune"].set_index("time")
     assert commune.loc[2025, "p50"] == pytest.approx(
-        float(ds.dossiers_online.sel(level="commune", year=2025).median()))
+        float(ds.dossiers_online.sel(level="commune", year=2025).median())
+    )
     ranks = table[table.variable == "egdi_rank"]
     assert set(ranks.country) == {"VNM"} and set(ranks.time) == set(ds.edition.values)
     assert (ranks.time_kind == "edition").all()
@@ -76,11 +91,13 @@ def test_summary_levels_countries_and_probabilities(ds):
     assert (prob.unit == "probability").all()
     for year in ds.year.values:
         assert prob.loc[year, "mean"] == pytest.approx(
-            float((ds.market_size.sel(year=year) >= 25).mean()))
+            float((ds.market_size.sel(year=year) >= 25).mean())
+        )
     top50 = table[table.variable == "P(egdi_rank<=50)"].set_index("time")
     for edition in ds.edition.values:
         assert top50.loc[edition, "mean"] == pytest.approx(
-            float((ds.egdi_rank.sel(country="VNM", edition=edition) <= 50).mean()))
+            float((ds.egdi_rank.sel(country="VNM", edition=edition) <= 50).mean())
+        )
 
 
 def test_headline_numbers(ds):
@@ -100,7 +117,8 @@ def test_headline_numbers(ds):
     assert last["median"] == pytest.approx(np.median(rank))
     assert last["p_top_70"] == pytest.approx((rank <= 70).mean())
     assert head["dossiers"]["p_commune_at_least_0.6"] == pytest.approx(
-        float((ds.dossiers_online.sel(year=2025, level="commune") >= 0.6).mean()))
+        float((ds.dossiers_online.sel(year=2025, level="commune") >= 0.6).mean())
+    )
     json.dumps(head)  # plain JSON types only
 
 
@@ -145,8 +163,19 @@ def test_manifest_records_what_is_needed_to_reproduce(scenario):
     p = engine.plan(scenario, 8, 5)
     attrs = results.provenance(p)
     m = results.manifest(p, attrs, "x.yaml", "abc")
-    for key in ("scenario_hash", "seed", "draws", "sampler", "data_version", "package_version",
-                "python", "numpy", "scenario_resolved", "scenario_file", "scenario_file_hash"):
+    for key in (
+        "scenario_hash",
+        "seed",
+        "draws",
+        "sampler",
+        "data_version",
+        "package_version",
+        "python",
+        "numpy",
+        "scenario_resolved",
+        "scenario_file",
+        "scenario_file_hash",
+    ):
         assert key in m, key
     assert m["seed"] == 5 and m["draws"] == 8
     assert m["scenario_resolved"]["name"] == scenario.name
@@ -155,6 +184,7 @@ def test_manifest_records_what_is_needed_to_reproduce(scenario):
 
 
 # --- atomic run folders ---------------------------------------------------------------------
+
 
 def leftovers(parent: Path) -> list[str]:
     return sorted(p.name for p in parent.iterdir())

@@ -24,8 +24,9 @@ SHIPPED = sorted((ROOT / "scenarios").glob("*.yaml"))
 
 def line_of(name: str, text: str, nth: int = 1) -> int:
     """Line number (1-based) of the ``nth`` line of fixture ``name`` containing ``text``."""
-    hits = [i for i, line in enumerate((FIXTURES / name).read_text().splitlines(), 1)
-            if text in line]
+    hits = [
+        i for i, line in enumerate((FIXTURES / name).read_text().splitlines(), 1) if text in line
+    ]
     assert len(hits) >= nth, f"{text!r} not {nth} times in {name}"
     return hits[nth - 1]
 
@@ -47,34 +48,91 @@ def one_problem(name: str, field: str):
 # (fixture, text on the offending line, field, phrases the message must contain)
 CASES = [
     ("unknown_key.yaml", "horizn:", "horizn", ["unknown key", "did you mean 'horizon'"]),
-    ("unknown_key_input.yaml", "sigam:", "uncertain.market_growth.sigam",
-     ["unknown key", "did you mean 'sigma'"]),
-    ("reversed_range.yaml", "market_base:", "uncertain.market_base",
-     ["low bound (16.0) must be below high bound (12.0)"]),
-    ("duplicate_key.yaml", "growth: 0.2", "market.growth",
-     ["duplicate key", f"first given at line {line_of('duplicate_key.yaml', 'growth: market')}"]),
-    ("wrong_unit.yaml", "base_value: market_base", "dossiers.commune.base_value",
-     ["wrong unit", "'USD bn'", "needs 'share'"]),
-    ("share_as_percent.yaml", "base_value: 80", "dossiers.commune.base_value",
-     ["between 0 and 1", "got 80", "0.8 for 80 %"]),
-    ("share_input_as_percent.yaml", "commune_base:", "uncertain.commune_base",
-     ["between 0 and 1", "0.8 for 80 %"]),
-    ("undefined_input.yaml", "market_grwth", "market.growth",
-     ["no uncertain input named 'market_grwth'", "did you mean 'market_growth'"]),
+    (
+        "unknown_key_input.yaml",
+        "sigam:",
+        "uncertain.market_growth.sigam",
+        ["unknown key", "did you mean 'sigma'"],
+    ),
+    (
+        "reversed_range.yaml",
+        "market_base:",
+        "uncertain.market_base",
+        ["low bound (16.0) must be below high bound (12.0)"],
+    ),
+    (
+        "duplicate_key.yaml",
+        "growth: 0.2",
+        "market.growth",
+        ["duplicate key", f"first given at line {line_of('duplicate_key.yaml', 'growth: market')}"],
+    ),
+    (
+        "wrong_unit.yaml",
+        "base_value: market_base",
+        "dossiers.commune.base_value",
+        ["wrong unit", "'USD bn'", "needs 'share'"],
+    ),
+    (
+        "share_as_percent.yaml",
+        "base_value: 80",
+        "dossiers.commune.base_value",
+        ["between 0 and 1", "got 80", "0.8 for 80 %"],
+    ),
+    (
+        "share_input_as_percent.yaml",
+        "commune_base:",
+        "uncertain.commune_base",
+        ["between 0 and 1", "0.8 for 80 %"],
+    ),
+    (
+        "undefined_input.yaml",
+        "market_grwth",
+        "market.growth",
+        ["no uncertain input named 'market_grwth'", "did you mean 'market_growth'"],
+    ),
     ("wrong_type.yaml", "draws: many", "ensemble.draws", ["valid integer", "'many'"]),
-    ("unused_parameter.yaml", "market_growth:", "uncertain.market_growth",
-     ["low not used by normal", "it takes mean, sd"]),
-    ("list_value.yaml", "growth: [", "market.growth",
-     ["expected a number or the name of an uncertain input"]),
-    ("bad_lever.yaml", "my-lever:", "levers.my-lever",
-     ["invalid name 'my-lever'", "lower-case letters"]),
-    ("bad_lever.yaml", "market.growht", "levers.my-lever.effects[0].target",
-     ["unknown value 'market.growht'", "did you mean 'market.growth'"]),
+    (
+        "unused_parameter.yaml",
+        "market_growth:",
+        "uncertain.market_growth",
+        ["low not used by normal", "it takes mean, sd"],
+    ),
+    (
+        "list_value.yaml",
+        "growth: [",
+        "market.growth",
+        ["expected a number or the name of an uncertain input"],
+    ),
+    (
+        "growth_out_of_range.yaml",
+        "growth: -1.2",
+        "market.growth",
+        ["growth must be above -1", "got -1.2"],
+    ),
+    (
+        "growth_out_of_range.yaml",
+        "persistence: 1.0",
+        "market.persistence",
+        ["persistence must be in [0, 1)"],
+    ),
+    (
+        "bad_lever.yaml",
+        "my-lever:",
+        "levers.my-lever",
+        ["invalid name 'my-lever'", "lower-case letters"],
+    ),
+    (
+        "bad_lever.yaml",
+        "market.growht",
+        "levers.my-lever.effects[0].target",
+        ["unknown value 'market.growht'", "did you mean 'market.growth'"],
+    ),
 ]
 
 
-@pytest.mark.parametrize(("name", "marker", "field", "phrases"), CASES,
-                         ids=[f"{c[0]}:{c[2]}" for c in CASES])
+@pytest.mark.parametrize(
+    ("name", "marker", "field", "phrases"), CASES, ids=[f"{c[0]}:{c[2]}" for c in CASES]
+)
 def test_error_names_file_line_field_and_expectation(name, marker, field, phrases):
     problem, err = one_problem(name, field)
     assert problem.line == line_of(name, marker)
@@ -106,8 +164,9 @@ def test_nan_and_inf_are_reported_once_per_field():
     err = problems_of("non_finite.yaml")
     fields = [p.field for p in err.problems]
     assert sorted(fields) == ["market.base_value", "market.shock_scale"], err.report()
-    for p, marker in zip(sorted(err.problems, key=lambda p: p.field), (".nan", ".inf"),
-                         strict=True):
+    for p, marker in zip(
+        sorted(err.problems, key=lambda p: p.field), (".nan", ".inf"), strict=True
+    ):
         assert p.line == line_of("non_finite.yaml", marker)
         assert "not a usable number" in p.message and "finite" in p.message
 
@@ -127,14 +186,17 @@ def test_yaml_boolean_key_trap():
     assert "'on' as True" in trap[0].message
 
 
-@pytest.mark.parametrize(("name", "line", "phrase"), [
-    ("anchors.yaml", 2, "anchors and aliases"),
-    ("empty.yaml", None, "file is empty"),
-    ("not_utf8.yaml", 1, "not UTF-8"),
-    ("not_mapping.yaml", 1, "must be a mapping"),
-    ("custom_tag.yaml", 1, "tag"),
-    ("timestamp.yaml", 3, "bad value '2022-13-01'"),
-])
+@pytest.mark.parametrize(
+    ("name", "line", "phrase"),
+    [
+        ("anchors.yaml", 2, "anchors and aliases"),
+        ("empty.yaml", None, "file is empty"),
+        ("not_utf8.yaml", 1, "not UTF-8"),
+        ("not_mapping.yaml", 1, "must be a mapping"),
+        ("custom_tag.yaml", 1, "tag"),
+        ("timestamp.yaml", 3, "bad value '2022-13-01'"),
+    ],
+)
 def test_unreadable_files_give_one_located_problem(name, line, phrase):
     err = problems_of(name)
     assert len(err.problems) == 1, err.report()
@@ -162,6 +224,14 @@ def test_extends_deep_merges_one_leaf_and_inherits_the_rest():
     assert child.levers == base.levers
     assert child.horizon == base.horizon and child.ensemble == base.ensemble
     assert child.content_hash() != base.content_hash()
+
+
+def test_extends_changing_a_distribution_drops_the_parents_parameters():
+    base = load_scenario(FIXTURES / "base.yaml").uncertain["market_growth"]
+    child = load_scenario(FIXTURES / "child_new_dist.yaml").uncertain["market_growth"]
+    assert base.dist == "normal" and child.dist == "uniform"
+    assert child.params() == {"low": 0.1, "high": 0.2}
+    assert (child.unit, child.source) == (base.unit, base.source)  # inherited
 
 
 def test_extends_problem_in_parent_names_the_parent_file():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -82,8 +83,7 @@ def test_lognormal_is_parameterised_by_median_and_log_sd(median, sigma):
 
 
 @settings(max_examples=40, deadline=None)
-@given(a=st.floats(0.5, 20), b=st.floats(0.5, 20),
-       low=st.one_of(st.none(), locs), width=scales)
+@given(a=st.floats(0.5, 20), b=st.floats(0.5, 20), low=st.one_of(st.none(), locs), width=scales)
 def test_beta(a, b, low, width):
     p = {"alpha": a, "beta": b}
     lo, hi = 0.0, 1.0
@@ -111,10 +111,13 @@ def test_fixed_is_constant():
 
 def test_every_schema_distribution_has_a_transform():
     examples = {
-        "fixed": {"value": 1.0}, "uniform": {"low": 0, "high": 1},
-        "triangular": {"low": 0, "mode": 0.2, "high": 1}, "normal": {"mean": 0, "sd": 1},
+        "fixed": {"value": 1.0},
+        "uniform": {"low": 0, "high": 1},
+        "triangular": {"low": 0, "mode": 0.2, "high": 1},
+        "normal": {"mean": 0, "sd": 1},
         "truncated_normal": {"mean": 0, "sd": 1, "low": -1, "high": 2},
-        "lognormal": {"median": 1, "sigma": 0.3}, "beta": {"alpha": 2, "beta": 3},
+        "lognormal": {"median": 1, "sigma": 0.3},
+        "beta": {"alpha": 2, "beta": 3},
         "student_t": {"df": 4, "loc": 0, "scale": 1},
     }
     assert set(examples) == set(DISTRIBUTIONS)
@@ -129,6 +132,7 @@ def test_every_schema_distribution_has_a_transform():
 
 
 # --- designs -------------------------------------------------------------------------------
+
 
 @settings(max_examples=30, deadline=None)
 @given(n=st.integers(2, 300), d=st.integers(1, 6), seed=st.integers(0, 2**32))
@@ -185,8 +189,11 @@ cuts = st.lists(st.integers(1, 3 * STREAM_BLOCK + 40), max_size=6, unique=True)
 
 
 @settings(max_examples=40, deadline=None)
-@given(cuts=cuts, seed=st.integers(0, 2**63 - 1),
-       kind=st.sampled_from(["normal", "uniform", "student_t", "integers"]))
+@given(
+    cuts=cuts,
+    seed=st.integers(0, 2**63 - 1),
+    kind=st.sampled_from(["normal", "uniform", "student_t", "integers"]),
+)
 def test_streams_are_invariant_to_chunking(cuts, seed, kind):
     n = 3 * STREAM_BLOCK + 41
     bounds = [0, *sorted(cuts), n]
@@ -199,7 +206,7 @@ def test_streams_are_invariant_to_chunking(cuts, seed, kind):
         return getattr(s, kind)("x", (3,))
 
     whole = draw(Streams(seed, 0, n))
-    parts = [draw(Streams(seed, a, b)) for a, b in zip(bounds, bounds[1:], strict=False)]
+    parts = [draw(Streams(seed, a, b)) for a, b in itertools.pairwise(bounds)]
     assert whole.shape == (n, 3)
     np.testing.assert_array_equal(np.concatenate(parts), whole)
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from model.quantity import Quantity, quantity, resolve
 from model.uncertainty import Streams
@@ -49,6 +49,28 @@ class Settings(BaseModel):
     persistence: Quantity = quantity(
         "1", "AR(1) coefficient of the growth shocks, in [0, 1)", default=0.0
     )
+
+    # numbers are checked here so that a planner gets file:line; named inputs in start()
+    @field_validator("growth")
+    @classmethod
+    def _growth_above_minus_one(cls, v: Quantity) -> Quantity:
+        if isinstance(v, float) and not v > -1:
+            raise ValueError("growth must be above -1 (-100 %)")
+        return v
+
+    @field_validator("shock_scale")
+    @classmethod
+    def _scale_non_negative(cls, v: Quantity) -> Quantity:
+        if isinstance(v, float) and v < 0:
+            raise ValueError("shock_scale must be 0 or more")
+        return v
+
+    @field_validator("persistence")
+    @classmethod
+    def _persistence_in_unit_interval(cls, v: Quantity) -> Quantity:
+        if isinstance(v, float) and not 0 <= v < 1:
+            raise ValueError("persistence must be in [0, 1)")
+        return v
 
 
 @dataclass(frozen=True)
