@@ -256,6 +256,14 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from model.report import cmd_report as write
+
+    path = write(args.run_dirs, args.out, args.lang, args.targets)
+    print(f"vnsim report: {path} (scorecard.csv, scorecard.xlsx beside it)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="vnsim",
@@ -330,6 +338,13 @@ def build_parser() -> argparse.ArgumentParser:
     wt.add_argument("--seed", type=int)
     wt.add_argument("--json", action="store_true")
     wt.set_defaults(func=cmd_what_it_takes)
+
+    rp = sub.add_parser("report", help="self-contained HTML briefing page for run folders")
+    rp.add_argument("run_dirs", nargs="+", metavar="RUN_DIR")
+    rp.add_argument("--lang", choices=["en", "vi"], default="en")
+    rp.add_argument("--out", help="HTML file (default: <first RUN_DIR>/report-<lang>.html)")
+    rp.add_argument("--targets", help="target set file or name (default decision_942_2025)")
+    rp.set_defaults(func=cmd_report)
 
     se = sub.add_parser("sensitivity", help="Sobol indices of key outcomes and targets")
     se.add_argument("scenario", nargs="?", help=f"scenario file (default {DEFAULT_SCENARIO})")

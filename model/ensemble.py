@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from model.engine import Plan, run_chunk
 from model.uncertainty import STREAM_BLOCK
@@ -204,7 +203,13 @@ def run(
                 joined[k] = np.empty((plan.draws, *a.shape[1:]), a.dtype)
             joined[k][start:stop] = a
 
-    with tqdm(
+    if progress:
+        # tqdm.auto picks a notebook widget when one is available; imported only when a bar is
+        # wanted, since without ipywidgets it warns at import
+        from tqdm.auto import tqdm as bar_type
+    else:
+        from tqdm import tqdm as bar_type
+    with bar_type(
         total=plan.draws,
         unit="draw",
         disable=not progress,

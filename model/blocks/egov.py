@@ -308,7 +308,7 @@ def rank_desc(values: np.ndarray) -> np.ndarray:
 
     ``values`` has shape ``(..., country)``; returns int16 of the same shape.
     """
-    order = np.argsort(-values, axis=-1, kind="stable")
+    order = np.argsort(-values, axis=-1)  # ties are resolved below, not by sort order
     ordered = np.take_along_axis(values, order, axis=-1)
     pos = np.broadcast_to(np.arange(values.shape[-1]), values.shape)
     new = np.ones(values.shape, bool)

@@ -1,0 +1,274 @@
+"""``vnsim verify RUN_DIR``: re-run a finished run from its manifest and prove it is identical.
+
+The manifest of a run folder (:func:`model.results.manifest`) holds the resolved scenario, seed,
+draws, sampler and lever overrides. :func:`verify` re-simulates from them — chunk by chunk,
+comparing each chunk with the same draws of ``ensemble.nc``, so a run of any size is checked in
+bounded memory — and compares what produced the run with what is installed now:
+
+* scenario: the scenario file still exists and hashes as it did (the re-run always uses the
+  resolved scenario stored in the manifest, so an edited file is reported, not used);
+* data: :func:`model.datasets.data_version` now and then;
+* code: package version and git commit now and then;
+* numbers: every variable of ``ensemble.nc``, exact equality (NaN equals NaN), with the number of
+  values and the largest absolute difference of each variable that differs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+#: Manifest entries a run folder must have to be re-run.
+REQUIRED = ("scenario_resolved", "seed", "draws", "scenario_hash", "data_version",
+            "package_version")
+
+
+class RunFolderError(ValueError):
+    """The folder is not a finished, readable vnsim run (exit status 2 on the command line)."""
+
+
+@dataclass
+class Difference:
+    """One way the re-run differs from the run: ``kind`` is scenario, data, code or numbers."""
+
+    kind: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.message}"
+
+
+@dataclass
+class VerifyReport:
+    """Outcome of :func:`verify`; ``ok`` when nothing differs."""
+
+    run_dir: Path
+    draws: int
+    draws_checked: int
+    variables: list[str] = field(default_factory=list)
+    differences: list[Difference] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.differences
+
+    def format(self) -> str:
+        """A readable report: one headline, then one line per difference."""
+        scope = (f"{self.draws_checked:,} draws" if self.draws_checked == self.draws
+                 else f"the first {self.draws_checked:,} of {self.draws:,} draws")
+        if self.ok:
+            return (f"vnsim verify {self.run_dir}: identical — {len(self.variables)} variables "
+                    f"over {scope} match bit for bit; scenario, data and code versions match")
+        kinds = ", ".join(dict.fromkeys(d.kind for d in self.differences))
+        lines = [f"vnsim verify {self.run_dir}: DIFFERENT ({kinds}); re-ran {scope}"]
+        lines += [f"  {d}" for d in self.differences]
+        return "\n".join(lines)
+
+
+def read_manifest(run_dir: Path) -> dict[str, Any]:
+    """The manifest of a finished run folder; :class:`RunFolderError` if there is none."""
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise RunFolderError(f"{run_dir}: no such run folder")
+    if not (run_dir / "COMPLETE").exists() or not (run_dir / "ensemble.nc").is_file():
+        raise RunFolderError(f"{run_dir}: not a finished vnsim run (no COMPLETE marker or "
+                             "ensemble.nc); was the run interrupted?")
+    try:
+        manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise RunFolderError(f"{run_dir}/manifest.json: cannot be read ({exc})") from None
+    missing = [k for k in REQUIRED if not isinstance(manifest, dict) or k not in manifest]
+    if missing:
+        raise RunFolderError(f"{run_dir}/manifest.json: missing {', '.join(missing)}")
+    return manifest
+
+
+def _scenario_differences(manifest: dict[str, Any], scenario) -> list[Difference]:
+    from model.documents import DocumentError
+    from model.scenario import file_hash
+
+    out = []
+    if scenario.content_hash() != manifest["scenario_hash"]:
+        out.append(Difference("scenario", "the resolved scenario in manifest.json does not "
+                              "match its recorded scenario_hash (the manifest was edited)"))
+    name = manifest.get("scenario_file")
+    if not name:
+        return out
+    path = Path(name)
+    if not path.is_file():
+        out.append(Difference("scenario", f"{name} no longer exists (relative paths are read "
+                              "from the current folder); re-ran from the resolved scenario "
+                              "stored in the manifest"))
+        return out
+    try:
+        now = file_hash(path)
+    except DocumentError as exc:
+        out.append(Difference("scenario", f"{name} can no longer be read "
+                              f"({exc.problems[0]}); re-ran from the manifest's copy"))
+        return out
+    then = manifest.get("scenario_file_hash")
+    if now != then:
+        out.append(Difference(
+            "scenario", f"{name} (or a file it extends) changed since the run: sha256 "
+            f"{str(then)[:12]}… then, {now[:12]}… now; re-ran from the resolved scenario "
+            "stored in the manifest"))
+    return out
+
+
+def _version_differences(manifest: dict[str, Any], data_version: str) -> list[Difference]:
+    from model import __version__
+    from model.results import git_commit
+
+    out = []
+    if manifest["data_version"] != data_version:
+        out.append(Difference("data", f"data version {manifest['data_version']} then, "
+                              f"{data_version} now (`vnsim data list` shows the editions)"))
+    if manifest["package_version"] != __version__:
+        out.append(Difference("code", f"vnsim {manifest['package_version']} then, "
+                              f"{__version__} now"))
+    then, now = manifest.get("git_commit"), git_commit()
+    if then and now and then != now:
+        out.append(Difference("code", f"git commit {then} then, {now} now"))
+    return out
+
+
+def _compare_coords(plan, stored) -> list[Difference]:
+    from model.results import coords
+
+    out = []
+    for dim, values in coords(plan).items():
+        if dim == "draw":
+            continue
+        have = stored.variables[dim][:] if dim in stored.variables else None
+        have = None if have is None else np.asarray(have).astype(values.dtype)
+        if have is None or have.shape != values.shape or not np.array_equal(have, values):
+            out.append(Difference("numbers", f"coordinate {dim!r} differs: "
+                                  f"{len(values)} values now, "
+                                  f"{0 if have is None else len(have)} in the run"))
+    return out
+
+
+def verify(run_dir: str | Path, *, draws_limit: int | None = None,
+           chunk_size: int | None = None) -> VerifyReport:
+    """Re-run a run folder from its manifest and compare everything that produced its numbers.
+
+    Parameters
+    ----------
+    run_dir
+        A finished run folder (``ensemble.nc``, ``manifest.json``, ``COMPLETE``).
+    draws_limit
+        Re-run and compare only the first ``draws_limit`` draws (the design is still sampled
+        for all draws, so they are the same draws as in the run).
+    chunk_size
+        Draws per re-run chunk (default: by memory, as ``vnsim run``).
+
+    Raises
+    ------
+    RunFolderError
+        If ``run_dir`` is not a finished, readable run.
+    """
+    import h5netcdf
+
+    from model import engine, ensemble
+    from model.results import VARIABLES
+    from model.scenario import Scenario
+
+    run_dir = Path(run_dir)
+    manifest = read_manifest(run_dir)
+    try:
+        scenario = Scenario.model_validate(manifest["scenario_resolved"])
+        draws, seed = int(manifest["draws"]), int(manifest["seed"])
+    except (ValueError, TypeError) as exc:
+        raise RunFolderError(f"{run_dir}/manifest.json: the resolved scenario is not valid "
+                             f"({str(exc).splitlines()[0]})") from None
+    sampler = manifest.get("sampler")
+    if sampler and sampler != scenario.ensemble.sampler:
+        scenario = scenario.model_copy(update={"ensemble": scenario.ensemble.model_copy(
+            update={"sampler": sampler})})
+    differences = _scenario_differences(manifest, scenario)
+
+    plan = engine.plan(scenario, draws, seed, lever_scale=manifest.get("lever_scale") or None,
+                       lever_start=manifest.get("lever_start") or None)
+    differences += _version_differences(manifest, plan.data_version)
+    checked = draws if draws_limit is None else max(0, min(draws, int(draws_limit)))
+    report = VerifyReport(run_dir, draws, checked, list(VARIABLES), differences)
+
+    try:
+        stored = h5netcdf.File(run_dir / "ensemble.nc", "r")
+    except OSError as exc:
+        raise RunFolderError(f"{run_dir}/ensemble.nc: cannot be read ({exc})") from None
+    with stored:
+        coord_diffs = _compare_coords(plan, stored)
+        if "draw" not in stored.dimensions or stored.dimensions["draw"].size != draws:
+            coord_diffs.append(Difference("numbers", f"ensemble.nc does not hold {draws:,} "
+                                          "draws as its manifest says"))
+        missing = [v for v in VARIABLES if v not in stored.variables]
+        if missing:
+            coord_diffs.append(Difference("numbers", f"ensemble.nc lacks {', '.join(missing)}"))
+        if coord_diffs:
+            report.differences += coord_diffs
+            return report
+
+        # per variable: values that differ, largest absolute difference
+        tally: dict[str, list[float]] = {v: [0, 0.0] for v in VARIABLES}
+
+        def compare(start: int, stop: int, arrays: dict[str, np.ndarray]) -> None:
+            for name in VARIABLES:
+                have = np.asarray(stored.variables[name][start:stop])
+                new = np.asarray(arrays[name]).astype(have.dtype)  # as EnsembleFile stores it
+                if have.shape != new.shape:
+                    tally[name][0] += max(have.size, new.size)
+                    tally[name][1] = float("inf")
+                    continue
+                same = (have == new) | (_isnan(have) & _isnan(new))
+                if not same.all():
+                    diff = np.abs(have.astype(float) - new.astype(float))[~same]
+                    tally[name][0] += int((~same).sum())
+                    tally[name][1] = max(tally[name][1], float(np.nan_to_num(
+                        diff, nan=np.inf).max()))
+
+        if checked:
+            ensemble.run(dataclasses.replace(plan, draws=checked), chunk_size=chunk_size,
+                         sink=compare)
+        for name, (count, biggest) in tally.items():
+            if count:
+                dims, units, _ = VARIABLES[name]
+                total = checked * int(np.prod([stored.dimensions[d].size for d in dims[1:]]))
+                report.differences.append(Difference(
+                    "numbers", f"{name} differs in {count:,} of {total:,} values "
+                    f"(largest absolute difference {biggest:.6g} {units})"))
+    return report
+
+
+def _isnan(a: np.ndarray) -> np.ndarray:
+    return np.isnan(a) if np.issubdtype(a.dtype, np.floating) else np.zeros(a.shape, bool)
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    """``vnsim verify``: exit 0 when identical, 1 when different, 2 for a bad run folder."""
+    try:
+        report = verify(Path(args.run_dir), draws_limit=args.draws_limit,
+                        chunk_size=args.chunk_size)
+    except RunFolderError as exc:
+        print(f"vnsim verify: {exc}", file=sys.stderr)
+        return 2
+    print(report.format())
+    return 0 if report.ok else 1
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``verify`` sub-command to the ``vnsim`` parser's sub-parsers."""
+    p = subparsers.add_parser(
+        "verify", help="re-run a run folder from its manifest and check the numbers are identical")
+    p.add_argument("run_dir", help="a run folder written by `vnsim run`")
+    p.add_argument("--draws-limit", type=int,
+                   help="check only the first N draws (a quick check of a large run)")
+    p.add_argument("--chunk-size", type=int, help="draws per re-run chunk (default: by memory)")
+    p.set_defaults(func=cmd_verify)
