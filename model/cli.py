@@ -43,7 +43,8 @@ def _run_folder(scenario_name: str, out: str | None, results_root: Path) -> Path
     return folder
 
 
-def _print_summary(head: dict[str, Any], folder: Path, out=sys.stdout) -> None:
+def _print_summary(head: dict[str, Any], folder: Path, out=None) -> None:
+    out = out or sys.stdout
     p = lambda x: f"{x:.2f}"  # noqa: E731 - tiny local formatter
     print(f"vnsim run: {head['scenario']}, {head['draws']} draws, seed {head['seed']}"
           f" -> {folder}", file=out)
@@ -366,6 +367,7 @@ def main(argv: list[str] | None = None) -> int:
     from model.datasets import DataError
     from model.documents import DocumentError
     from model.ensemble import ResourceError
+    from model.quantity import InputError
 
     args = build_parser().parse_args(argv)
     signal.signal(signal.SIGTERM, _interrupted)
@@ -375,6 +377,13 @@ def main(argv: list[str] | None = None) -> int:
         print(exc.report(), file=sys.stderr)
     except (DataError, UserError, ResourceError) as exc:
         print(str(exc), file=sys.stderr)
+    except InputError as exc:
+        print(f"vnsim: the scenario's inputs are not usable in some draws: {exc}\n"
+              "  (narrow the distribution in its `uncertain:` entry)", file=sys.stderr)
+    except BrokenPipeError:
+        # output piped into e.g. `head`, which stopped reading: not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         print("vnsim: interrupted; no results were written", file=sys.stderr)
         return 130

@@ -139,7 +139,7 @@ def read_yaml(path: Path, display: str | None = None) -> tuple[dict[str, Any], L
             if isinstance(ev, yaml.NodeEvent):
                 nodes += 1
                 if nodes > 2 * MAX_NODES + 1:  # keys are events too: at most one per value
-                    raise fail(f"more than {MAX_NODES:,} values; scenario files are limited to that")
+                    raise fail(f"more than {MAX_NODES:,} values; files are limited to that")
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

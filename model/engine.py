@@ -116,6 +116,12 @@ def plan(
     for name in [*(lever_scale or {}), *(lever_start or {})]:
         if name not in scenario.levers:
             raise KeyError(f"no lever named {name!r}; levers: {', '.join(scenario.levers)}")
+    for name, year in (lever_start or {}).items():
+        trigger = scenario.levers[name].trigger
+        if trigger is not None and year <= trigger.year:
+            raise ValueError(
+                f"lever {name!r} cannot start in {year}: its trigger is checked at the end of "
+                f"{trigger.year}, so it can start in {trigger.year + 1} at the earliest")
     for name, value in (lever_scale or {}).items():
         if np.ndim(value) and np.shape(value) != (draws,):
             raise ValueError(f"lever_scale[{name!r}] has shape {np.shape(value)}, "

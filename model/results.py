@@ -32,10 +32,10 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str, str]] = {
     "market_size": (("draw", "year"), "USD bn", "IT application market size"),
     "market_growth": (("draw", "year"), "share/yr", "Market growth over the previous year"),
     "admin_fully_online": (
-        ("draw", "year"), "share",
+        ("draw", "year"), "share 0-1",
         "Administrative-procedure dossiers processed fully online (national)",
     ),
-    "dossiers_online": (("draw", "year", "level"), "share",
+    "dossiers_online": (("draw", "year", "level"), "share 0-1",
                         "Work dossiers processed online, by government level"),
     "osi": (("draw", "edition", "country"), "index 0-1", "Online Service Index"),
     "tii": (("draw", "edition", "country"), "index 0-1",
@@ -60,6 +60,7 @@ def provenance(plan, executor: str = "inprocess") -> dict[str, Any]:
     return {
         "scenario": scn.name,
         "scenario_title": scn.title or scn.name,
+        "scenario_file": scn.source_file or "",
         "scenario_hash": scn.content_hash(),
         "seed": plan.seed,
         "draws": plan.draws,
@@ -120,7 +121,8 @@ def summarise(ds: xr.Dataset) -> pd.DataFrame:
             add(name, ds[name], ds[name].attrs["units"])
     if "dossiers_online" in ds:
         for level in ds.level.values:
-            add("dossiers_online", ds.dossiers_online.sel(level=level), "share", level=str(level))
+            add("dossiers_online", ds.dossiers_online.sel(level=level), "share 0-1",
+                level=str(level))
     for name in ("osi", "tii", "hci", "egdi", "egdi_rank"):
         if name in ds and FOCUS in ds.country:
             add(name, ds[name].sel(country=FOCUS).astype(float), ds[name].attrs["units"],

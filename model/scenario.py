@@ -13,7 +13,14 @@ import math
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    StringConstraints,
+    model_validator,
+)
 
 from model.blocks import dossiers
 from model.blocks.dossiers import Settings as DossierSettings
@@ -184,6 +191,13 @@ class Scenario(_Section):
             raise ValueError("; ".join(errors))
         return self
 
+    _source_file: str | None = PrivateAttr(None)
+
+    @property
+    def source_file(self) -> str | None:
+        """The file this scenario was loaded from, if any."""
+        return self._source_file
+
     def content_hash(self) -> str:
         """sha256 of the resolved scenario (what was simulated, whatever the files looked like)."""
         blob = json.dumps(self.model_dump(mode="json"), sort_keys=True).encode()
@@ -344,13 +358,15 @@ def load_scenario(path: str | Path) -> Scenario:
     data, lines, problems, _ = read_scenario(path)
     checked = _non_finite(data, lines) + _references(data, lines)
     try:
-        return validate(Scenario, data, lines, problems + checked)
+        scenario = validate(Scenario, data, lines, problems + checked)
     except DocumentError as exc:
         # these checks say more than pydantic does about the same field (NaN, 80 for 0.8):
         # one message per field, not two
         said = {(p.file, p.line, p.field) for p in checked}
         keep = [p for p in exc.problems if p in checked or (p.file, p.line, p.field) not in said]
         raise DocumentError(keep) from None
+    scenario._source_file = _display(Path(path).resolve())
+    return scenario
 
 
 def file_hash(path: str | Path) -> str:

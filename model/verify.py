@@ -26,8 +26,14 @@ from typing import Any
 import numpy as np
 
 #: Manifest entries a run folder must have to be re-run.
-REQUIRED = ("scenario_resolved", "seed", "draws", "scenario_hash", "data_version",
-            "package_version")
+REQUIRED = (
+    "scenario_resolved",
+    "seed",
+    "draws",
+    "scenario_hash",
+    "data_version",
+    "package_version",
+)
 
 
 class RunFolderError(ValueError):
@@ -61,11 +67,16 @@ class VerifyReport:
 
     def format(self) -> str:
         """A readable report: one headline, then one line per difference."""
-        scope = (f"{self.draws_checked:,} draws" if self.draws_checked == self.draws
-                 else f"the first {self.draws_checked:,} of {self.draws:,} draws")
+        scope = (
+            f"{self.draws_checked:,} draws"
+            if self.draws_checked == self.draws
+            else f"the first {self.draws_checked:,} of {self.draws:,} draws"
+        )
         if self.ok:
-            return (f"vnsim verify {self.run_dir}: identical — {len(self.variables)} variables "
-                    f"over {scope} match bit for bit; scenario, data and code versions match")
+            return (
+                f"vnsim verify {self.run_dir}: identical — {len(self.variables)} variables "
+                f"over {scope} match bit for bit; scenario, data and code versions match"
+            )
         kinds = ", ".join(dict.fromkeys(d.kind for d in self.differences))
         lines = [f"vnsim verify {self.run_dir}: DIFFERENT ({kinds}); re-ran {scope}"]
         lines += [f"  {d}" for d in self.differences]
@@ -78,8 +89,10 @@ def read_manifest(run_dir: Path) -> dict[str, Any]:
     if not run_dir.is_dir():
         raise RunFolderError(f"{run_dir}: no such run folder")
     if not (run_dir / "COMPLETE").exists() or not (run_dir / "ensemble.nc").is_file():
-        raise RunFolderError(f"{run_dir}: not a finished vnsim run (no COMPLETE marker or "
-                             "ensemble.nc); was the run interrupted?")
+        raise RunFolderError(
+            f"{run_dir}: not a finished vnsim run (no COMPLETE marker or "
+            "ensemble.nc); was the run interrupted?"
+        )
     try:
         manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
@@ -96,29 +109,48 @@ def _scenario_differences(manifest: dict[str, Any], scenario) -> list[Difference
 
     out = []
     if scenario.content_hash() != manifest["scenario_hash"]:
-        out.append(Difference("scenario", "the resolved scenario in manifest.json does not "
-                              "match its recorded scenario_hash (the manifest was edited)"))
+        out.append(
+            Difference(
+                "scenario",
+                "the resolved scenario in manifest.json does not "
+                "match its recorded scenario_hash (the manifest was edited)",
+            )
+        )
     name = manifest.get("scenario_file")
     if not name:
         return out
     path = Path(name)
     if not path.is_file():
-        out.append(Difference("scenario", f"{name} no longer exists (relative paths are read "
-                              "from the current folder); re-ran from the resolved scenario "
-                              "stored in the manifest"))
+        out.append(
+            Difference(
+                "scenario",
+                f"{name} no longer exists (relative paths are read "
+                "from the current folder); re-ran from the resolved scenario "
+                "stored in the manifest",
+            )
+        )
         return out
     try:
         now = file_hash(path)
     except DocumentError as exc:
-        out.append(Difference("scenario", f"{name} can no longer be read "
-                              f"({exc.problems[0]}); re-ran from the manifest's copy"))
+        out.append(
+            Difference(
+                "scenario",
+                f"{name} can no longer be read "
+                f"({exc.problems[0]}); re-ran from the manifest's copy",
+            )
+        )
         return out
     then = manifest.get("scenario_file_hash")
     if now != then:
-        out.append(Difference(
-            "scenario", f"{name} (or a file it extends) changed since the run: sha256 "
-            f"{str(then)[:12]}… then, {now[:12]}… now; re-ran from the resolved scenario "
-            "stored in the manifest"))
+        out.append(
+            Difference(
+                "scenario",
+                f"{name} (or a file it extends) changed since the run: sha256 "
+                f"{str(then)[:12]}… then, {now[:12]}… now; re-ran from the resolved scenario "
+                "stored in the manifest",
+            )
+        )
     return out
 
 
@@ -128,11 +160,17 @@ def _version_differences(manifest: dict[str, Any], data_version: str) -> list[Di
 
     out = []
     if manifest["data_version"] != data_version:
-        out.append(Difference("data", f"data version {manifest['data_version']} then, "
-                              f"{data_version} now (`vnsim data list` shows the editions)"))
+        out.append(
+            Difference(
+                "data",
+                f"data version {manifest['data_version']} then, "
+                f"{data_version} now (`vnsim data list` shows the editions)",
+            )
+        )
     if manifest["package_version"] != __version__:
-        out.append(Difference("code", f"vnsim {manifest['package_version']} then, "
-                              f"{__version__} now"))
+        out.append(
+            Difference("code", f"vnsim {manifest['package_version']} then, {__version__} now")
+        )
     then, now = manifest.get("git_commit"), git_commit()
     if then and now and then != now:
         out.append(Difference("code", f"git commit {then} then, {now} now"))
@@ -146,17 +184,26 @@ def _compare_coords(plan, stored) -> list[Difference]:
     for dim, values in coords(plan).items():
         if dim == "draw":
             continue
-        have = stored.variables[dim][:] if dim in stored.variables else None
-        have = None if have is None else np.asarray(have).astype(values.dtype)
+        have = np.asarray(stored.variables[dim][:]) if dim in stored.variables else None
+        if have is not None and values.dtype == object:  # strings come back as bytes or str
+            have = np.array(
+                [v.decode() if isinstance(v, bytes) else str(v) for v in have], dtype=object
+            )
         if have is None or have.shape != values.shape or not np.array_equal(have, values):
-            out.append(Difference("numbers", f"coordinate {dim!r} differs: "
-                                  f"{len(values)} values now, "
-                                  f"{0 if have is None else len(have)} in the run"))
+            out.append(
+                Difference(
+                    "numbers",
+                    f"coordinate {dim!r} differs: "
+                    f"{len(values)} values now, "
+                    f"{0 if have is None else len(have)} in the run",
+                )
+            )
     return out
 
 
-def verify(run_dir: str | Path, *, draws_limit: int | None = None,
-           chunk_size: int | None = None) -> VerifyReport:
+def verify(
+    run_dir: str | Path, *, draws_limit: int | None = None, chunk_size: int | None = None
+) -> VerifyReport:
     """Re-run a run folder from its manifest and compare everything that produced its numbers.
 
     Parameters
@@ -186,16 +233,24 @@ def verify(run_dir: str | Path, *, draws_limit: int | None = None,
         scenario = Scenario.model_validate(manifest["scenario_resolved"])
         draws, seed = int(manifest["draws"]), int(manifest["seed"])
     except (ValueError, TypeError) as exc:
-        raise RunFolderError(f"{run_dir}/manifest.json: the resolved scenario is not valid "
-                             f"({str(exc).splitlines()[0]})") from None
+        raise RunFolderError(
+            f"{run_dir}/manifest.json: the resolved scenario is not valid "
+            f"({str(exc).splitlines()[0]})"
+        ) from None
     sampler = manifest.get("sampler")
     if sampler and sampler != scenario.ensemble.sampler:
-        scenario = scenario.model_copy(update={"ensemble": scenario.ensemble.model_copy(
-            update={"sampler": sampler})})
+        scenario = scenario.model_copy(
+            update={"ensemble": scenario.ensemble.model_copy(update={"sampler": sampler})}
+        )
     differences = _scenario_differences(manifest, scenario)
 
-    plan = engine.plan(scenario, draws, seed, lever_scale=manifest.get("lever_scale") or None,
-                       lever_start=manifest.get("lever_start") or None)
+    plan = engine.plan(
+        scenario,
+        draws,
+        seed,
+        lever_scale=manifest.get("lever_scale") or None,
+        lever_start=manifest.get("lever_start") or None,
+    )
     differences += _version_differences(manifest, plan.data_version)
     checked = draws if draws_limit is None else max(0, min(draws, int(draws_limit)))
     report = VerifyReport(run_dir, draws, checked, list(VARIABLES), differences)
@@ -207,8 +262,11 @@ def verify(run_dir: str | Path, *, draws_limit: int | None = None,
     with stored:
         coord_diffs = _compare_coords(plan, stored)
         if "draw" not in stored.dimensions or stored.dimensions["draw"].size != draws:
-            coord_diffs.append(Difference("numbers", f"ensemble.nc does not hold {draws:,} "
-                                          "draws as its manifest says"))
+            coord_diffs.append(
+                Difference(
+                    "numbers", f"ensemble.nc does not hold {draws:,} draws as its manifest says"
+                )
+            )
         missing = [v for v in VARIABLES if v not in stored.variables]
         if missing:
             coord_diffs.append(Difference("numbers", f"ensemble.nc lacks {', '.join(missing)}"))
@@ -231,19 +289,25 @@ def verify(run_dir: str | Path, *, draws_limit: int | None = None,
                 if not same.all():
                     diff = np.abs(have.astype(float) - new.astype(float))[~same]
                     tally[name][0] += int((~same).sum())
-                    tally[name][1] = max(tally[name][1], float(np.nan_to_num(
-                        diff, nan=np.inf).max()))
+                    tally[name][1] = max(
+                        tally[name][1], float(np.nan_to_num(diff, nan=np.inf).max())
+                    )
 
         if checked:
-            ensemble.run(dataclasses.replace(plan, draws=checked), chunk_size=chunk_size,
-                         sink=compare)
+            ensemble.run(
+                dataclasses.replace(plan, draws=checked), chunk_size=chunk_size, sink=compare
+            )
         for name, (count, biggest) in tally.items():
             if count:
                 dims, units, _ = VARIABLES[name]
                 total = checked * int(np.prod([stored.dimensions[d].size for d in dims[1:]]))
-                report.differences.append(Difference(
-                    "numbers", f"{name} differs in {count:,} of {total:,} values "
-                    f"(largest absolute difference {biggest:.6g} {units})"))
+                report.differences.append(
+                    Difference(
+                        "numbers",
+                        f"{name} differs in {count:,} of {total:,} values "
+                        f"(largest absolute difference {biggest:.6g} {units})",
+                    )
+                )
     return report
 
 
@@ -254,8 +318,9 @@ def _isnan(a: np.ndarray) -> np.ndarray:
 def cmd_verify(args: argparse.Namespace) -> int:
     """``vnsim verify``: exit 0 when identical, 1 when different, 2 for a bad run folder."""
     try:
-        report = verify(Path(args.run_dir), draws_limit=args.draws_limit,
-                        chunk_size=args.chunk_size)
+        report = verify(
+            Path(args.run_dir), draws_limit=args.draws_limit, chunk_size=args.chunk_size
+        )
     except RunFolderError as exc:
         print(f"vnsim verify: {exc}", file=sys.stderr)
         return 2
@@ -266,9 +331,13 @@ def cmd_verify(args: argparse.Namespace) -> int:
 def register(subparsers: Any) -> None:
     """Add the ``verify`` sub-command to the ``vnsim`` parser's sub-parsers."""
     p = subparsers.add_parser(
-        "verify", help="re-run a run folder from its manifest and check the numbers are identical")
+        "verify", help="re-run a run folder from its manifest and check the numbers are identical"
+    )
     p.add_argument("run_dir", help="a run folder written by `vnsim run`")
-    p.add_argument("--draws-limit", type=int,
-                   help="check only the first N draws (a quick check of a large run)")
+    p.add_argument(
+        "--draws-limit",
+        type=int,
+        help="check only the first N draws (a quick check of a large run)",
+    )
     p.add_argument("--chunk-size", type=int, help="draws per re-run chunk (default: by memory)")
     p.set_defaults(func=cmd_verify)

@@ -119,12 +119,6 @@ def test_run_prints_a_human_summary(tmp_path):
     assert str(tmp_path / "r") in out
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli._print_summary(head, folder, out=sys.stdout) binds "
-    "the stream at import time, so redirecting sys.stdout (redirect_stdout, "
-    "capsys, notebooks) misses the human summary; use out=None -> sys.stdout",
-)
 def test_human_summary_follows_redirected_stdout(tmp_path):
     buffer = io.StringIO()
     with contextlib.redirect_stdout(buffer):

@@ -335,32 +335,15 @@ def test_shares_and_indices_stay_in_range(run):
     assert (run.asean_position >= 1).all() and (run.asean_position <= 10).all()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="contract_dataset.md lists attr 'scenario_file'; "
-    "results.provenance() does not set it (only manifest.json has it)",
-)
 def test_dataset_attrs_name_the_scenario_file(run):
     assert "scenario_file" in run.attrs
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="contract_dataset.md gives units 'share 0-1' for the "
-    "dossier shares; results.VARIABLES and README say 'share'",
-)
 def test_dossier_units_follow_the_contract_text(run):
     assert run.dossiers_online.attrs["units"] == "share 0-1"
     assert run.admin_fully_online.attrs["units"] == "share 0-1"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine.plan accepts lever_start at or before a triggered "
-    "lever's trigger year; the lever then acts before its condition is checked "
-    "(draws where it 'did not fire' still get its effect, while lever_intensity "
-    "is zeroed after the fact). The scenario schema forbids this; plan() should too.",
-)
 def test_lever_start_before_its_trigger_is_refused(engine_scenario):
     with pytest.raises(ValueError):
         plan(engine_scenario, 8, 1, lever_start={"mandate": 2023})

@@ -50,9 +50,12 @@ def fuzz(share: float, deadline_s: float = 2.0) -> settings:
         deadline=timedelta(seconds=deadline_s),
         derandomize=not CAMPAIGN,
         database=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                               HealthCheck.function_scoped_fixture,
-                               HealthCheck.filter_too_much],
+        suppress_health_check=[
+            HealthCheck.too_slow,
+            HealthCheck.data_too_large,
+            HealthCheck.function_scoped_fixture,
+            HealthCheck.filter_too_much,
+        ],
     )
 
 
@@ -108,9 +111,29 @@ HOSTILE = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True),
     st.sampled_from([0, -1, 1e308, -1e308, 5e-324, 2**63, 2**64, 10**30, 0.5, 2022, 1e6]),
     TEXT,
-    st.sampled_from(["", " ", "NaN", "inf", "1e999", "0x1F", "80%", "USD bn", "share", "lhs",
-                     "__import__('os').system('true')", "{{ 1 + 1 }}", "${HOME}", "../etc",
-                     "market_growth", "market_base_2022", "egov.osi", "VNM", "2030"]),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "NaN",
+            "inf",
+            "1e999",
+            "0x1F",
+            "80%",
+            "USD bn",
+            "share",
+            "lhs",
+            "__import__('os').system('true')",
+            "{{ 1 + 1 }}",
+            "${HOME}",
+            "../etc",
+            "market_growth",
+            "market_base_2022",
+            "egov.osi",
+            "VNM",
+            "2030",
+        ]
+    ),
     st.lists(st.integers(-5, 3000), max_size=3),
     st.dictionaries(TEXT, st.integers(), max_size=3),
 )
@@ -141,14 +164,14 @@ def misspell(word: str, draw) -> str:
     i = draw(st.integers(0, len(word) - 1))
     kind = draw(st.sampled_from(["drop", "swap", "double", "case", "char"]))
     if kind == "drop" and len(word) > 1:
-        return word[:i] + word[i + 1:]
+        return word[:i] + word[i + 1 :]
     if kind == "swap" and i + 1 < len(word):
-        return word[:i] + word[i + 1] + word[i] + word[i + 2:]
+        return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
     if kind == "double":
         return word[:i] + word[i] + word[i:]
     if kind == "case":
         return word.swapcase()
-    return word[:i] + draw(st.sampled_from("xz-_ .9é")) + word[i + 1:]
+    return word[:i] + draw(st.sampled_from("xz-_ .9é")) + word[i + 1 :]
 
 
 @st.composite
@@ -189,8 +212,9 @@ def mutants(draw, max_ops: int = 4) -> tuple[dict, list[str]]:
                 factor = draw(st.sampled_from([-1, 0, 1e6, 1e300, -1e-9, 100, 10**20]))
                 parent[key] = value * factor
         elif op == "wrap":
-            parent[key] = draw(st.sampled_from([[parent[key]], {"value": parent[key]},
-                                                str(parent[key])]))
+            parent[key] = draw(
+                st.sampled_from([[parent[key]], {"value": parent[key]}, str(parent[key])])
+            )
         done.append(f"{op} {loc}")
     return data, done
 
@@ -233,15 +257,26 @@ def test_invalid_mutants_are_refused_by_vnsim_run_before_any_work(folder, capsys
     assert not out_dir.exists()
 
 
-NUMERIC_UNCERTAIN = [loc for loc in paths(BASE) if loc[0] == "uncertain" and len(loc) == 3
-                     and loc[2] in ("low", "high", "mode", "mean", "sd")]
+NUMERIC_UNCERTAIN = [
+    loc
+    for loc in paths(BASE)
+    if loc[0] == "uncertain" and len(loc) == 3 and loc[2] in ("low", "high", "mode", "mean", "sd")
+]
 
 
-@settings(max_examples=6, deadline=None, derandomize=True, database=None,
-          suppress_health_check=list(HealthCheck))
-@given(st.lists(st.tuples(st.sampled_from(NUMERIC_UNCERTAIN),
-                          st.floats(0.5, 1.5)), min_size=1, max_size=4),
-       st.integers(0, 2**32))
+@settings(
+    max_examples=6,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(NUMERIC_UNCERTAIN), st.floats(0.5, 1.5)), min_size=1, max_size=4
+    ),
+    st.integers(0, 2**32),
+)
 def test_valid_mutants_simulate(folder, changes, seed):
     """Mutants that validate also run: 16 draws give finite, in-range results."""
     from model.engine import simulate
@@ -273,8 +308,11 @@ def byte_mutants(draw) -> bytes:
     lines = BASE_TEXT.split(b"\n")
     for _ in range(draw(st.integers(1, 3))):
         i = draw(st.integers(0, len(lines) - 1))
-        op = draw(st.sampled_from(["delete", "duplicate", "indent", "dedent", "insert", "sigil",
-                                   "truncate"]))
+        op = draw(
+            st.sampled_from(
+                ["delete", "duplicate", "indent", "dedent", "insert", "sigil", "truncate"]
+            )
+        )
         if op == "delete":
             del lines[i]
         elif op == "duplicate":
@@ -288,9 +326,29 @@ def byte_mutants(draw) -> bytes:
             lines[i] = lines[i][:at] + draw(st.binary(min_size=1, max_size=8)) + lines[i][at:]
         elif op == "sigil":
             at = draw(st.integers(0, len(lines[i])))
-            sigil = draw(st.sampled_from([b"&a ", b"*a", b"<<: ", b"!!python/name:os.system ",
-                                          b"!x ", b"\t", b"[", b"{", b"'", b'"', b"? ", b"%",
-                                          b"---\n", b"...\n", b": ", b"- ", b"\xff\xfe"]))
+            sigil = draw(
+                st.sampled_from(
+                    [
+                        b"&a ",
+                        b"*a",
+                        b"<<: ",
+                        b"!!python/name:os.system ",
+                        b"!x ",
+                        b"\t",
+                        b"[",
+                        b"{",
+                        b"'",
+                        b'"',
+                        b"? ",
+                        b"%",
+                        b"---\n",
+                        b"...\n",
+                        b": ",
+                        b"- ",
+                        b"\xff\xfe",
+                    ]
+                )
+            )
             lines[i] = lines[i][:at] + sigil + lines[i][at:]
         else:
             lines = lines[: i + 1]
@@ -306,8 +364,7 @@ def test_byte_mutants_load_or_fail_cleanly(folder, raw):
 
 
 @fuzz(0.08)
-@given(st.one_of(st.binary(max_size=2000),
-                 st.binary(max_size=200).map(lambda b: b"name: x\n" + b)))
+@given(st.one_of(st.binary(max_size=2000), st.binary(max_size=200).map(lambda b: b"name: x\n" + b)))
 def test_garbage_bytes_fail_cleanly(folder, raw):
     path = folder / "garbage.yaml"
     path.write_bytes(raw)
@@ -337,10 +394,13 @@ def test_alias_bombs_are_refused_before_expansion(folder, levels, width):
     assert "anchors and aliases" in result.report()
 
 
-@pytest.mark.parametrize("text", [
-    "base: &b {name: x}\nother:\n  <<: *b\n",
-    "name: &n x\nalso: *n\n",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "base: &b {name: x}\nother:\n  <<: *b\n",
+        "name: &n x\nalso: *n\n",
+    ],
+)
 def test_anchors_and_merge_keys_are_refused(folder, text):
     path = folder / "anchor.yaml"
     path.write_text(text)
@@ -348,8 +408,7 @@ def test_anchors_and_merge_keys_are_refused(folder, text):
 
 
 @fuzz(0.05)
-@given(st.integers(1, 3000), st.sampled_from(["flow_list", "flow_map", "block_map",
-                                              "block_list"]))
+@given(st.integers(1, 3000), st.sampled_from(["flow_list", "flow_map", "block_map", "block_list"]))
 def test_deep_nesting_is_refused_or_loaded(folder, depth, kind):
     if kind == "flow_list":
         body = "a: " + "[" * depth + "1" + "]" * depth
@@ -367,10 +426,13 @@ def test_deep_nesting_is_refused_or_loaded(folder, depth, kind):
         assert "nested too deeply" in result.report() or "not valid YAML" in result.report()
 
 
-@pytest.mark.parametrize("text,expect", [
-    ("name: x\n" + "a" * 1_000_001 + ": 1\n", "bytes"),
-    ("a: " + "[" * 400_000 + "]" * 400_000 + "\n", "nested too deeply"),
-])
+@pytest.mark.parametrize(
+    "text,expect",
+    [
+        ("name: x\n" + "a" * 1_000_001 + ": 1\n", "bytes"),
+        ("a: " + "[" * 400_000 + "]" * 400_000 + "\n", "nested too deeply"),
+    ],
+)
 def test_very_large_documents_are_refused(folder, text, expect):
     path = folder / "large.yaml"
     path.write_text(text)
@@ -380,7 +442,8 @@ def test_very_large_documents_are_refused(folder, text, expect):
 
 def test_duplicate_keys_are_reported_with_both_lines(folder):
     text = BASELINE.read_text(encoding="utf-8").replace(
-        "  end_year: 2030", "  end_year: 2030\n  end_year: 2040", 1)
+        "  end_year: 2030", "  end_year: 2030\n  end_year: 2040", 1
+    )
     path = folder / "dup.yaml"
     path.write_text(text, encoding="utf-8")
     result = outcome(path, parsed=True)
@@ -389,8 +452,20 @@ def test_duplicate_keys_are_reported_with_both_lines(folder):
     assert problem.field == "horizon.end_year" and "first given at line" in problem.message
 
 
-@pytest.mark.parametrize("text", ["", "   \n\n", "# only a comment\n", "---\n", "null\n",
-                                  "- a\n- b\n", "just text\n", "42\n", "\ufeff"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   \n\n",
+        "# only a comment\n",
+        "---\n",
+        "null\n",
+        "- a\n- b\n",
+        "just text\n",
+        "42\n",
+        "\ufeff",
+    ],
+)
 def test_empty_and_non_mapping_files_fail_cleanly(folder, text):
     path = folder / "empty.yaml"
     path.write_text(text, encoding="utf-8")
@@ -409,16 +484,19 @@ def test_non_utf8_file_names_the_line(folder):
 # --- safety: data, never code -----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("payload", [
-    "name: !!python/object/apply:os.system ['touch {marker}']\n",
-    "!!python/object/apply:os.system ['touch {marker}']: 1\n",
-    "name: x\nhorizon: !!python/object/apply:os.system {{args: ['touch {marker}']}}\n",
-    "name: !!python/object/new:subprocess.check_output [['touch', '{marker}']]\n",
-    "name: !!python/name:os.system\n",
-    "name: x\nl: !!set {{a, b}}\n",
-    "name: x\nb: !!binary aGVsbG8=\n",
-    "name: !custom x\n",
-])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "name: !!python/object/apply:os.system ['touch {marker}']\n",
+        "!!python/object/apply:os.system ['touch {marker}']: 1\n",
+        "name: x\nhorizon: !!python/object/apply:os.system {{args: ['touch {marker}']}}\n",
+        "name: !!python/object/new:subprocess.check_output [['touch', '{marker}']]\n",
+        "name: !!python/name:os.system\n",
+        "name: x\nl: !!set {{a, b}}\n",
+        "name: x\nb: !!binary aGVsbG8=\n",
+        "name: !custom x\n",
+    ],
+)
 def test_code_tags_are_refused_without_running_anything(folder, payload):
     marker = folder / "pwned"
     path = folder / "tag.yaml"
@@ -438,8 +516,18 @@ def test_target_files_are_data_only_too(folder):
     assert not marker.exists()
 
 
-@pytest.mark.parametrize("value", ["__import__('os').system('true')", "1 + 1", "{{ 2 * 3 }}",
-                                   "${HOME}", "`id`", "$(id)", "lambda: 0"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "__import__('os').system('true')",
+        "1 + 1",
+        "{{ 2 * 3 }}",
+        "${HOME}",
+        "`id`",
+        "$(id)",
+        "lambda: 0",
+    ],
+)
 def test_expressions_are_never_evaluated(folder, value):
     """A number field given an expression is an error naming the field, not a computed value."""
     data = copy.deepcopy(BASE)
@@ -449,8 +537,25 @@ def test_expressions_are_never_evaluated(folder, value):
     assert any(p.field == "market.persistence" for p in result.problems)
 
 
-@pytest.mark.parametrize("name", ["../../etc", "a/b", "..", ".", "/etc/passwd", "a\\b", "",
-                                  "x" * 65, "-lead", "a b", "a\nb", "C:\\x", "~root", "é"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "../../etc",
+        "a/b",
+        "..",
+        ".",
+        "/etc/passwd",
+        "a\\b",
+        "",
+        "x" * 65,
+        "-lead",
+        "a b",
+        "a\nb",
+        "C:\\x",
+        "~root",
+        "é",
+    ],
+)
 def test_scenario_names_cannot_escape_the_results_folder(folder, name):
     data = copy.deepcopy(BASE)
     data["name"] = name
@@ -500,8 +605,16 @@ def test_extends_cannot_leave_the_scenarios_folder(tmp_path):
     (inside / "sub").mkdir()
     (inside / "link.yaml").symlink_to(secret)
     (inside / "sub_link").symlink_to(tmp_path)
-    cases = ["../secret.yaml", str(secret), "/etc/passwd", "sub/../../secret.yaml", "link.yaml",
-             "sub_link/secret.yaml", "~/secret.yaml", "sub/../../../../../../etc/hostname"]
+    cases = [
+        "../secret.yaml",
+        str(secret),
+        "/etc/passwd",
+        "sub/../../secret.yaml",
+        "link.yaml",
+        "sub_link/secret.yaml",
+        "~/secret.yaml",
+        "sub/../../../../../../etc/hostname",
+    ]
     for parent in cases:
         path = _extends(inside, "child.yaml", repr(parent))
         with pytest.raises(DocumentError) as err:
@@ -511,8 +624,9 @@ def test_extends_cannot_leave_the_scenarios_folder(tmp_path):
         assert "outside the scenario folder" in problem.message or "no file" in problem.message
 
 
-@pytest.mark.parametrize("parent", ["[a.yaml]", "{a: 1}", "3", "''", "null", "'   '",
-                                    "'\\0'", "'a' "])
+@pytest.mark.parametrize(
+    "parent", ["[a.yaml]", "{a: 1}", "3", "''", "null", "'   '", "'\\0'", "'a' "]
+)
 def test_extends_of_the_wrong_type_fails_cleanly(tmp_path, parent):
     path = _extends(tmp_path, "child.yaml", parent)
     result = outcome(path, parsed=False)
@@ -533,11 +647,33 @@ def test_random_extends_values_never_read_outside(folder, parent):
 CSV_HEADER, *CSV_ROWS = BASE_CSV.decode("utf-8-sig").splitlines()
 CSV_COLUMNS = [c.strip() for c in CSV_HEADER.split(",")]
 CELL = st.one_of(
-    st.sampled_from(["", " ", "n/a", "-", "NaN", "inf", "-0.5", "1.5", "1e9", "0x10", "0,5",
-                     "1 000", "abc", "Viet Nam", "Netherlands", "\u00a0", "2024", "2023",
-                     "999999999999999999999", "-1", "0"]),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "n/a",
+            "-",
+            "NaN",
+            "inf",
+            "-0.5",
+            "1.5",
+            "1e9",
+            "0x10",
+            "0,5",
+            "1 000",
+            "abc",
+            "Viet Nam",
+            "Netherlands",
+            "\u00a0",
+            "2024",
+            "2023",
+            "999999999999999999999",
+            "-1",
+            "0",
+        ]
+    ),
     st.floats(allow_nan=True, allow_infinity=True).map(str),
-    st.integers(-10**6, 10**6).map(str),
+    st.integers(-(10**6), 10**6).map(str),
     st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=8),
 )
 
@@ -548,8 +684,21 @@ def csv_mutants(draw) -> bytes:
     header = list(CSV_COLUMNS)
     rows = [r.split(",") for r in CSV_ROWS]
     for _ in range(draw(st.integers(1, 4))):
-        op = draw(st.sampled_from(["cell", "drop_column", "rename_column", "duplicate_row",
-                                   "drop_rows", "swap_columns", "bytes", "truncate", "quote"]))
+        op = draw(
+            st.sampled_from(
+                [
+                    "cell",
+                    "drop_column",
+                    "rename_column",
+                    "duplicate_row",
+                    "drop_rows",
+                    "swap_columns",
+                    "bytes",
+                    "truncate",
+                    "quote",
+                ]
+            )
+        )
         if op == "cell" and rows:
             r, c = draw(st.integers(0, len(rows) - 1)), draw(st.integers(0, len(header) - 1))
             if c < len(rows[r]):
@@ -618,13 +767,16 @@ def test_un_csv_garbage_fails_cleanly(folder, raw):
     check_data_error(err.value, path)
 
 
-@pytest.mark.parametrize("mutate,expect", [
-    (lambda t: t.replace("Viet Nam", "Vietnam", 1), "unknown name"),
-    (lambda t: t + "\n" + t.splitlines()[1], "duplicate"),
-    (lambda t: t.replace(",0.9893,", ",1.9893,", 1), "outside [0, 1]"),
-    (lambda t: t.replace(",0.9893,", ",high,", 1), "not a number"),
-    (lambda t: t.replace("Online Service Index", "Online Services Index"), "missing column"),
-])
+@pytest.mark.parametrize(
+    "mutate,expect",
+    [
+        (lambda t: t.replace("Viet Nam", "Vietnam", 1), "unknown name"),
+        (lambda t: t + "\n" + t.splitlines()[1], "duplicate"),
+        (lambda t: t.replace(",0.9893,", ",1.9893,", 1), "outside [0, 1]"),
+        (lambda t: t.replace(",0.9893,", ",high,", 1), "not a number"),
+        (lambda t: t.replace("Online Service Index", "Online Services Index"), "missing column"),
+    ],
+)
 def test_un_csv_targeted_mistakes_are_named(folder, mutate, expect):
     path = folder / "EGOV_DATA_2024.csv"
     path.write_text(mutate(BASE_CSV.decode("utf-8-sig")), encoding="utf-8")
@@ -632,8 +784,16 @@ def test_un_csv_targeted_mistakes_are_named(folder, mutate, expect):
         read_un_csv(path)
 
 
-@pytest.mark.parametrize("raw", [b"", b"\xff\xfe\x00\x00garbage", b"\x00" * 100,
-                                 b"a,b\n1,2,3,4\n\"unterminated", "é,ü\n".encode("latin-1")])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"",
+        b"\xff\xfe\x00\x00garbage",
+        b"\x00" * 100,
+        b'a,b\n1,2,3,4\n"unterminated',
+        "é,ü\n".encode("latin-1"),
+    ],
+)
 def test_un_csv_unreadable_files_through_the_cli_exit_2(folder, monkeypatch, capsys, raw):
     monkeypatch.setenv("VNSIM_DATA_HOME", str(folder / "home"))
     path = folder / "EGOV_DATA_2024.csv"
@@ -653,14 +813,23 @@ def test_hostile_files_are_refused_in_a_fresh_process_within_a_generous_bound(fo
     real ``vnsim validate`` in a separate process: exit 2, no traceback, and finished within
     a bound far above their normal time (guards against super-linear parsing, not speed)."""
     files = []
-    for i, text in enumerate(["a: " + "[" * 490_000 + "]" * 490_000 + "\n",
-                              billion_laughs(12, 12),
-                              "name: x\nl: [" + ",".join(["1"] * 300_000) + "]\n"]):
+    for i, text in enumerate(
+        [
+            "a: " + "[" * 490_000 + "]" * 490_000 + "\n",
+            billion_laughs(12, 12),
+            "name: x\nl: [" + ",".join(["1"] * 300_000) + "]\n",
+        ]
+    ):
         files.append(folder / f"hostile{i}.yaml")
         files[-1].write_text(text)
     start = time.monotonic()
-    proc = subprocess.run([sys.executable, "-m", "model.cli", "validate", *map(str, files)],
-                          capture_output=True, text=True, timeout=120, cwd=ROOT)
+    proc = subprocess.run(
+        [sys.executable, "-m", "model.cli", "validate", *map(str, files)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
     assert proc.returncode == 2, proc.stderr
     assert "Traceback" not in proc.stderr
     assert proc.stderr.count("problem found") == 3

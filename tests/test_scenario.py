@@ -234,6 +234,14 @@ def test_extends_changing_a_distribution_drops_the_parents_parameters():
     assert (child.unit, child.source) == (base.unit, base.source)  # inherited
 
 
+def test_extends_replaces_a_dated_schedule_whole():
+    child = load_scenario(FIXTURES / "child_schedule.yaml").levers["skills"]
+    base = load_scenario(FIXTURES / "base.yaml").levers["skills"]
+    assert base.schedule == {2023: 0.5, 2025: 1.0}
+    assert child.schedule == {2024: 1.0}
+    assert child.effects == base.effects and child.source == base.source
+
+
 def test_extends_problem_in_parent_names_the_parent_file():
     err = problems_of("extends_broken.yaml")
     (p,) = err.problems

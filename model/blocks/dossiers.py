@@ -27,7 +27,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 from scipy.optimize import least_squares
 from scipy.special import expit, logit
 
-from model.quantity import Quantity, quantity, resolve
+from model.quantity import InputError, Quantity, quantity, resolve
 
 SERIES = ("admin_fully_online", "ministry_province", "district", "commune")
 LEVELS = ("ministry_province", "district", "commune")
@@ -141,11 +141,11 @@ def start(settings: Settings, inputs: dict[str, np.ndarray], n_draws: int) -> Do
         ceiling = resolve(s.ceiling, inputs, n_draws).astype(float)
         rate = resolve(s.rate, inputs, n_draws).astype(float)
         if not np.all((ceiling > 0) & (ceiling <= 1)):
-            raise ValueError(f"dossiers.{name}: ceiling outside (0, 1] in some draws")
+            raise InputError(f"dossiers.{name}: ceiling outside (0, 1] in some draws")
         if not np.all((base >= 0) & (base <= ceiling)):
-            raise ValueError(f"dossiers.{name}: base_value outside [0, ceiling] in some draws")
+            raise InputError(f"dossiers.{name}: base_value outside [0, ceiling] in some draws")
         if not np.all(np.isfinite(rate)):
-            raise ValueError(f"dossiers.{name}: rate not finite in some draws")
+            raise InputError(f"dossiers.{name}: rate not finite in some draws")
         cols["base"].append(base)
         cols["ceiling"].append(ceiling)
         cols["rate"].append(rate)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from model.quantity import Quantity, quantity, resolve
+from model.quantity import InputError, Quantity, quantity, resolve
 from model.uncertainty import Streams
 
 
@@ -89,9 +89,9 @@ def start(settings: Settings, inputs: dict[str, np.ndarray], n_draws: int) -> Ma
     growth = resolve(settings.growth, inputs, n_draws)
     persistence = resolve(settings.persistence, inputs, n_draws)
     if np.any(growth <= -1):
-        raise ValueError("market growth must be above -1 (-100 %) in every draw")
+        raise InputError("market growth must be above -1 (-100 %) in every draw")
     if np.any((persistence < 0) | (persistence >= 1)):
-        raise ValueError("market persistence must be in [0, 1) in every draw")
+        raise InputError("market persistence must be in [0, 1) in every draw")
     return MarketState(
         size=resolve(settings.base_value, inputs, n_draws),
         shock=np.zeros(n_draws),

@@ -1,0 +1,215 @@
+"""Interrupted runs, with real ``vnsim run`` subprocesses, and resource limits refused up front.
+
+SIGKILL at any moment leaves no folder that looks like a finished run (only a hidden
+``.NAME.partial-*`` folder); SIGINT/SIGTERM stop cleanly with one line on stderr and exit 130,
+leaving nothing behind; a later run to the same folder works.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from model import cli, engine, ensemble
+from model.scenario import load_scenario
+from model.verify import RunFolderError, verify
+
+ROOT = Path(__file__).resolve().parent.parent
+BASELINE = ROOT / "scenarios" / "baseline.yaml"
+#: Enough draws, in small chunks, for the simulation to last several seconds after the run
+#: folder is opened (about 8 s on an idle 2-core machine; longer under load, which is fine).
+DRAWS, CHUNK = 4000, 16
+START_TIMEOUT = 300  # imports and the e-government fit, on a loaded machine
+#: Kill delays after the partial folder appears: 0 and seeded draws from 0.2-3 s.
+_rng = random.Random(7)
+KILL_DELAYS = [0.0, *sorted(round(_rng.uniform(0.2, 3.0), 2) for _ in range(3))]
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory) -> tuple[Path, dict[str, str]]:
+    """A fast copy of the baseline (fewer bootstrap replicates) and a hermetic environment."""
+    folder = tmp_path_factory.mktemp("interrupt")
+    shutil.copy(BASELINE, folder / "baseline.yaml")
+    (folder / "fast.yaml").write_text(
+        "extends: baseline.yaml\nname: interrupt\negov: {replicates: 4}\n"
+    )
+    env = {**os.environ, "VNSIM_DATA_HOME": str(folder / "home"), "PYTHONUNBUFFERED": "1"}
+    env.pop("VNSIM_DEBUG", None)
+    return folder / "fast.yaml", env
+
+
+def start(scenario: Path, out: Path, env: dict[str, str], draws: int = DRAWS) -> subprocess.Popen:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "model.cli",
+            "run",
+            str(scenario),
+            "--draws",
+            str(draws),
+            "--chunk-size",
+            str(CHUNK),
+            "--out",
+            str(out),
+            "--quiet",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=out.parent,
+    )
+
+
+def partials(out: Path) -> list[Path]:
+    return sorted(out.parent.glob(f".{out.name}.partial-*"))
+
+
+def wait_for_partial(proc: subprocess.Popen, out: Path) -> None:
+    """Block until the run has opened its temporary folder (the simulation has started)."""
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if partials(out):
+            return
+        if proc.poll() is not None:
+            pytest.fail(f"run ended before writing anything: {proc.communicate()[1]}")
+        time.sleep(0.02)
+    proc.kill()
+    pytest.fail("run did not start within the timeout")
+
+
+def rerun_works(scenario: Path, out: Path, env: dict[str, str]) -> None:
+    proc = start(scenario, out, env, draws=32)
+    _, err = proc.communicate(timeout=START_TIMEOUT)
+    assert proc.returncode == 0, err
+    assert (out / "COMPLETE").exists() and (out / "manifest.json").exists()
+
+
+@pytest.mark.parametrize("delay", KILL_DELAYS)
+def test_sigkill_never_leaves_a_folder_that_looks_finished(setup, tmp_path, delay):
+    scenario, env = setup
+    out = tmp_path / "run"
+    proc = start(scenario, out, env)
+    wait_for_partial(proc, out)
+    time.sleep(delay)
+    assert proc.poll() is None, "the run finished before the kill; raise DRAWS"
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=60)
+    assert proc.returncode == -signal.SIGKILL
+    assert not out.exists()
+    left = partials(out)
+    assert len(left) == 1 and not (left[0] / "COMPLETE").exists()
+    with pytest.raises(RunFolderError, match="not a finished vnsim run"):
+        verify(left[0])
+    # a later run to the same folder works, beside the stale partial folder
+    rerun_works(scenario, out, env)
+    assert verify(out).ok
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_sigint_and_sigterm_stop_cleanly(setup, tmp_path, sig):
+    scenario, env = setup
+    out = tmp_path / "run"
+    proc = start(scenario, out, env)
+    wait_for_partial(proc, out)
+    time.sleep(1.0)
+    assert proc.poll() is None, "the run finished before the signal; raise DRAWS"
+    proc.send_signal(sig)
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, stderr
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and "interrupted" in lines[0], stderr
+    assert "Traceback" not in stderr and stdout == ""
+    assert not out.exists()
+    assert partials(out) == []  # the temporary folder is removed
+    rerun_works(scenario, out, env)
+
+
+# --- resource limits ----------------------------------------------------------------------------
+
+GIB = 2**30
+
+
+@pytest.fixture(scope="module")
+def small_plan():
+    return engine.plan(load_scenario(BASELINE), 16, 1)
+
+
+def test_in_memory_ensemble_too_big_is_refused_with_the_size_and_the_remedy(
+    small_plan, monkeypatch
+):
+    monkeypatch.setattr(ensemble, "available_memory", lambda: 24 * GIB)
+    huge = dataclasses.replace(small_plan, draws=10_000_000)
+    need = huge.draws * ensemble.draw_bytes(huge) / GIB
+    with pytest.raises(ensemble.ResourceError) as err:
+        ensemble.check_resources(huge, in_memory=True)
+    msg = str(err.value)
+    assert "10,000,000 draws" in msg and f"{need:.1f} GiB" in msg and "24.0 GiB" in msg
+    assert "vnsim run" in msg and "chunks" in msg
+
+
+def test_chunk_too_big_is_refused_with_a_chunk_size_that_fits(small_plan, monkeypatch):
+    monkeypatch.setattr(ensemble, "available_memory", lambda: 24 * GIB)
+    huge = dataclasses.replace(small_plan, draws=10_000_000)
+    with pytest.raises(ensemble.ResourceError, match="--chunk-size") as err:
+        ensemble.check_resources(huge, chunk_size=10_000_000)
+    fit = int(str(err.value).split("--chunk-size ")[1].split()[0].replace(",", ""))
+    ensemble.check_resources(huge, chunk_size=fit)  # the advice is followed: accepted
+
+
+def test_ten_million_draws_refused_by_the_cli_with_the_disk_it_needs(
+    small_plan, monkeypatch, tmp_path, capsys
+):
+    """24 GiB of memory and 50 GiB of disk: ~170 GiB of results are refused, exit 2, no folder.
+    Sampling is stubbed only so that this test stays fast (see the xfail test below)."""
+    monkeypatch.setattr(ensemble, "available_memory", lambda: 24 * GIB)
+    monkeypatch.setattr(
+        ensemble.shutil,
+        "disk_usage",
+        lambda p: shutil._ntuple_diskusage(100 * GIB, 50 * GIB, 50 * GIB),
+    )
+    monkeypatch.setattr(
+        engine,
+        "sample_inputs",
+        lambda scn, draws, seed: {k: v[:1] for k, v in small_plan.inputs.items()},
+    )
+    out = tmp_path / "big"
+    code = cli.main(["run", str(BASELINE), "--draws", "10000000", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "10,000,000 draws need about" in err and "GiB of disk" in err and "50.0 GiB" in err
+    assert "Traceback" not in err
+    assert not out.exists() and not list(tmp_path.iterdir())
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="cmd_run samples every draw (5.5 GB, ~60 s for 10 "
+    "million) before check_resources; see the issue-7 report",
+)
+def test_ten_million_draws_refused_before_any_sampling(monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(ensemble, "available_memory", lambda: 24 * GIB)
+    monkeypatch.setattr(
+        ensemble.shutil,
+        "disk_usage",
+        lambda p: shutil._ntuple_diskusage(100 * GIB, 50 * GIB, 50 * GIB),
+    )
+    real = engine.sample_inputs
+
+    def guarded(scn, draws, seed):
+        assert draws <= 1000, "sampling 10 million draws before the resource check"
+        return real(scn, draws, seed)
+
+    monkeypatch.setattr(engine, "sample_inputs", guarded)
+    code = cli.main(["run", str(BASELINE), "--draws", "10000000", "--out", str(tmp_path / "b")])
+    assert code == 2 and "GiB" in capsys.readouterr().err

@@ -1,0 +1,180 @@
+"""``vnsim verify``: a fresh run verifies; a changed data version, scenario file, code version or
+number is reported precisely; bad run folders exit 2; results are never overwritten without
+--force."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+from pathlib import Path
+
+import h5py
+import pytest
+
+from model import cli, datasets
+from model.verify import RunFolderError, register, verify
+
+BASELINE = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.yaml"
+DRAWS = 48
+
+
+def vnsim(argv: list[str]) -> int:
+    """The real CLI; ``verify`` through :func:`model.verify.register` until the lead wires it."""
+    if argv[0] != "verify" or "verify" in cli.build_parser().format_help():
+        return cli.main(argv)
+    parser = argparse.ArgumentParser(prog="vnsim")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+def make_run(folder: Path, draws: int = DRAWS) -> tuple[Path, Path]:
+    """A scenario copy and a run of it in ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    scenario = folder / "baseline.yaml"
+    shutil.copy(BASELINE, scenario)
+    run = folder / "run"
+    code = cli.main(
+        [
+            "run",
+            str(scenario),
+            "--draws",
+            str(draws),
+            "--seed",
+            "11",
+            "--out",
+            str(run),
+            "--quiet",
+            "--chunk-size",
+            "16",
+        ]
+    )
+    assert code == 0
+    return scenario, run
+
+
+@pytest.fixture(scope="module")
+def fresh(tmp_path_factory) -> tuple[Path, Path]:
+    return make_run(tmp_path_factory.mktemp("verify"))
+
+
+@pytest.fixture
+def copy_of(fresh, tmp_path) -> Path:
+    """A copy of the fresh run folder that a test may damage."""
+    return Path(shutil.copytree(fresh[1], tmp_path / "run"))
+
+
+def test_fresh_run_verifies_identical(fresh, capsys):
+    report = verify(fresh[1])
+    assert report.ok and report.differences == []
+    assert report.draws_checked == DRAWS and len(report.variables) == 14
+    assert "identical" in report.format()
+    assert vnsim(["verify", str(fresh[1])]) == 0
+    assert "identical" in capsys.readouterr().out
+
+
+def test_verify_is_independent_of_chunking_and_can_check_a_prefix(fresh):
+    assert verify(fresh[1], chunk_size=7).ok
+    report = verify(fresh[1], draws_limit=20, chunk_size=5)
+    assert report.ok and report.draws_checked == 20
+    assert f"first 20 of {DRAWS}" in report.format()
+
+
+def test_changed_data_version_is_reported(fresh, monkeypatch, capsys):
+    then = json.loads((fresh[1] / "manifest.json").read_text())["data_version"]
+    monkeypatch.setattr(
+        datasets, "data_version", lambda data_home=None: then + "+user2024.abcd1234"
+    )
+    report = verify(fresh[1])
+    assert not report.ok
+    (diff,) = report.differences
+    assert diff.kind == "data"
+    assert then in diff.message and "+user2024.abcd1234" in diff.message
+    assert vnsim(["verify", str(fresh[1])]) == 1
+    out = capsys.readouterr().out
+    assert "DIFFERENT (data)" in out and "data version" in out
+
+
+def test_changed_scenario_file_is_reported_and_the_manifest_copy_is_rerun(tmp_path, capsys):
+    scenario, run = make_run(tmp_path, draws=16)
+    text = scenario.read_text(encoding="utf-8")
+    scenario.write_text(text.replace("persistence: 0.3", "persistence: 0.4"), encoding="utf-8")
+    report = verify(run)
+    kinds = [d.kind for d in report.differences]
+    assert kinds == ["scenario"]  # numbers still identical: re-ran from the resolved scenario
+    assert str(scenario) in report.differences[0].message
+    assert "changed since the run" in report.differences[0].message
+    assert vnsim(["verify", str(run)]) == 1
+    assert "DIFFERENT (scenario)" in capsys.readouterr().out
+
+    scenario.unlink()
+    (diff,) = verify(run).differences
+    assert diff.kind == "scenario" and "no longer exists" in diff.message
+
+
+def test_altered_number_is_reported_with_variable_and_size(copy_of, capsys):
+    with h5py.File(copy_of / "ensemble.nc", "r+") as f:
+        f["market_size"][5, 3] += 0.25
+        f["egdi_rank"][1, 2, 10] += 3
+    report = verify(copy_of)
+    assert not report.ok
+    messages = {d.message.split()[0]: d.message for d in report.differences}
+    assert set(messages) == {"market_size", "egdi_rank"}
+    assert f"1 of {DRAWS * 9:,} values" in messages["market_size"]
+    assert "largest absolute difference 0.25 USD bn" in messages["market_size"]
+    assert "largest absolute difference 3 " in messages["egdi_rank"]
+    assert vnsim(["verify", str(copy_of)]) == 1
+    assert "market_size differs" in capsys.readouterr().out
+
+
+def test_changed_code_version_and_edited_manifest_are_reported(copy_of):
+    path = copy_of / "manifest.json"
+    manifest = json.loads(path.read_text())
+    manifest["package_version"] = "0.0.1"
+    manifest["scenario_resolved"]["market"]["persistence"] = 0.9
+    path.write_text(json.dumps(manifest))
+    report = verify(copy_of)
+    kinds = {d.kind for d in report.differences}
+    assert {"code", "scenario", "numbers"} <= kinds
+    assert any("vnsim 0.0.1 then" in d.message for d in report.differences)
+    assert any("manifest was edited" in d.message for d in report.differences)
+
+
+@pytest.mark.parametrize("damage", ["missing", "no_complete", "bad_json", "no_keys", "bad_nc"])
+def test_invalid_run_folders_exit_2(copy_of, capsys, damage):
+    if damage == "missing":
+        shutil.rmtree(copy_of)
+    elif damage == "no_complete":
+        (copy_of / "COMPLETE").unlink()
+    elif damage == "bad_json":
+        (copy_of / "manifest.json").write_text("{not json")
+    elif damage == "no_keys":
+        (copy_of / "manifest.json").write_text("{}")
+    else:
+        (copy_of / "ensemble.nc").write_bytes(b"not netcdf")
+    with pytest.raises(RunFolderError):
+        verify(copy_of)
+    assert vnsim(["verify", str(copy_of)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("vnsim verify: ") and "Traceback" not in err
+
+
+def test_results_folder_is_never_overwritten_without_force(fresh, tmp_path, capsys):
+    scenario, run = fresh
+    target = Path(shutil.copytree(run, tmp_path / "run"))
+    before = {p.name: p.read_bytes() for p in target.iterdir()}
+    code = cli.main(["run", str(scenario), "--draws", "16", "--out", str(target), "--quiet"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "already exists" in err and "--force" in err and "Traceback" not in err
+    assert {p.name: p.read_bytes() for p in target.iterdir()} == before
+    assert not list(tmp_path.glob(".run.partial-*"))
+
+    code = cli.main(
+        ["run", str(scenario), "--draws", "16", "--out", str(target), "--quiet", "--force"]
+    )
+    assert code == 0
+    assert json.loads((target / "manifest.json").read_text())["draws"] == 16
+    assert verify(target).ok
+    assert not list(tmp_path.glob(".run.*"))  # neither partial nor old copies left behind
