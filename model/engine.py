@@ -283,6 +283,10 @@ def run_chunk(plan: Plan, start: int, stop: int) -> dict[str, np.ndarray]:
                 lag = lagged(intensity[name], eff.lag)
                 through = np.clip(seen - base, -1, len(years) - 1)
                 gained = sizes[name, i] * lag[:, 1 : through + 1].sum(axis=1)
+                if eff.indicator is not None:
+                    # a raw ITU indicator's change, in TII points through the UN formula
+                    gained = gained * egov.tii_shift_from_indicator(
+                        em, eff.indicator, 1.0, indicator_sd=eff.indicator_sd, cap=None)
                 for country in eff.countries:
                     if country not in country_index:
                         raise ValueError(f"lever {name!r}: no UN member state {country!r}")

@@ -14,6 +14,7 @@ from typing import Annotated, Literal, Self
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from model.blocks.egov import TiiIndicator
 from model.quantity import Quantity
 
 SERIES = ("admin_fully_online", "ministry_province", "district", "commune")
@@ -59,6 +60,30 @@ class Effect(_Section):
     countries: list[ISO3] = Field(
         default_factory=lambda: ["VNM"], description="ISO3 codes (egov effects only)"
     )
+    indicator: TiiIndicator | None = Field(
+        None,
+        description="egov.tii only: give `size` as a yearly change of this raw ITU indicator "
+        "[per 100/yr], translated into TII points through the UN formula",
+    )
+    indicator_sd: float | None = Field(
+        None, gt=0,
+        description="Cross-country sd of the indicator (per 100); required except for "
+        "internet_users, whose sd comes from the packaged ITU data [per 100]",
+    )
+
+    @model_validator(mode="after")
+    def _indicator(self) -> Self:
+        if self.indicator is not None and self.target != "egov.tii":
+            raise ValueError("'indicator' applies to target egov.tii only")
+        if self.indicator not in (None, "internet_users") and self.indicator_sd is None:
+            raise ValueError(f"indicator {self.indicator!r} needs 'indicator_sd' (an assumption: "
+                             "it is not in the packaged data)")
+        return self
+
+    @property
+    def unit(self) -> str:
+        """Unit of ``size``."""
+        return "per 100/yr" if self.indicator else EFFECT_UNITS[self.target]
 
 
 class Trigger(_Section):

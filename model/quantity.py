@@ -27,6 +27,7 @@ UNITS = {
     "index points": "points on a 0-1 index",
     "index points/yr": "points on a 0-1 index gained per year",
     "logit": "change in log-odds",
+    "per 100/yr": "change of an ITU indicator per year (percentage points, or per 100 inhabitants)",
     "years": "years",
     "intensity": "lever intensity (0 = off, 1 = as planned)",
     "1": "dimensionless",

@@ -258,8 +258,9 @@ def _references(data: Any, lines: Lines) -> list[Problem]:
         effects = lever.get("effects") if isinstance(lever, dict) else None
         for i, eff in enumerate(effects if isinstance(effects, list) else []):
             if isinstance(eff, dict):
-                check(eff.get("size"), EFFECT_UNITS.get(str(eff.get("target"))),
-                      ("levers", name, "effects", i, "size"))
+                unit = ("per 100/yr" if eff.get("indicator")
+                        else EFFECT_UNITS.get(str(eff.get("target"))))
+                check(eff.get("size"), unit, ("levers", name, "effects", i, "size"))
         trig = lever.get("trigger") if isinstance(lever, dict) else None
         if isinstance(trig, dict) and TRIGGER_UNITS.get(str(trig.get("variable"))) == "share":
             for bound in ("below", "above"):

@@ -347,3 +347,48 @@ def test_dossier_units_follow_the_contract_text(run):
 def test_lever_start_before_its_trigger_is_refused(engine_scenario):
     with pytest.raises(ValueError):
         plan(engine_scenario, 8, 1, lever_start={"mandate": 2023})
+
+
+# --- TII effects given as a raw ITU indicator -------------------------------------------------
+
+
+def test_indicator_effect_is_the_un_formula_times_the_change():
+    """A lever raising internet users by x points a year moves VNM's TII by x times the UN
+    formula's points per indicator point, exactly as a direct TII effect of that size would."""
+    from model.blocks.egov import tii_shift_from_indicator
+
+    data = raw(FIXTURES / "base.yaml")
+    data["levers"] = {"internet": {
+        "source": "assumption: test lever", "schedule": {2022: 1.0},
+        "effects": [{"target": "egov.tii", "indicator": "internet_users", "size": 3.0}],
+    }}
+    by_indicator = simulate(scenario(data), 32, SEED)
+    per_point = tii_shift_from_indicator(plan(scenario(data), 4, SEED).egov_model,
+                                         "internet_users", 1.0, cap=None)
+    assert 0 < per_point < 0.05
+    data["levers"]["internet"]["effects"] = [{"target": "egov.tii", "size": 3.0 * per_point}]
+    direct = simulate(scenario(data), 32, SEED)
+    vnm = {"country": "VNM"}
+    np.testing.assert_allclose(by_indicator.tii.sel(vnm), direct.tii.sel(vnm), atol=1e-6)
+    data["levers"] = {}
+    none = simulate(scenario(data), 32, SEED)
+    later = {"country": "VNM", "edition": 2026}
+    assert (by_indicator.tii.sel(later) > none.tii.sel(later)).all()
+
+
+def test_indicator_effect_checks_its_unit_and_needs_an_sd(tmp_path):
+    from model.documents import DocumentError
+
+    text = (FIXTURES / "base.yaml").read_text(encoding="utf-8").replace(
+        "      - {target: market.growth, size: 0.01, lag: 1}",
+        "      - {target: egov.tii, indicator: fixed_broadband, size: market_growth}\n"
+        "      - {target: market.growth, indicator: internet_users, size: 1.0}",
+    )
+    path = tmp_path / "s.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(DocumentError) as err:
+        load_scenario(path)
+    report = err.value.report()
+    assert "this field needs 'per 100/yr'" in report
+    assert "needs 'indicator_sd'" in report
+    assert "applies to target egov.tii only" in report
