@@ -7,6 +7,7 @@ plain messages on stderr with exit status 2 — never a traceback — and writes
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import signal
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_SCENARIO = Path("scenarios") / "baseline.yaml"
+MAX_DRAWS = 10_000_000  # as the scenario schema
 EXIT_USAGE = 2
 
 
@@ -72,9 +74,16 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     path = _scenario_path(args.scenario)
     scenario = load_scenario(path)
-    p = engine.plan(scenario, args.draws, args.seed)
+    draws = scenario.ensemble.draws if args.draws is None else args.draws
+    if not 1 <= draws <= MAX_DRAWS:
+        raise UserError(f"--draws must be between 1 and {MAX_DRAWS:,} (got {draws:,})")
+    if args.chunk_size is not None and args.chunk_size < 1:
+        raise UserError(f"--chunk-size must be at least 1 (got {args.chunk_size})")
     folder = _run_folder(scenario.name, args.out, Path(args.results))
-    ensemble.check_resources(p, folder, chunk_size=args.chunk_size)
+    # check sizes with a one-draw plan first: sampling ten million draws takes a minute
+    probe = dataclasses.replace(engine.plan(scenario, 1, args.seed), draws=draws)
+    ensemble.check_resources(probe, folder, chunk_size=args.chunk_size)
+    p = engine.plan(scenario, draws, args.seed)
     attrs = results.provenance(p, args.executor)
     progress = not (args.quiet or args.json) and sys.stderr.isatty()
     try:
@@ -304,6 +313,10 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--replace", action="store_true", help="replace an edition already added")
     data_sub.add_parser("list", help="list the editions in use")
     data.set_defaults(func=cmd_data)
+
+    from model import verify
+
+    verify.register(sub)
 
     tg = sub.add_parser("targets", help="target scorecard: P(met) per target and run")
     tg.add_argument("runs", nargs="+", metavar="RUN_DIR")

@@ -75,39 +75,62 @@ def _gib(n: float) -> str:
     return f"{n / 2**30:.1f} GiB"
 
 
+def kept_bytes(plan: Plan) -> int:
+    """Memory per draw that a streamed run keeps until the end (for the summary): every
+    variable without a country axis, and Viet Nam's slice of those with one."""
+    return draw_bytes(plan) - len(plan.editions) * (len(plan.egov_model.countries) - 1) * (
+        BYTES_PER_COUNTRY_EDITION)
+
+
 def check_resources(
     plan: Plan, folder: Path | None = None, chunk_size: int | None = None, in_memory: bool = False
 ) -> None:
     """Refuse, before any work, a run whose results would not fit.
 
-    In memory (``simulate``) the whole ensemble must fit; streamed to a run folder, one chunk
-    must fit in memory and the whole ensemble on disk.
+    In memory (``simulate``) the whole ensemble must fit. Streamed to a run folder, one chunk
+    plus what the run keeps for its summary must fit in memory, and the whole ensemble on disk.
+    Only ``plan.draws`` and the plan's shapes are used, so a one-draw plan with ``draws``
+    replaced checks a large run before anything is sampled.
     """
-    need_all = plan.draws * draw_bytes(plan)
-    memory = available_memory()
-    if in_memory and need_all > 0.8 * memory:
-        raise ResourceError(
-            f"{plan.draws:,} draws need about {_gib(need_all)} of memory for the results alone; "
-            f"{_gib(memory)} is available. Run it with `vnsim run` (results stream to disk in "
-            "chunks) or use fewer draws."
-        )
-    size = chunk_size or default_chunk_size(plan)
-    need_chunk = 4 * min(size, plan.draws) * draw_bytes(plan)
-    if need_chunk > 0.8 * memory:
-        fit = max(1, int(0.2 * memory // (draw_bytes(plan))))
-        raise ResourceError(
-            f"a chunk of {size:,} draws needs about {_gib(need_chunk)} of memory; "
-            f"{_gib(memory)} is available. Use --chunk-size {fit:,} or less."
-        )
+    per_draw = draw_bytes(plan)
+    need_all = plan.draws * per_draw
     if folder is not None:
         existing = next((p for p in [Path(folder), *Path(folder).parents] if p.exists()), None)
         if existing is not None:
             free = shutil.disk_usage(existing).free
             if need_all > 0.9 * free:
+                fit = int(0.9 * free // per_draw)
                 raise ResourceError(
                     f"{plan.draws:,} draws need about {_gib(need_all)} of disk in {folder}; "
-                    f"{_gib(free)} is free. Use fewer draws or another --out."
+                    f"{_gib(free)} is free, enough for about {fit:,} draws. Use --draws {fit:,} "
+                    "or less (chunking does not reduce disk use), or another --out."
                 )
+    memory = available_memory()
+    if in_memory and need_all > 0.8 * memory:
+        fit = int(0.8 * memory // per_draw)
+        raise ResourceError(
+            f"{plan.draws:,} draws need about {_gib(need_all)} of memory for the results alone; "
+            f"{_gib(memory)} is available, enough for about {fit:,} draws. Run it with "
+            "`vnsim run` (results stream to disk in chunks) or use fewer draws."
+        )
+    # the summary takes quantiles of what is kept: count it about three times
+    kept = 0 if in_memory else 3 * plan.draws * kept_bytes(plan)
+    if kept > 0.6 * memory:
+        fit = int(0.6 * memory // (3 * kept_bytes(plan)))
+        raise ResourceError(
+            f"{plan.draws:,} draws need about {_gib(kept)} of memory for the summary even when "
+            f"streamed; {_gib(memory)} is available. Use --draws {fit:,} or less, and combine "
+            "several runs with different --seed values."
+        )
+    size = chunk_size or default_chunk_size(plan)
+    need_chunk = 4 * min(size, plan.draws) * per_draw
+    if need_chunk + kept > 0.8 * memory:
+        fit = max(1, int((0.8 * memory - kept) // (4 * per_draw)))
+        raise ResourceError(
+            f"a chunk of {size:,} draws needs about {_gib(need_chunk)} of memory; "
+            f"{_gib(memory)} is available. Use --chunk-size {fit:,} or less."
+        )
+
 
 
 def chunks(draws: int, chunk_size: int) -> list[tuple[int, int]]:

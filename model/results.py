@@ -207,6 +207,7 @@ def manifest(plan, ds_attrs: dict[str, Any], scenario_file: str | None,
     return {
         **ds_attrs,
         "scenario_file": scenario_file,
+        "scenario_file_absolute": str(Path(scenario_file).resolve()) if scenario_file else None,
         "scenario_file_hash": file_hash,
         "scenario_resolved": plan.scenario.model_dump(mode="json"),
         "lever_scale": {k: np.asarray(v).tolist() for k, v in plan.lever_scale.items()},
@@ -324,9 +325,17 @@ class RunFolder:
 
     def __enter__(self) -> Path:
         self.target.parent.mkdir(parents=True, exist_ok=True)
-        self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.partial-",
+        self._clean_stale()
+        self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.partial-{os.getpid()}-",
                                          dir=self.target.parent))
         return self.tmp
+
+    def _clean_stale(self) -> None:
+        """Remove partial folders left by runs of this target that were killed."""
+        for old in self.target.parent.glob(f".{self.target.name}.partial-*"):
+            pid = old.name.removeprefix(f".{self.target.name}.partial-").split("-", 1)[0]
+            if pid.isdigit() and not _alive(int(pid)):
+                shutil.rmtree(old, ignore_errors=True)
 
     def __exit__(self, exc_type, exc, tb) -> None:
         if exc_type is not None:
@@ -340,6 +349,17 @@ class RunFolder:
             shutil.rmtree(trash, ignore_errors=True)
         else:
             os.replace(self.tmp, self.target)
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process with this id exists (then its partial folder may still be in use)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def write_json(path: Path, data: Any) -> None:

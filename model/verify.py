@@ -120,6 +120,9 @@ def _scenario_differences(manifest: dict[str, Any], scenario) -> list[Difference
     if not name:
         return out
     path = Path(name)
+    absolute = manifest.get("scenario_file_absolute")
+    if not path.is_file() and absolute and Path(absolute).is_file():
+        path = Path(absolute)  # verify run from another folder than the run was
     if not path.is_file():
         out.append(
             Difference(

@@ -160,18 +160,32 @@ def test_in_memory_ensemble_too_big_is_refused_with_the_size_and_the_remedy(
 
 def test_chunk_too_big_is_refused_with_a_chunk_size_that_fits(small_plan, monkeypatch):
     monkeypatch.setattr(ensemble, "available_memory", lambda: 24 * GIB)
-    huge = dataclasses.replace(small_plan, draws=10_000_000)
+    huge = dataclasses.replace(small_plan, draws=1_000_000)
     with pytest.raises(ensemble.ResourceError, match="--chunk-size") as err:
-        ensemble.check_resources(huge, chunk_size=10_000_000)
+        ensemble.check_resources(huge, chunk_size=1_000_000)
     fit = int(str(err.value).split("--chunk-size ")[1].split()[0].replace(",", ""))
     ensemble.check_resources(huge, chunk_size=fit)  # the advice is followed: accepted
+
+
+def test_streamed_run_too_big_for_its_summary_is_refused_with_draws_that_fit(
+    small_plan, monkeypatch
+):
+    """Streaming bounds the chunks, not what is kept for the summary (VNM and yearly
+    variables): ten million draws do not fit 24 GiB even streamed; the advised count does."""
+    monkeypatch.setattr(ensemble, "available_memory", lambda: 24 * GIB)
+    huge = dataclasses.replace(small_plan, draws=10_000_000)
+    with pytest.raises(ensemble.ResourceError, match="for the summary") as err:
+        ensemble.check_resources(huge)
+    fit = int(str(err.value).split("--draws ")[1].split()[0].replace(",", ""))
+    assert 100_000 < fit < 10_000_000
+    ensemble.check_resources(dataclasses.replace(small_plan, draws=fit))
 
 
 def test_ten_million_draws_refused_by_the_cli_with_the_disk_it_needs(
     small_plan, monkeypatch, tmp_path, capsys
 ):
     """24 GiB of memory and 50 GiB of disk: ~170 GiB of results are refused, exit 2, no folder.
-    Sampling is stubbed only so that this test stays fast (see the xfail test below)."""
+    Sampling is stubbed only so that this test stays fast (the next test checks the CLI samples nothing first)."""
     monkeypatch.setattr(ensemble, "available_memory", lambda: 24 * GIB)
     monkeypatch.setattr(
         ensemble.shutil,
@@ -192,11 +206,6 @@ def test_ten_million_draws_refused_by_the_cli_with_the_disk_it_needs(
     assert not out.exists() and not list(tmp_path.iterdir())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cmd_run samples every draw (5.5 GB, ~60 s for 10 "
-    "million) before check_resources; see the issue-7 report",
-)
 def test_ten_million_draws_refused_before_any_sampling(monkeypatch, tmp_path, capsys):
     monkeypatch.setattr(ensemble, "available_memory", lambda: 24 * GIB)
     monkeypatch.setattr(
