@@ -48,23 +48,32 @@ def _run_folder(scenario_name: str, out: str | None, results_root: Path) -> Path
 def _print_summary(head: dict[str, Any], folder: Path, out=None) -> None:
     out = out or sys.stdout
     p = lambda x: f"{x:.2f}"  # noqa: E731 - tiny local formatter
-    print(f"vnsim run: {head['scenario']}, {head['draws']} draws, seed {head['seed']}"
-          f" -> {folder}", file=out)
+    print(
+        f"vnsim run: {head['scenario']}, {head['draws']} draws, seed {head['seed']} -> {folder}",
+        file=out,
+    )
     m = head.get("market")
     if m:
-        print(f"  IT application market {m['year']}: median {m['median']:.1f} bn USD "
-              f"(80 % interval {m['p10']:.1f}-{m['p90']:.1f}); "
-              f"P(>= 25 bn) = {p(m['p_at_least_25'])}, P(>= 30 bn) = {p(m['p_at_least_30'])}",
-              file=out)
+        print(
+            f"  IT application market {m['year']}: median {m['median']:.1f} bn USD "
+            f"(80 % interval {m['p10']:.1f}-{m['p90']:.1f}); "
+            f"P(>= 25 bn) = {p(m['p_at_least_25'])}, P(>= 30 bn) = {p(m['p_at_least_30'])}",
+            file=out,
+        )
     for r in head.get("egdi_rank", [])[1:]:
-        print(f"  EGDI rank {r['edition']}: median {r['median']:.0f} "
-              f"(80 %: {r['p10']:.0f}-{r['p90']:.0f}); P(top 50) = {p(r['p_top_50'])}, "
-              f"P(top 70) = {p(r['p_top_70'])}, P(ASEAN top 3) = {p(r['p_asean_top_3'])}",
-              file=out)
+        print(
+            f"  EGDI rank {r['edition']}: median {r['median']:.0f} "
+            f"(80 %: {r['p10']:.0f}-{r['p90']:.0f}); P(top 50) = {p(r['p_top_50'])}, "
+            f"P(top 70) = {p(r['p_top_70'])}, P(ASEAN top 3) = {p(r['p_asean_top_3'])}",
+            file=out,
+        )
     d = head.get("dossiers")
     if d:
-        parts = [f"{k.removeprefix('p_').replace('_at_least_', ' >= ')}: {p(v)}"
-                 for k, v in d.items() if k.startswith("p_")]
+        parts = [
+            f"{k.removeprefix('p_').replace('_at_least_', ' >= ')}: {p(v)}"
+            for k, v in d.items()
+            if k.startswith("p_")
+        ]
         print(f"  Dossiers {d['year']}, P(target met): " + "; ".join(parts), file=out)
 
 
@@ -93,9 +102,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     with run as tmp:
         writer = results.EnsembleFile(tmp / "ensemble.nc", p, attrs)
         try:
-            ensemble.run(p, executor=args.executor, chunk_size=args.chunk_size,
-                         progress=progress, sink=writer.write, scheduler=args.scheduler,
-                         workers=args.workers)
+            ensemble.run(
+                p,
+                executor=args.executor,
+                chunk_size=args.chunk_size,
+                progress=progress,
+                sink=writer.write,
+                scheduler=args.scheduler,
+                workers=args.workers,
+            )
         except BaseException:
             writer.abort()
             raise
@@ -103,8 +118,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         results.summarise(summary_ds).to_csv(tmp / "summary.csv", index=False)
         head = results.headline(summary_ds)
         results.write_json(tmp / "headline.json", head)
-        results.write_json(tmp / "manifest.json", results.manifest(
-            p, attrs, str(path), file_hash(path)))
+        results.write_json(
+            tmp / "manifest.json", results.manifest(p, attrs, str(path), file_hash(path))
+        )
     if args.json:
         json.dump({"run": str(folder), **head}, sys.stdout, indent=2)
         print()
@@ -194,7 +210,7 @@ def cmd_targets(args: argparse.Namespace) -> int:
 def cmd_charts(args: argparse.Namespace) -> int:
     from model import charts
 
-    (name, ds), = _open_runs([args.run]).items()
+    (ds,) = _open_runs([args.run]).values()
     formats = tuple(f.strip() for f in args.format.split(",") if f.strip())
     bad = sorted(set(formats) - {"png", "svg", "pdf"})
     if bad:
@@ -222,8 +238,9 @@ def cmd_backtest(args: argparse.Namespace) -> int:
         result.pooled().to_csv(out / "backtest_pooled.csv")
         fig = backtest.plot_backtest(result, lang=args.lang)
         fig.savefig(out / "backtest.png", dpi=200)
-        print(f"wrote {out}/backtest_scores.csv, backtest_pooled.csv, backtest.png",
-              file=sys.stderr)
+        print(
+            f"wrote {out}/backtest_scores.csv, backtest_pooled.csv, backtest.png", file=sys.stderr
+        )
     return 0
 
 
@@ -235,12 +252,21 @@ def cmd_what_it_takes(args: argparse.Namespace) -> int:
     if args.lever not in scenario.levers:
         from model.documents import suggest
 
-        raise UserError(f"no lever {args.lever!r}{suggest(args.lever, scenario.levers)}; "
-                        f"levers: {', '.join(scenario.levers)}")
+        raise UserError(
+            f"no lever {args.lever!r}{suggest(args.lever, scenario.levers)}; "
+            f"levers: {', '.join(scenario.levers)}"
+        )
     try:
-        found = what_it_takes(scenario, args.target, args.lever, args.probability,
-                              search=args.search, draws=args.draws, seed=args.seed,
-                              targets=args.targets)
+        found = what_it_takes(
+            scenario,
+            args.target,
+            args.lever,
+            args.probability,
+            search=args.search,
+            draws=args.draws,
+            seed=args.seed,
+            targets=args.targets,
+        )
     except (KeyError, FileNotFoundError) as exc:
         raise UserError(str(exc).strip("'\"")) from None
     if args.json:
@@ -291,8 +317,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--results", default="results", help="root of run folders (default results)")
     run.add_argument("--json", action="store_true", help="print the headline numbers as JSON")
     run.add_argument("--quiet", action="store_true", help="print nothing on success")
-    run.add_argument("--executor", choices=["inprocess", "processes", "dask"],
-                     default="inprocess", help="where chunks run (default inprocess)")
+    run.add_argument(
+        "--executor",
+        choices=["inprocess", "processes", "dask"],
+        default="inprocess",
+        help="where chunks run (default inprocess)",
+    )
     run.add_argument("--scheduler", help="dask scheduler address (default: a LocalCluster)")
     run.add_argument("--workers", type=int, help="processes or LocalCluster workers")
     run.add_argument("--chunk-size", type=int, help="draws per chunk (default: by memory)")
@@ -340,8 +370,9 @@ def build_parser() -> argparse.ArgumentParser:
     bt.add_argument("--lang", choices=["en", "vi"], default="en")
     bt.set_defaults(func=cmd_backtest)
 
-    wt = sub.add_parser("what-it-takes",
-                        help="smallest lever intensity (or latest start) meeting a target")
+    wt = sub.add_parser(
+        "what-it-takes", help="smallest lever intensity (or latest start) meeting a target"
+    )
     wt.add_argument("scenario", nargs="?", help=f"scenario file (default {DEFAULT_SCENARIO})")
     wt.add_argument("--target", required=True, help="target id in the target set")
     wt.add_argument("--lever", required=True)
@@ -391,8 +422,11 @@ def main(argv: list[str] | None = None) -> int:
     except (DataError, UserError, ResourceError) as exc:
         print(str(exc), file=sys.stderr)
     except InputError as exc:
-        print(f"vnsim: the scenario's inputs are not usable in some draws: {exc}\n"
-              "  (narrow the distribution in its `uncertain:` entry)", file=sys.stderr)
+        print(
+            f"vnsim: the scenario's inputs are not usable in some draws: {exc}\n"
+            "  (narrow the distribution in its `uncertain:` entry)",
+            file=sys.stderr,
+        )
     except BrokenPipeError:
         # output piped into e.g. `head`, which stopped reading: not an error of ours
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -401,14 +435,16 @@ def main(argv: list[str] | None = None) -> int:
         print("vnsim: interrupted; no results were written", file=sys.stderr)
         return 130
     except MemoryError:
-        print("vnsim: out of memory; use fewer --draws or a smaller --chunk-size",
-              file=sys.stderr)
+        print("vnsim: out of memory; use fewer --draws or a smaller --chunk-size", file=sys.stderr)
         return 1
     except Exception as exc:
         if os.environ.get("VNSIM_DEBUG"):
             raise
-        print(f"vnsim: internal error: {type(exc).__name__}: {exc}\n"
-              "  (set VNSIM_DEBUG=1 to see the traceback, and please report it)", file=sys.stderr)
+        print(
+            f"vnsim: internal error: {type(exc).__name__}: {exc}\n"
+            "  (set VNSIM_DEBUG=1 to see the traceback, and please report it)",
+            file=sys.stderr,
+        )
         return 1
     return EXIT_USAGE
 

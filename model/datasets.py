@@ -276,11 +276,13 @@ def read_un_csv(path: Path) -> pd.DataFrame:
         with warnings.catch_warnings():
             # rows longer than the header: pandas would drop cells or take them as an index
             warnings.simplefilter("error", pd.errors.ParserWarning)
-            raw = _read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False,
-                            index_col=False)
+            raw = _read_csv(
+                path, dtype=str, encoding="utf-8-sig", keep_default_na=False, index_col=False
+            )
     except UnicodeDecodeError as exc:
-        raise DataError(str(path), [f"not UTF-8 text (byte {exc.start}); export the file as "
-                                    "CSV UTF-8"]) from None
+        raise DataError(
+            str(path), [f"not UTF-8 text (byte {exc.start}); export the file as CSV UTF-8"]
+        ) from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, pd.errors.ParserWarning) as exc:
         raise DataError(str(path), [f"not a readable CSV file: {exc}"]) from None
     raw.columns = raw.columns.str.strip()

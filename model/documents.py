@@ -30,8 +30,10 @@ MAX_BYTES = 1_000_000
 MAX_DEPTH = 40
 MAX_NODES = 100_000
 #: Tags of plain data; anything else (!!python/..., !!binary, !custom) is refused.
-PLAIN_TAGS = {f"tag:yaml.org,2002:{t}"
-              for t in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")}
+PLAIN_TAGS = {
+    f"tag:yaml.org,2002:{t}"
+    for t in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")
+}
 
 Loc = tuple[str | int, ...]
 
@@ -47,7 +49,9 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        return (
+            f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        )
 
 
 class DocumentError(ValueError):
@@ -93,7 +97,9 @@ class Lines:
         return Problem(file, line, dotted(loc), message)
 
 
-def read_yaml(path: Path, display: str | None = None) -> tuple[dict[str, Any], Lines, list[Problem]]:
+def read_yaml(
+    path: Path, display: str | None = None
+) -> tuple[dict[str, Any], Lines, list[Problem]]:
     """Read a YAML mapping from ``path``.
 
     Returns the data, the line of every location, and the problems that still let the data be
@@ -132,8 +138,9 @@ def read_yaml(path: Path, display: str | None = None) -> tuple[dict[str, Any], L
             if isinstance(ev, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > MAX_DEPTH + 1:  # the file's own mapping is the first level
-                    raise fail(f"nested too deeply (more than {MAX_DEPTH} levels)",
-                               ev.start_mark.line + 1)
+                    raise fail(
+                        f"nested too deeply (more than {MAX_DEPTH} levels)", ev.start_mark.line + 1
+                    )
             elif isinstance(ev, yaml.CollectionEndEvent):
                 depth -= 1
             if isinstance(ev, yaml.NodeEvent):
@@ -172,7 +179,9 @@ def read_yaml(path: Path, display: str | None = None) -> tuple[dict[str, Any], L
         if count > MAX_NODES:
             raise fail(f"more than {MAX_NODES:,} values; scenario files are limited to that")
         if len(loc) > MAX_DEPTH:
-            raise fail(f"nested too deeply (more than {MAX_DEPTH} levels)", node.start_mark.line + 1)
+            raise fail(
+                f"nested too deeply (more than {MAX_DEPTH} levels)", node.start_mark.line + 1
+            )
         lines.at.setdefault(loc, (name, node.start_mark.line + 1))
         if node.tag not in PLAIN_TAGS and node.tag != "!":
             # checked on every node: a tag on a mapping or list would otherwise pass unnoticed
@@ -186,21 +195,31 @@ def read_yaml(path: Path, display: str | None = None) -> tuple[dict[str, Any], L
             if not isinstance(key_node, yaml.ScalarNode):
                 raise fail("keys must be plain names or numbers", key_node.start_mark.line + 1)
             if key_node.tag not in PLAIN_TAGS and key_node.tag != "!":
-                raise fail(f"custom YAML tag {key_node.tag} is not allowed",
-                           key_node.start_mark.line + 1)
+                raise fail(
+                    f"custom YAML tag {key_node.tag} is not allowed", key_node.start_mark.line + 1
+                )
             key = scalar(key_node)
             key_line = key_node.start_mark.line + 1
             if isinstance(key, bool) or key is None:
                 # YAML 1.1 reads on/off/yes/no/null as booleans or null, even as keys
-                problems.append(Problem(name, key_line, dotted((*loc, key_node.value)),
-                                        f"YAML reads the key {key_node.value!r} as {key}; "
-                                        "put it in quotes"))
+                problems.append(
+                    Problem(
+                        name,
+                        key_line,
+                        dotted((*loc, key_node.value)),
+                        f"YAML reads the key {key_node.value!r} as {key}; put it in quotes",
+                    )
+                )
                 key = key_node.value
             if key in out:
                 first = lines.at.get((*loc, key), (name, "?"))[1]
                 problems.append(
-                    Problem(name, key_line, dotted((*loc, key)),
-                            f"duplicate key (first given at line {first}); give each key once")
+                    Problem(
+                        name,
+                        key_line,
+                        dotted((*loc, key)),
+                        f"duplicate key (first given at line {first}); give each key once",
+                    )
                 )
                 out[key] = build(value_node, (*loc, key))
                 continue
@@ -275,8 +294,11 @@ def pydantic_problems(exc: ValidationError, model: type[BaseModel], lines: Lines
         kinds = {e["type"] for e in errs}
         if loc in bad_keys:
             pattern = next((e.get("ctx", {}).get("pattern") for e in errs), None)
-            rule = ("lower-case letters, digits and '_', starting with a letter"
-                    if pattern == r"^[a-z][a-z0-9_]*$" else "; ".join(e["msg"] for e in errs))
+            rule = (
+                "lower-case letters, digits and '_', starting with a letter"
+                if pattern == r"^[a-z][a-z0-9_]*$"
+                else "; ".join(e["msg"] for e in errs)
+            )
             out.append(lines.problem(loc, f"invalid name {loc[-1]!r}: use {rule}"))
             continue
         if "extra_forbidden" in kinds:
@@ -291,14 +313,20 @@ def pydantic_problems(exc: ValidationError, model: type[BaseModel], lines: Lines
             # a misspelt choice (dist: unifrom, target: market.growht) deserves a suggestion too
             choices = re.findall(r"'([^']*)'", str(errs[0].get("ctx", {}).get("expected", "")))
             got = errs[0].get("input")
-            out.append(lines.problem(
-                loc, f"unknown value {got!r}{suggest(str(got), choices)}; expected one of: "
-                     + ", ".join(choices)))
+            out.append(
+                lines.problem(
+                    loc,
+                    f"unknown value {got!r}{suggest(str(got), choices)}; expected one of: "
+                    + ", ".join(choices),
+                )
+            )
             continue
         if kinds <= {"float_parsing", "float_type", "string_pattern_mismatch", "string_type"}:
             got = errs[0].get("input")
             out.append(
-                lines.problem(loc, f"expected a number or the name of an uncertain input, got {got!r}")
+                lines.problem(
+                    loc, f"expected a number or the name of an uncertain input, got {got!r}"
+                )
             )
             continue
         msgs = []
@@ -312,8 +340,13 @@ def pydantic_problems(exc: ValidationError, model: type[BaseModel], lines: Lines
     return out
 
 
-def validate(model: type[BaseModel], data: dict[str, Any], lines: Lines,
-             problems: list[Problem] | None = None, context: dict[str, Any] | None = None) -> Any:
+def validate(
+    model: type[BaseModel],
+    data: dict[str, Any],
+    lines: Lines,
+    problems: list[Problem] | None = None,
+    context: dict[str, Any] | None = None,
+) -> Any:
     """Validate ``data`` against ``model``; raise :class:`DocumentError` listing every problem."""
     problems = list(problems or [])
     try:

@@ -121,11 +121,14 @@ def plan(
         if trigger is not None and year <= trigger.year:
             raise ValueError(
                 f"lever {name!r} cannot start in {year}: its trigger is checked at the end of "
-                f"{trigger.year}, so it can start in {trigger.year + 1} at the earliest")
+                f"{trigger.year}, so it can start in {trigger.year + 1} at the earliest"
+            )
     for name, value in (lever_scale or {}).items():
         if np.ndim(value) and np.shape(value) != (draws,):
-            raise ValueError(f"lever_scale[{name!r}] has shape {np.shape(value)}, "
-                             f"expected a number or ({draws},)")
+            raise ValueError(
+                f"lever_scale[{name!r}] has shape {np.shape(value)}, "
+                f"expected a number or ({draws},)"
+            )
     sampled = sample_inputs(scenario, draws, seed)
     for name, values in (inputs or {}).items():
         if name not in sampled:
@@ -214,8 +217,7 @@ def run_chunk(plan: Plan, start: int, stop: int) -> dict[str, np.ndarray]:
                         rise = np.clip(lag - lagged(lag, 1), 0.0, None)
                         keep = 1.0 - np.clip(sizes[name, i], 0.0, 1.0)
                         parts.append(1.0 - keep[:, None] ** rise)
-            paths[target] = (dossiers.combine_jumps(parts) if parts
-                             else np.zeros((n, len(years))))
+            paths[target] = dossiers.combine_jumps(parts) if parts else np.zeros((n, len(years)))
         return paths[target][:, year - base]
 
     out: dict[str, np.ndarray] = {
@@ -263,13 +265,15 @@ def run_chunk(plan: Plan, start: int, stop: int) -> dict[str, np.ndarray]:
     em = plan.egov_model
     country_index = {c: i for i, c in enumerate(em.countries)}
     editions = plan.editions
-    survey = {k: np.zeros((n, len(editions), len(em.countries)), np.float32)
-              for k in ("osi", "tii", "hci", "egdi")}
+    survey = {
+        k: np.zeros((n, len(editions), len(em.countries)), np.float32)
+        for k in ("osi", "tii", "hci", "egdi")
+    }
     survey["egdi_rank"] = np.zeros((n, len(editions), len(em.countries)), np.int16)
     survey["asean_position"] = np.zeros((n, len(editions)), np.int16)
 
     def egov_shift(edition: int) -> np.ndarray:
-        """Cumulative lever effect on every country's components, index points, (draw, country, 3)."""
+        """Cumulative lever effects by country, (draw, country, 3) [index points]."""
         seen = edition - scn.egov.assessment_lag_years
         # sums stay float64 per (component, country) touched by a lever, then are stored once
         # as float32 in the block's (draw, comp, country) layout: a view of it is passed, so the
@@ -286,7 +290,8 @@ def run_chunk(plan: Plan, start: int, stop: int) -> dict[str, np.ndarray]:
                 if eff.indicator is not None:
                     # a raw ITU indicator's change, in TII points through the UN formula
                     gained = gained * egov.tii_shift_from_indicator(
-                        em, eff.indicator, 1.0, indicator_sd=eff.indicator_sd, cap=None)
+                        em, eff.indicator, 1.0, indicator_sd=eff.indicator_sd, cap=None
+                    )
                 for country in eff.countries:
                     if country not in country_index:
                         raise ValueError(f"lever {name!r}: no UN member state {country!r}")
@@ -322,13 +327,17 @@ def run_chunk(plan: Plan, start: int, stop: int) -> dict[str, np.ndarray]:
         "dossiers_online": shares[:, :, 1:],
         **survey,
         "lever_intensity": np.stack([intensity[k] for k in lever_names], -1)
-        if lever_names else np.zeros((n, len(years), 0)),
+        if lever_names
+        else np.zeros((n, len(years), 0)),
         "trigger_fired": np.stack([fired[k] for k in lever_names], -1)
-        if lever_names else np.zeros((n, 0), bool),
+        if lever_names
+        else np.zeros((n, 0), bool),
         "trigger_year": np.stack([fired_year[k] for k in lever_names], -1)
-        if lever_names else np.zeros((n, 0), np.int16),
+        if lever_names
+        else np.zeros((n, 0), np.int16),
         "inputs": np.stack([inputs[k] for k in plan.inputs], -1)
-        if plan.inputs else np.zeros((n, 0)),
+        if plan.inputs
+        else np.zeros((n, 0)),
     }
 
 
@@ -351,8 +360,7 @@ def simulate(
     """
     from model import ensemble, results
 
-    p = plan(scenario, draws, seed, lever_scale=lever_scale, lever_start=lever_start,
-             inputs=inputs)
+    p = plan(scenario, draws, seed, lever_scale=lever_scale, lever_start=lever_start, inputs=inputs)
     ensemble.check_resources(p, chunk_size=chunk_size, in_memory=True)
     arrays = ensemble.run(p, executor=executor, chunk_size=chunk_size, progress=progress)
     return results.to_dataset(p, arrays)

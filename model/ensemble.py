@@ -79,7 +79,8 @@ def kept_bytes(plan: Plan) -> int:
     """Memory per draw that a streamed run keeps until the end (for the summary): every
     variable without a country axis, and Viet Nam's slice of those with one."""
     return draw_bytes(plan) - len(plan.editions) * (len(plan.egov_model.countries) - 1) * (
-        BYTES_PER_COUNTRY_EDITION)
+        BYTES_PER_COUNTRY_EDITION
+    )
 
 
 def check_resources(
@@ -130,7 +131,6 @@ def check_resources(
             f"a chunk of {size:,} draws needs about {_gib(need_chunk)} of memory; "
             f"{_gib(memory)} is available. Use --chunk-size {fit:,} or less."
         )
-
 
 
 def chunks(draws: int, chunk_size: int) -> list[tuple[int, int]]:

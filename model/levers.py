@@ -66,7 +66,8 @@ class Effect(_Section):
         "[per 100/yr], translated into TII points through the UN formula",
     )
     indicator_sd: float | None = Field(
-        None, gt=0,
+        None,
+        gt=0,
         description="Cross-country sd of the indicator (per 100); required except for "
         "internet_users, whose sd comes from the packaged ITU data [per 100]",
     )
@@ -76,8 +77,10 @@ class Effect(_Section):
         if self.indicator is not None and self.target != "egov.tii":
             raise ValueError("'indicator' applies to target egov.tii only")
         if self.indicator not in (None, "internet_users") and self.indicator_sd is None:
-            raise ValueError(f"indicator {self.indicator!r} needs 'indicator_sd' (an assumption: "
-                             "it is not in the packaged data)")
+            raise ValueError(
+                f"indicator {self.indicator!r} needs 'indicator_sd' (an assumption: "
+                "it is not in the packaged data)"
+            )
         return self
 
     @property

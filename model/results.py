@@ -32,19 +32,25 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str, str]] = {
     "market_size": (("draw", "year"), "USD bn", "IT application market size"),
     "market_growth": (("draw", "year"), "share/yr", "Market growth over the previous year"),
     "admin_fully_online": (
-        ("draw", "year"), "share 0-1",
+        ("draw", "year"),
+        "share 0-1",
         "Administrative-procedure dossiers processed fully online (national)",
     ),
-    "dossiers_online": (("draw", "year", "level"), "share 0-1",
-                        "Work dossiers processed online, by government level"),
+    "dossiers_online": (
+        ("draw", "year", "level"),
+        "share 0-1",
+        "Work dossiers processed online, by government level",
+    ),
     "osi": (("draw", "edition", "country"), "index 0-1", "Online Service Index"),
-    "tii": (("draw", "edition", "country"), "index 0-1",
-            "Telecommunication Infrastructure Index"),
+    "tii": (("draw", "edition", "country"), "index 0-1", "Telecommunication Infrastructure Index"),
     "hci": (("draw", "edition", "country"), "index 0-1", "Human Capital Index"),
     "egdi": (("draw", "edition", "country"), "index 0-1", "E-Government Development Index"),
     "egdi_rank": (("draw", "edition", "country"), "rank (1 = best)", "World EGDI rank"),
-    "asean_position": (("draw", "edition"), "position (1 = best)",
-                       "Viet Nam's EGDI position among ASEAN members"),
+    "asean_position": (
+        ("draw", "edition"),
+        "position (1 = best)",
+        "Viet Nam's EGDI position among ASEAN members",
+    ),
     "lever_intensity": (("draw", "year", "lever"), "intensity", "Lever intensity after triggers"),
     "trigger_fired": (("draw", "lever"), "1", "Whether the lever's trigger fired (True if none)"),
     "trigger_year": (("draw", "lever"), "year", "Year the trigger fired (-1 = not fired)"),
@@ -91,8 +97,9 @@ def to_dataset(plan, arrays: dict[str, np.ndarray], executor: str = "inprocess")
     c = coords(plan)
     data_vars = {}
     for name, (dims, units, description) in VARIABLES.items():
-        data_vars[name] = xr.Variable(dims, arrays[name],
-                                      {"units": units, "description": description})
+        data_vars[name] = xr.Variable(
+            dims, arrays[name], {"units": units, "description": description}
+        )
     ds = xr.Dataset(data_vars, coords=c, attrs=provenance(plan, executor))
     return ds
 
@@ -111,9 +118,20 @@ def summarise(ds: xr.Dataset) -> pd.DataFrame:
         q = da.quantile(QUANTILES, dim="draw").transpose(time_dim, "quantile")
         mean = da.mean("draw")
         for i, t in enumerate(da[time_dim].values):
-            row = {"variable": name, "unit": units, "time": int(t), "time_kind": time_dim,
-                   **labels, "mean": float(mean[i])}
-            row.update({f"p{int(round(p * 100)):02d}": float(v) for p, v in zip(QUANTILES, q[i].values, strict=True)})
+            row = {
+                "variable": name,
+                "unit": units,
+                "time": int(t),
+                "time_kind": time_dim,
+                **labels,
+                "mean": float(mean[i]),
+            }
+            row.update(
+                {
+                    f"p{round(p * 100):02d}": float(v)
+                    for p, v in zip(QUANTILES, q[i].values, strict=True)
+                }
+            )
             rows.append(row)
 
     for name in ("market_size", "market_growth", "admin_fully_online"):
@@ -121,20 +139,36 @@ def summarise(ds: xr.Dataset) -> pd.DataFrame:
             add(name, ds[name], ds[name].attrs["units"])
     if "dossiers_online" in ds:
         for level in ds.level.values:
-            add("dossiers_online", ds.dossiers_online.sel(level=level), "share 0-1",
-                level=str(level))
+            add(
+                "dossiers_online",
+                ds.dossiers_online.sel(level=level),
+                "share 0-1",
+                level=str(level),
+            )
     for name in ("osi", "tii", "hci", "egdi", "egdi_rank"):
         if name in ds and FOCUS in ds.country:
-            add(name, ds[name].sel(country=FOCUS).astype(float), ds[name].attrs["units"],
-                country=FOCUS)
+            add(
+                name,
+                ds[name].sel(country=FOCUS).astype(float),
+                ds[name].attrs["units"],
+                country=FOCUS,
+            )
     if "asean_position" in ds:
         add("asean_position", ds.asean_position.astype(float), "position", country=FOCUS)
 
     def probability(name: str, event: xr.DataArray, time_dim: str, **labels) -> None:
         p = event.mean("draw")
         for t, v in zip(event[time_dim].values, p.values, strict=True):
-            rows.append({"variable": name, "unit": "probability", "time": int(t),
-                         "time_kind": time_dim, **labels, "mean": float(v)})
+            rows.append(
+                {
+                    "variable": name,
+                    "unit": "probability",
+                    "time": int(t),
+                    "time_kind": time_dim,
+                    **labels,
+                    "mean": float(v),
+                }
+            )
 
     if "egdi_rank" in ds and FOCUS in ds.country:
         rank = ds.egdi_rank.sel(country=FOCUS)
@@ -148,42 +182,70 @@ def summarise(ds: xr.Dataset) -> pd.DataFrame:
         probability("P(admin_fully_online>=0.8)", ds.admin_fully_online >= 0.8, "year")
     if "dossiers_online" in ds:
         for level, goal in zip(dossiers.LEVELS, (0.9, 0.8, 0.6), strict=True):
-            probability(f"P(dossiers_online>={goal})",
-                        ds.dossiers_online.sel(level=level) >= goal, "year", level=level)
-    columns = ["variable", "unit", "time_kind", "time", "country", "level", "mean",
-               *(f"p{int(round(p * 100)):02d}" for p in QUANTILES)]
+            probability(
+                f"P(dossiers_online>={goal})",
+                ds.dossiers_online.sel(level=level) >= goal,
+                "year",
+                level=level,
+            )
+    columns = [
+        "variable",
+        "unit",
+        "time_kind",
+        "time",
+        "country",
+        "level",
+        "mean",
+        *(f"p{round(p * 100):02d}" for p in QUANTILES),
+    ]
     return pd.DataFrame(rows).reindex(columns=columns)
 
 
 def headline(ds: xr.Dataset, year: int = 2025) -> dict[str, Any]:
     """The numbers a briefing asks first: the market in ``year`` and the rank and dossier odds."""
-    out: dict[str, Any] = {"scenario": ds.attrs.get("scenario"), "draws": int(ds.sizes["draw"]),
-                           "seed": ds.attrs.get("seed")}
+    out: dict[str, Any] = {
+        "scenario": ds.attrs.get("scenario"),
+        "draws": int(ds.sizes["draw"]),
+        "seed": ds.attrs.get("seed"),
+    }
     if "market_size" in ds and year in ds.year:
         m = ds.market_size.sel(year=year)
         lo, med, hi = (float(v) for v in m.quantile([0.1, 0.5, 0.9]).values)
-        out["market"] = {"year": year, "unit": "USD bn", "median": med, "p10": lo, "p90": hi,
-                         "p_at_least_25": float((m >= 25).mean()),
-                         "p_at_least_30": float((m >= 30).mean())}
+        out["market"] = {
+            "year": year,
+            "unit": "USD bn",
+            "median": med,
+            "p10": lo,
+            "p90": hi,
+            "p_at_least_25": float((m >= 25).mean()),
+            "p_at_least_30": float((m >= 30).mean()),
+        }
     if "egdi_rank" in ds and FOCUS in ds.country:
         rank = ds.egdi_rank.sel(country=FOCUS)
         out["egdi_rank"] = [
-            {"edition": int(e), "median": float(rank.sel(edition=e).median()),
-             "p10": float(rank.sel(edition=e).quantile(0.1)),
-             "p90": float(rank.sel(edition=e).quantile(0.9)),
-             "p_top_50": float((rank.sel(edition=e) <= 50).mean()),
-             "p_top_70": float((rank.sel(edition=e) <= 70).mean()),
-             "p_asean_top_3": float((ds.asean_position.sel(edition=e) <= 3).mean())}
+            {
+                "edition": int(e),
+                "median": float(rank.sel(edition=e).median()),
+                "p10": float(rank.sel(edition=e).quantile(0.1)),
+                "p90": float(rank.sel(edition=e).quantile(0.9)),
+                "p_top_50": float((rank.sel(edition=e) <= 50).mean()),
+                "p_top_70": float((rank.sel(edition=e) <= 70).mean()),
+                "p_asean_top_3": float((ds.asean_position.sel(edition=e) <= 3).mean()),
+            }
             for e in ds.edition.values
         ]
     if "admin_fully_online" in ds and year in ds.year:
         out["dossiers"] = {
             "year": year,
             "p_admin_fully_online_at_least_0.8": float(
-                (ds.admin_fully_online.sel(year=year) >= 0.8).mean()),
-            **{f"p_{lvl}_at_least_{goal}": float(
-                (ds.dossiers_online.sel(year=year, level=lvl) >= goal).mean())
-               for lvl, goal in zip(dossiers.LEVELS, (0.9, 0.8, 0.6), strict=True)},
+                (ds.admin_fully_online.sel(year=year) >= 0.8).mean()
+            ),
+            **{
+                f"p_{lvl}_at_least_{goal}": float(
+                    (ds.dossiers_online.sel(year=year, level=lvl) >= goal).mean()
+                )
+                for lvl, goal in zip(dossiers.LEVELS, (0.9, 0.8, 0.6), strict=True)
+            },
         }
     return out
 
@@ -192,17 +254,27 @@ def git_commit() -> str | None:
     """The git commit of the source tree the package runs from, if it is a clean checkout."""
     root = Path(__file__).resolve().parent.parent
     try:
-        sha = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True,
-                             text=True, timeout=5, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--", "model"],
-                               capture_output=True, text=True, timeout=5).stdout.strip()
+        sha = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--", "model"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return None
     return f"{sha}-dirty" if dirty else sha
 
 
-def manifest(plan, ds_attrs: dict[str, Any], scenario_file: str | None,
-             file_hash: str | None) -> dict[str, Any]:
+def manifest(
+    plan, ds_attrs: dict[str, Any], scenario_file: str | None, file_hash: str | None
+) -> dict[str, Any]:
     """Everything needed to reproduce a run (``vnsim verify`` re-runs from it)."""
     return {
         **ds_attrs,
@@ -248,10 +320,15 @@ class EnsembleFile:
         self._focus = list(c["country"]).index(FOCUS) if FOCUS in c["country"] else None
         for name, (dims, units, description) in VARIABLES.items():
             shape = tuple(len(c[d]) for d in dims)
-            dtype = {"trigger_fired": np.int8, "trigger_year": np.int16, "egdi_rank": np.int16,
-                     "asean_position": np.int16}.get(name, np.float32 if "country" in dims
-                                                     else np.float64)
-            chunk = tuple(min(s, 1024) if d == "draw" else s for d, s in zip(dims, shape, strict=True))
+            dtype = {
+                "trigger_fired": np.int8,
+                "trigger_year": np.int16,
+                "egdi_rank": np.int16,
+                "asean_position": np.int16,
+            }.get(name, np.float32 if "country" in dims else np.float64)
+            chunk = tuple(
+                min(s, 1024) if d == "draw" else s for d, s in zip(dims, shape, strict=True)
+            )
             kwargs = {"chunks": chunk} if all(chunk) else {}
             var = f.create_variable(name, dims, dtype=dtype, **kwargs)
             var.attrs["units"] = units
@@ -288,14 +365,15 @@ class EnsembleFile:
                 values = values[..., None]
             if name == "trigger_fired":
                 values = values.astype(bool)
-            data_vars[name] = xr.Variable(dims, values, {"units": units,
-                                                         "description": description})
+            data_vars[name] = xr.Variable(
+                dims, values, {"units": units, "description": description}
+            )
         return xr.Dataset(data_vars, coords=c, attrs=self.attrs)
 
     def abort(self) -> None:
         try:
             self._file.close()
-        except Exception:  # noqa: BLE001 - closing a half-written file must not mask the cause
+        except Exception:
             pass
 
 
@@ -326,8 +404,11 @@ class RunFolder:
     def __enter__(self) -> Path:
         self.target.parent.mkdir(parents=True, exist_ok=True)
         self._clean_stale()
-        self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.partial-{os.getpid()}-",
-                                         dir=self.target.parent))
+        self.tmp = Path(
+            tempfile.mkdtemp(
+                prefix=f".{self.target.name}.partial-{os.getpid()}-", dir=self.target.parent
+            )
+        )
         return self.tmp
 
     def _clean_stale(self) -> None:
@@ -363,5 +444,6 @@ def _alive(pid: int) -> bool:
 
 
 def write_json(path: Path, data: Any) -> None:
-    path.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n",
-                    encoding="utf-8")
+    path.write_text(
+        json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
+    )

@@ -22,7 +22,6 @@ from pydantic import (
     model_validator,
 )
 
-from model.blocks import dossiers
 from model.blocks.dossiers import Settings as DossierSettings
 from model.blocks.egov import Settings as EgovSettings
 from model.blocks.market import Settings as MarketSettings
@@ -42,8 +41,21 @@ DISTRIBUTIONS: dict[str, tuple[set[str], set[str]]] = {
     "beta": ({"alpha", "beta"}, {"low", "high"}),
     "student_t": ({"df", "loc", "scale"}, set()),
 }
-PARAMS = ("value", "low", "mode", "high", "mean", "sd", "median", "sigma", "alpha", "beta", "df",
-          "loc", "scale")
+PARAMS = (
+    "value",
+    "low",
+    "mode",
+    "high",
+    "mean",
+    "sd",
+    "median",
+    "sigma",
+    "alpha",
+    "beta",
+    "df",
+    "loc",
+    "scale",
+)
 MAX_EXTENDS = 10
 
 Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
@@ -91,8 +103,9 @@ class UncertainInput(_Section):
                 f"{', '.join(extra)} not used by {self.dist} (it takes {', '.join(sorted(needed))})"
             )
         if self.unit not in UNITS:
-            errors.append(f"unknown unit {self.unit!r}{suggest(self.unit, UNITS)}; units: "
-                          + ", ".join(UNITS))
+            errors.append(
+                f"unknown unit {self.unit!r}{suggest(self.unit, UNITS)}; units: " + ", ".join(UNITS)
+            )
         if errors:
             raise ValueError("; ".join(errors))
         p = self.params()
@@ -226,12 +239,19 @@ def _references(data: Any, lines: Lines) -> list[Problem]:
                 )
                 problems.append(lines.problem(loc, f"no uncertain input named {value!r}{known}"))
             elif units[value] != unit:
-                problems.append(lines.problem(
-                    loc, f"wrong unit: uncertain input {value!r} is in {units[value]!r}, "
-                         f"this field needs {unit!r}"))
+                problems.append(
+                    lines.problem(
+                        loc,
+                        f"wrong unit: uncertain input {value!r} is in {units[value]!r}, "
+                        f"this field needs {unit!r}",
+                    )
+                )
         elif isinstance(value, int | float) and unit == "share" and not 0 <= value <= 1:
-            problems.append(lines.problem(
-                loc, f"a share must lie between 0 and 1 (got {value}; write 0.8 for 80 %)"))
+            problems.append(
+                lines.problem(
+                    loc, f"a share must lie between 0 and 1 (got {value}; write 0.8 for 80 %)"
+                )
+            )
 
     def walk(model: type[BaseModel], raw: Any, loc: tuple) -> None:
         if not isinstance(raw, dict):
@@ -250,16 +270,22 @@ def _references(data: Any, lines: Lines) -> list[Problem]:
         if section == "dossiers" and isinstance(data.get(section), dict):
             for series, raw in data[section].items():
                 sub = DossierSettings.model_fields.get(series)
-                if sub is not None and isinstance(sub.annotation, type) and issubclass(
-                        sub.annotation, BaseModel):
+                if (
+                    sub is not None
+                    and isinstance(sub.annotation, type)
+                    and issubclass(sub.annotation, BaseModel)
+                ):
                     walk(sub.annotation, raw, (section, series))
     levers = data.get("levers") if isinstance(data.get("levers"), dict) else {}
     for name, lever in levers.items():
         effects = lever.get("effects") if isinstance(lever, dict) else None
         for i, eff in enumerate(effects if isinstance(effects, list) else []):
             if isinstance(eff, dict):
-                unit = ("per 100/yr" if eff.get("indicator")
-                        else EFFECT_UNITS.get(str(eff.get("target"))))
+                unit = (
+                    "per 100/yr"
+                    if eff.get("indicator")
+                    else EFFECT_UNITS.get(str(eff.get("target")))
+                )
                 check(eff.get("size"), unit, ("levers", name, "effects", i, "size"))
         trig = lever.get("trigger") if isinstance(lever, dict) else None
         if isinstance(trig, dict) and TRIGGER_UNITS.get(str(trig.get("variable"))) == "share":
@@ -310,12 +336,21 @@ def read_scenario(path: str | Path) -> tuple[dict[str, Any], Lines, list[Problem
 
     def load(file: Path) -> tuple[dict, Lines, list[Problem]]:
         if file in chain:
-            cycle = " -> ".join(_display(p) for p in [*chain[chain.index(file):], file])
-            raise DocumentError([Problem(_display(chain[-1]), None, "extends",
-                                         f"extends cycle: {cycle}")])
+            cycle = " -> ".join(_display(p) for p in [*chain[chain.index(file) :], file])
+            raise DocumentError(
+                [Problem(_display(chain[-1]), None, "extends", f"extends cycle: {cycle}")]
+            )
         if len(chain) >= MAX_EXTENDS:
-            raise DocumentError([Problem(_display(file), None, "extends",
-                                         f"more than {MAX_EXTENDS} levels of extends")])
+            raise DocumentError(
+                [
+                    Problem(
+                        _display(file),
+                        None,
+                        "extends",
+                        f"more than {MAX_EXTENDS} levels of extends",
+                    )
+                ]
+            )
         chain.append(file)
         data, lines, problems = read_yaml(file, _display(file))
         parent = data.pop("extends", None)
@@ -326,25 +361,35 @@ def read_scenario(path: str | Path) -> tuple[dict[str, Any], Lines, list[Problem
             raise DocumentError([Problem(lines.file, line, "extends", "must be a file name")])
         target = (file.parent / parent).resolve()
         if not target.is_relative_to(root):
-            raise DocumentError([Problem(
-                lines.file, line, "extends",
-                f"{parent!r} is outside the scenario folder {_display(root)}; "
-                "copy the file next to this one")])
+            raise DocumentError(
+                [
+                    Problem(
+                        lines.file,
+                        line,
+                        "extends",
+                        f"{parent!r} is outside the scenario folder {_display(root)}; "
+                        "copy the file next to this one",
+                    )
+                ]
+            )
         try:
             found = target.is_file()
         except OSError:  # e.g. a name longer than the file system allows
             found = False
         if not found:
             near = suggest(parent, [p.name for p in file.parent.glob("*.yaml")])
-            raise DocumentError([Problem(lines.file, line, "extends",
-                                         f"no file {parent!r}{near}")])
+            raise DocumentError([Problem(lines.file, line, "extends", f"no file {parent!r}{near}")])
         base, base_lines, base_problems = load(target)
         inputs, parents = data.get("uncertain"), base.get("uncertain")
         if isinstance(inputs, dict) and isinstance(parents, dict):
             for key, spec in inputs.items():
                 old = parents.get(key)
-                if isinstance(spec, dict) and isinstance(old, dict) and "dist" in spec \
-                        and spec["dist"] != old.get("dist"):
+                if (
+                    isinstance(spec, dict)
+                    and isinstance(old, dict)
+                    and "dist" in spec
+                    and spec["dist"] != old.get("dist")
+                ):
                     # a new distribution brings its own parameters; the parent's would not fit
                     parents[key] = {k: v for k, v in old.items() if k not in PARAMS}
         merged = Lines(lines.file, {**base_lines.at, **lines.at})

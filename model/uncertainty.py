@@ -89,7 +89,7 @@ class Streams:
         shape: Sequence[int],
         method: Callable[[np.random.Generator, tuple[int, ...]], np.ndarray],
     ) -> np.ndarray:
-        """Values of ``method(rng, (block, *shape))`` for this chunk's draws, shape ``(draw, *shape)``.
+        """``method(rng, (block, *shape))`` for this chunk's draws, shape ``(draw, *shape)``.
 
         ``method`` receives a generator and the full size to draw, e.g.
         ``lambda rng, size: rng.standard_t(4, size)``.
@@ -150,7 +150,9 @@ def frozen(dist: str, params: dict[str, float]) -> stats.rv_continuous | None:
             return stats.lognorm(s=p["sigma"], scale=p["median"])
         case "beta":
             return stats.beta(
-                a=p["alpha"], b=p["beta"], loc=p.get("low", 0.0),
+                a=p["alpha"],
+                b=p["beta"],
+                loc=p.get("low", 0.0),
                 scale=p.get("high", 1.0) - p.get("low", 0.0),
             )
         case "student_t":

@@ -358,13 +358,17 @@ def test_indicator_effect_is_the_un_formula_times_the_change():
     from model.blocks.egov import tii_shift_from_indicator
 
     data = raw(FIXTURES / "base.yaml")
-    data["levers"] = {"internet": {
-        "source": "assumption: test lever", "schedule": {2022: 1.0},
-        "effects": [{"target": "egov.tii", "indicator": "internet_users", "size": 3.0}],
-    }}
+    data["levers"] = {
+        "internet": {
+            "source": "assumption: test lever",
+            "schedule": {2022: 1.0},
+            "effects": [{"target": "egov.tii", "indicator": "internet_users", "size": 3.0}],
+        }
+    }
     by_indicator = simulate(scenario(data), 32, SEED)
-    per_point = tii_shift_from_indicator(plan(scenario(data), 4, SEED).egov_model,
-                                         "internet_users", 1.0, cap=None)
+    per_point = tii_shift_from_indicator(
+        plan(scenario(data), 4, SEED).egov_model, "internet_users", 1.0, cap=None
+    )
     assert 0 < per_point < 0.05
     data["levers"]["internet"]["effects"] = [{"target": "egov.tii", "size": 3.0 * per_point}]
     direct = simulate(scenario(data), 32, SEED)
@@ -379,10 +383,14 @@ def test_indicator_effect_is_the_un_formula_times_the_change():
 def test_indicator_effect_checks_its_unit_and_needs_an_sd(tmp_path):
     from model.documents import DocumentError
 
-    text = (FIXTURES / "base.yaml").read_text(encoding="utf-8").replace(
-        "      - {target: market.growth, size: 0.01, lag: 1}",
-        "      - {target: egov.tii, indicator: fixed_broadband, size: market_growth}\n"
-        "      - {target: market.growth, indicator: internet_users, size: 1.0}",
+    text = (
+        (FIXTURES / "base.yaml")
+        .read_text(encoding="utf-8")
+        .replace(
+            "      - {target: market.growth, size: 0.01, lag: 1}",
+            "      - {target: egov.tii, indicator: fixed_broadband, size: market_growth}\n"
+            "      - {target: market.growth, indicator: internet_users, size: 1.0}",
+        )
     )
     path = tmp_path / "s.yaml"
     path.write_text(text, encoding="utf-8")

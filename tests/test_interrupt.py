@@ -185,7 +185,8 @@ def test_ten_million_draws_refused_by_the_cli_with_the_disk_it_needs(
     small_plan, monkeypatch, tmp_path, capsys
 ):
     """24 GiB of memory and 50 GiB of disk: ~170 GiB of results are refused, exit 2, no folder.
-    Sampling is stubbed only so that this test stays fast (the next test checks the CLI samples nothing first)."""
+    Sampling is stubbed only so that this test stays fast (the next test checks that the CLI
+    samples nothing first)."""
     monkeypatch.setattr(ensemble, "available_memory", lambda: 24 * GIB)
     monkeypatch.setattr(
         ensemble.shutil,

@@ -15,7 +15,9 @@ def test_schema_file_is_current(capsys, flag, file):
     assert main(["schema", *flag]) == 0
     printed = json.loads(capsys.readouterr().out)
     shipped = json.loads((ROOT / "schema" / f"{file}.schema.json").read_text(encoding="utf-8"))
-    assert printed == shipped, f"regenerate with: vnsim schema {' '.join(flag)} > schema/{file}.schema.json"
+    assert printed == shipped, (
+        f"regenerate with: vnsim schema {' '.join(flag)} > schema/{file}.schema.json"
+    )
 
 
 @pytest.mark.parametrize("path", sorted((ROOT / "scenarios").rglob("*.yaml")), ids=lambda p: p.name)

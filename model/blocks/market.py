@@ -43,7 +43,9 @@ class Settings(BaseModel):
         "share/yr", "Scale of the yearly shock to log growth (0 = no shocks)", default=0.0
     )
     shock_df: float = Field(
-        4.0, gt=2.0, le=1000.0,
+        4.0,
+        gt=2.0,
+        le=1000.0,
         description="Degrees of freedom of the Student-t shocks (3-5 = heavy tails) [1]",
     )
     persistence: Quantity = quantity(
