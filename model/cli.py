@@ -273,7 +273,13 @@ def cmd_what_it_takes(args: argparse.Namespace) -> int:
         json.dump(found.to_dict(), sys.stdout, indent=2, default=float)
         print()
     else:
-        print(found.format() if hasattr(found, "format") else found)
+        print(
+            f"what it takes: {found.target} with lever {found.lever} "
+            f"({found.search} search, P(met) >= {found.probability:g}, "
+            f"{found.draws:,} draws, seed {found.seed})"
+        )
+        print(f"  {found.message}")
+        print(f"  {found.evaluations} evaluations of the ensemble")
     return 0
 
 

@@ -146,7 +146,10 @@ def what_it_takes(
             bounds = (0.0, 5.0)
         else:
             h = scenario.horizon
-            bounds = (h.base_year + 1, h.end_year)
+            # a triggered lever can start only after its condition is checked
+            trigger = getattr(levers[lever], "trigger", None) if levers is not None else None
+            first = h.base_year + 1 if trigger is None else max(h.base_year, trigger.year) + 1
+            bounds = (first, h.end_year)
     lo, hi = float(bounds[0]), float(bounds[1])
     if not lo < hi:
         raise ValueError(f"bounds must be increasing, got {bounds}")

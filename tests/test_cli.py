@@ -289,7 +289,7 @@ def test_model_errors_during_a_run_give_no_traceback_and_no_folder(tmp_path, cap
     bad.write_text(BASE.read_text().replace("mean: 0.16", "mean: -1.5"))
     code = main(["run", str(bad), "--draws", "8", "--out", str(tmp_path / "o")])
     err = capsys.readouterr().err
-    assert code != 0 and "Traceback" not in err
+    assert code == 2 and "Traceback" not in err
     assert "growth" in err
     assert not (tmp_path / "o").exists()
     assert not any(p.name.startswith(".o") for p in tmp_path.iterdir())
@@ -337,3 +337,126 @@ def test_usage_errors_exit_2(capsys):
     with pytest.raises(SystemExit) as info:
         main(["run", "--draws", "many"])
     assert info.value.code == 2
+
+
+# --- analysis commands on run folders ----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory):
+    root = tmp_path_factory.mktemp("runs")
+    for seed in ("1", "2"):
+        assert (
+            main(
+                [
+                    "run",
+                    str(BASE),
+                    "--draws",
+                    "48",
+                    "--seed",
+                    seed,
+                    "--quiet",
+                    "--out",
+                    str(root / seed),
+                ]
+            )
+            == 0
+        )
+    return root / "1", root / "2"
+
+
+def test_targets_scorecard_covers_every_target(two_runs, capsys):
+    from model.targets import load_targets
+
+    assert main(["targets", *map(str, two_runs), "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["rows"]
+    ids = load_targets().ids
+    assert len(rows) == 2 * len(ids)
+    assert {r["target"] for r in rows} == set(ids)
+    assert {r["scenario"] for r in rows} == {"test-base", "test-base (2)"}
+    assert main(["targets", str(two_runs[0]), "--lang", "vi"]) == 0
+    table = capsys.readouterr().out
+    assert "Xác suất đạt" in table and "Thị trường" in table
+    assert main(["targets", str(two_runs[0]), "--targets", "no_such_set"]) == 2
+    assert "no target set 'no_such_set'" in capsys.readouterr().err
+
+
+def test_targets_refuses_a_folder_that_is_not_a_run(tmp_path, capsys):
+    assert main(["targets", str(tmp_path)]) == 2
+    assert "not a vnsim run folder" in capsys.readouterr().err
+
+
+def test_charts_writes_each_format(two_runs, tmp_path, capsys):
+    out = tmp_path / "charts"
+    assert (
+        main(["charts", str(two_runs[0]), "--format", "png,svg", "--out", str(out), "--lang", "vi"])
+        == 0
+    )
+    written = [Path(line) for line in capsys.readouterr().out.split()]
+    assert written and all(p.is_file() and p.stat().st_size > 0 for p in written)
+    assert {p.suffix for p in written} == {".png", ".svg"}
+    assert main(["charts", str(two_runs[0]), "--format", "gif"]) == 2
+
+
+def test_what_it_takes_returns_a_value_that_meets_the_probability(tmp_path, capsys):
+    from model.engine import simulate
+    from model.targets import attainment, load_targets
+
+    assert (
+        main(
+            [
+                "what-it-takes",
+                str(BASE),
+                "--target",
+                "market_25bn_2025",
+                "--lever",
+                "skills",
+                "--probability",
+                "0.3",
+                "--draws",
+                "64",
+                "--json",
+            ]
+        )
+        == 0
+    )
+    found = json.loads(capsys.readouterr().out)
+    assert found["value"] is not None and found["achieved"] >= 0.3
+    scenario = load_scenario(BASE)
+    target = load_targets()["market_25bn_2025"]
+    ds = simulate(scenario, 64, lever_scale={"skills": found["value"]})
+    assert attainment(ds, target) >= 0.3
+    ds = simulate(scenario, 64, lever_scale={"skills": found["below"]})
+    assert attainment(ds, target) < 0.3
+    assert (
+        main(["what-it-takes", str(BASE), "--target", "market_25bn_2025", "--lever", "skils"]) == 2
+    )
+    assert "did you mean 'skills'" in capsys.readouterr().err
+
+
+def test_backtest_command_writes_scores_and_a_chart(tmp_path, capsys, monkeypatch):
+    from model import backtest
+
+    small = backtest.run_backtest
+    # the command's full backtest takes half a minute; the same code path on one origin
+    monkeypatch.setattr(
+        backtest,
+        "run_backtest",
+        lambda surveys, draws, seed: small(surveys, (2018,), (1,), draws, seed),
+    )
+    assert main(["backtest", "--draws", "40", "--json", "--out", str(tmp_path)]) == 0
+    scores = json.loads(capsys.readouterr().out)
+    assert scores
+    table = pd.read_csv(tmp_path / "backtest_scores.csv")
+    assert set(table["method"]) == {"model", "bootstrap", "persistence"}
+    assert (tmp_path / "backtest.png").stat().st_size > 0
+
+
+def test_sensitivity_command_prints_sobol_indices(tmp_path, capsys):
+    out = tmp_path / "sobol.csv"
+    assert main(["sensitivity", str(BASE), "--n", "16", "--json", "--out", str(out)]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    table = pd.read_csv(out)
+    assert len(rows) == len(table) > 0
+    assert {"output", "input", "S1", "ST"} <= set(table.columns)
+    assert {"market_base", "market_growth"} <= set(table["input"])
