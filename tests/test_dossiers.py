@@ -127,7 +127,9 @@ def test_no_shock_path_is_the_closed_form_logistic(base_u, ceiling, rate, years)
     path = _run(base, m, r, zeros, zeros)[:, 0, 0]
     t = np.arange(years + 1)
     expected = ceiling * expit(logit(base[0, 0] / ceiling) + rate * t)
-    np.testing.assert_allclose(path, expected, rtol=1e-9, atol=1e-15)
+    # the block keeps the share, not its logit: a share within ~1e-16 of its ceiling loses a
+    # few 1e-9 to float round trips over the years (seen: 3.7e-9 after 13 years)
+    np.testing.assert_allclose(path, expected, rtol=1e-9, atol=1e-8)
     np.testing.assert_array_equal(d.adoption_path(base[0, 0], ceiling, rate, t), expected)
 
 
