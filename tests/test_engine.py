@@ -400,3 +400,13 @@ def test_indicator_effect_checks_its_unit_and_needs_an_sd(tmp_path):
     assert "this field needs 'per 100/yr'" in report
     assert "needs 'indicator_sd'" in report
     assert "applies to target egov.tii only" in report
+
+
+def test_public_api_is_importable_from_the_package():
+    import model
+
+    for name in model.__all__:
+        assert getattr(model, name) is not None
+    assert model.simulate is simulate
+    with pytest.raises(AttributeError):
+        model.no_such_name  # noqa: B018
