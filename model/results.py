@@ -434,6 +434,8 @@ class RunFolder:
 
 def _alive(pid: int) -> bool:
     """Whether a process with this id exists (then its partial folder may still be in use)."""
+    if os.name == "nt":
+        return True  # os.kill(pid, 0) would terminate the process on Windows: never clean there
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
