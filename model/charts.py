@@ -37,15 +37,14 @@ from matplotlib.textpath import TextToPath
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 from matplotlib.transforms import ScaledTranslation
 
+from model.blocks.egov import ASEAN10
+
 Lang = Literal["en", "vi"]
 
 #: Physical chart width, inches: A4 half-width (90 mm), for two-column briefings.
 HALF_WIDTH = 90 / 25.4
 
-#: ASEAN member states (ISO3), the set `asean_position` ranks Viet Nam within.
-ASEAN = ("BRN", "KHM", "IDN", "LAO", "MYS", "MMR", "PHL", "SGP", "THA", "VNM")
-
-# Targets drawn on the charts. Sources: /work/shared/docs/vietnam_targets.md §2.
+# Targets drawn on the charts, as in the target files (scenarios/targets/*.yaml, with sources).
 #: IT application market 2025, USD bn (CT 01/BTTTT as attributed; tag [U], unconfirmed).
 MARKET_TARGET_2025 = (25.0, 30.0)
 #: EGDI world-rank targets: rank -> (year, decision). QĐ 749 (2020) and QĐ 942 (2021), both [V].
@@ -532,7 +531,8 @@ def asean_position(ds: xr.Dataset, lang: Lang = "en") -> Figure:
     lab = _labels(lang)
     pos = ds["asean_position"]
     editions = ds["edition"].values
-    positions = np.arange(1, len(ASEAN) + 1)
+    # ten members by default; a scenario may add Timor-Leste (egov.asean)
+    positions = np.arange(1, max(len(ASEAN10), int(pos.max())) + 1)
     prob = np.array(
         [[(pos.sel(edition=e) == p).mean().item() for e in editions] for p in positions]
     )
