@@ -830,13 +830,20 @@ def save(
 ) -> list[Path]:
     """Write ``fig`` to ``<path_stem>.<format>`` for each format; return the paths written.
 
-    Metadata dates are left out so the same chart gives byte-stable SVG/PDF files.
+    Metadata dates are left out and the layout is fixed at the first save, so the same chart
+    gives byte-stable SVG/PDF files.
     """
     stem = Path(path_stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
     paths = []
     no_date = {"svg": {"Date": None}, "pdf": {"CreationDate": None, "ModDate": None}}
     with briefing_style():
+        # Lay the figure out once and keep that layout (the figure's layout engine is switched
+        # off): constrained layout is not idempotent — ticks chosen for one axes width change
+        # the margins of the next pass — so every save would move things a fraction of a point
+        # and change SVG clip ids. All formats, and later saves, share this one layout.
+        fig.draw_without_rendering()
+        fig.set_layout_engine("none")
         for fmt in formats:
             path = stem.with_name(f"{stem.name}.{fmt}")
             fig.savefig(path, format=fmt, dpi=dpi, metadata=no_date.get(fmt), facecolor="white")
