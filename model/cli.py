@@ -12,6 +12,7 @@ import json
 import os
 import signal
 import sys
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -110,7 +111,10 @@ def cmd_run(args: argparse.Namespace) -> int:
                 sink=writer.write,
                 scheduler=args.scheduler,
                 workers=args.workers,
+                stopped=args.stopped,
             )
+            if args.stopped():  # a signal after the last chunk: nothing may look finished
+                raise KeyboardInterrupt
         except BaseException:
             writer.abort()
             raise
@@ -408,19 +412,45 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _interrupted(signum, frame):
-    raise KeyboardInterrupt
-
-
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``vnsim`` command."""
+    args = build_parser().parse_args(argv)
+    received: list[int] = []
+
+    def interrupted(signum, frame):
+        received.append(signum)
+        raise KeyboardInterrupt
+
+    def unraisable(info) -> None:
+        # The handler's KeyboardInterrupt is lost when it lands in a weakref callback or
+        # __del__ (Python only prints it): print nothing; `args.stopped()` catches it later.
+        if not (received and isinstance(info.exc_value, KeyboardInterrupt)):
+            default_unraisable(info)
+
+    # long-running commands check `args.stopped()` between chunks of work
+    args.stopped = lambda: bool(received)
+    handled = (signal.SIGINT, signal.SIGTERM)
+    previous = {}
+    default_unraisable = sys.unraisablehook
+    if threading.current_thread() is threading.main_thread():
+        previous = {sig: signal.signal(sig, interrupted) for sig in handled}
+        sys.unraisablehook = unraisable
+    try:
+        return _dispatch(args)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if previous:
+            sys.unraisablehook = default_unraisable
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    """Run a command; turn the user's mistakes into messages and exit statuses."""
     from model.datasets import DataError
     from model.documents import DocumentError
     from model.ensemble import ResourceError
     from model.quantity import InputError
 
-    args = build_parser().parse_args(argv)
-    signal.signal(signal.SIGTERM, _interrupted)
     try:
         return args.func(args)
     except DocumentError as exc:

@@ -190,6 +190,7 @@ def run(
     sink: Sink | None = None,
     scheduler: str | None = None,
     workers: int | None = None,
+    stopped: Callable[[], bool] | None = None,
 ) -> dict[str, np.ndarray] | None:
     """Simulate every draw of ``plan``.
 
@@ -205,6 +206,11 @@ def run(
         If given, called as ``sink(start, stop, arrays)`` for each chunk as it finishes (in any
         order) and nothing is returned: results stream to disk without being held in memory.
         Otherwise the chunks are joined in draw order and returned.
+    stopped
+        Checked after every chunk; when it returns True the run stops with
+        ``KeyboardInterrupt``. A signal handler's own ``KeyboardInterrupt`` can be swallowed
+        (raised inside a weakref callback or ``__del__``, Python only prints it), so the
+        command line also records the signal and passes this check.
     """
     ranges = chunks(plan.draws, chunk_size or default_chunk_size(plan))
     if executor == "inprocess":
@@ -241,9 +247,13 @@ def run(
         dynamic_ncols=True,
     ) as bar:
         for start, stop, arrays in stream:
+            if stopped is not None and stopped():
+                raise KeyboardInterrupt
             (sink or store)(start, stop, arrays)
             del arrays
             bar.update(stop - start)
+    if stopped is not None and stopped():
+        raise KeyboardInterrupt
     if sink is not None:
         return None
     return joined
