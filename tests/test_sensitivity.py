@@ -128,22 +128,10 @@ def test_design_checks():
 
 @pytest.fixture(scope="module")
 def engine_scenario():
-    scenario = pytest.importorskip("model.scenario")
-    engine = pytest.importorskip("model.engine")
-    # The e-government fit is deterministic but takes seconds and simulate() redoes it on every
-    # call; reuse it across this module's calls (same surveys, same settings -> same fit).
-    fitted = {}
-    original = engine.egov.prepare
+    # the engine caches the e-government fit per settings and data, so repeated runs are cheap
+    from model.scenario import load_scenario
 
-    def prepare(surveys, settings, *args, **kwargs):
-        key = (settings.model_dump_json(), int(pd.util.hash_pandas_object(surveys).sum()))
-        if key not in fitted:
-            fitted[key] = original(surveys, settings, *args, **kwargs)
-        return fitted[key]
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(engine.egov, "prepare", prepare)
-        yield scenario.load_scenario(FIXTURES / "small_scenario.yaml")
+    return load_scenario(FIXTURES / "small_scenario.yaml")
 
 
 def test_engine_small_run(engine_scenario):
