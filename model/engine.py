@@ -65,8 +65,8 @@ class Plan:
 
 
 @functools.lru_cache(maxsize=8)
-def _prepared_egov(settings_json: str, data_version: str) -> Any:
-    """The fitted e-government model for settings and the data in use.
+def _prepared_egov(settings_json: str, data_version: str) -> tuple[Any, str]:
+    """The fitted e-government model for settings and the data in use, and the data's editions.
 
     The fit is deterministic and takes seconds, while a small ensemble takes a fraction of one;
     searches and sensitivity designs call :func:`plan` many times with the same settings.
@@ -74,7 +74,13 @@ def _prepared_egov(settings_json: str, data_version: str) -> Any:
     """
     del data_version  # part of the cache key only
     settings = egov.Settings.model_validate_json(settings_json)
-    return egov.prepare(datasets.load_surveys(), settings)
+    surveys = datasets.load_surveys()
+    return egov.prepare(surveys, settings), _editions(surveys)
+
+
+def _editions(surveys: pd.DataFrame) -> str:
+    """First and last survey edition in the data, e.g. ``"2003–2022"``."""
+    return f"{surveys.survey_year.min()}–{surveys.survey_year.max()}"
 
 
 def sample_inputs(scenario: Scenario, draws: int, seed: int) -> dict[str, np.ndarray]:
@@ -139,10 +145,10 @@ def plan(
         sampled[name] = values
     version = datasets.data_version()
     if surveys is None:
-        surveys = datasets.load_surveys()
-        egov_model = _prepared_egov(scenario.egov.model_dump_json(), version)
+        # the survey history is read (and validated) only when the cached fit is missing
+        egov_model, editions = _prepared_egov(scenario.egov.model_dump_json(), version)
     else:
-        egov_model = egov.prepare(surveys, scenario.egov)
+        egov_model, editions = egov.prepare(surveys, scenario.egov), _editions(surveys)
     return Plan(
         scenario=scenario,
         draws=draws,
@@ -152,7 +158,7 @@ def plan(
         lever_scale=dict(lever_scale or {}),
         lever_start=dict(lever_start or {}),
         data_version=version,
-        data_editions=f"{surveys.survey_year.min()}–{surveys.survey_year.max()}",
+        data_editions=editions,
     )
 
 

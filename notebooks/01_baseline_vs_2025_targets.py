@@ -46,8 +46,6 @@ LANG = "en"  # chart labels: "en" or "vi"
 # %%
 # %matplotlib inline
 # ruff: noqa: E402, RUF100  (imports follow the parameters cell; E402 only applies to the .py)
-import warnings
-
 import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
@@ -59,8 +57,6 @@ from model.results import headline
 from model.scenario import load_scenario
 from model.targets import load_targets, scorecard
 
-# progress bars are off; tqdm only warns that ipywidgets is absent
-warnings.filterwarnings("ignore", message="IProgress not found")
 scenario = load_scenario(SCENARIO)
 ds = simulate(scenario, draws=DRAWS, seed=SEED)
 display(Markdown(f"**{scenario.title}** — {scenario.description}"))

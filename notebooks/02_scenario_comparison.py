@@ -50,8 +50,6 @@ LANG = "en"  # chart labels: "en" or "vi"
 # %%
 # %matplotlib inline
 # ruff: noqa: E402, RUF100  (imports follow the parameters cell; E402 only applies to the .py)
-import warnings
-
 import pandas as pd
 from IPython.display import Markdown, display
 
@@ -59,9 +57,6 @@ from model import charts
 from model.engine import simulate
 from model.scenario import load_scenario
 from model.targets import load_targets, scorecard
-
-# progress bars are off; tqdm only warns that ipywidgets is absent
-warnings.filterwarnings("ignore", message="IProgress not found")
 
 scenarios = {s.name: s for s in map(load_scenario, SCENARIOS)}
 reference = next(iter(scenarios))

@@ -61,8 +61,6 @@ BOUNDS = None  # search range; None = (0, 5) for a scale, the horizon for a star
 # %%
 # %matplotlib inline
 # ruff: noqa: E402, RUF100  (imports follow the parameters cell; E402 only applies to the .py)
-import warnings
-
 import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Markdown, display
@@ -73,9 +71,6 @@ from model.scenario import load_scenario
 from model.sensitivity import key_outcomes, sobol_indices, target_outcomes
 from model.targets import attainment, load_targets
 from model.what_it_takes import what_it_takes
-
-# progress bars are off; tqdm only warns that ipywidgets is absent
-warnings.filterwarnings("ignore", message="IProgress not found")
 
 scenario = load_scenario(SCENARIO)
 target_set = load_targets(TARGETS)

@@ -50,17 +50,12 @@ LANG = "en"  # chart labels: "en" or "vi"
 # %%
 # %matplotlib inline
 # ruff: noqa: E402, RUF100  (imports follow the parameters cell; E402 only applies to the .py)
-import warnings
-
 import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Markdown, display
 
 from model.backtest import plot_backtest, run_backtest
 from model.datasets import load_surveys
-
-# progress bars are off; tqdm only warns that ipywidgets is absent
-warnings.filterwarnings("ignore", message="IProgress not found")
 
 surveys = load_surveys()
 editions = sorted(surveys["survey_year"].unique())
