@@ -83,16 +83,17 @@ def peak_rss_mib() -> float:
 
 def child_ensemble(scenario: Path, draws: int, executor: str) -> dict[str, Any]:
     """A ``vnsim run``-style run: plan, chunks streamed to ensemble.nc, summary from the stream."""
-    from model import engine, ensemble, results
-    from model.scenario import load_scenario
+    from vnsim.core import engine
+    from vnsim.run import executors, store
+    from vnsim.spec.scenario import load_scenario
 
     t0 = time.perf_counter()
     scn = load_scenario(scenario)
     p = engine.plan(scn, draws)
     t_plan = time.perf_counter() - t0
-    chunk = ensemble.default_chunk_size(p)
+    chunk = executors.default_chunk_size(p)
     with tempfile.TemporaryDirectory(prefix="vnsim-bench-") as tmp:
-        writer = results.EnsembleFile(Path(tmp) / "ensemble.nc", p, results.provenance(p))
+        writer = store.EnsembleFile(Path(tmp) / "ensemble.nc", p, store.provenance(p))
         written = 0.0
 
         def sink(start: int, stop: int, arrays: dict) -> None:
@@ -102,12 +103,12 @@ def child_ensemble(scenario: Path, draws: int, executor: str) -> dict[str, Any]:
             written += time.perf_counter() - t
 
         t1 = time.perf_counter()
-        ensemble.run(p, executor=executor, sink=sink)
+        executors.run(p, executor=executor, sink=sink)
         t_run = time.perf_counter() - t1
         t2 = time.perf_counter()
         summary = writer.close()
-        results.summarise(summary)
-        results.headline(summary)
+        store.summarise(summary)
+        store.headline(summary)
         t_summary = time.perf_counter() - t2
         size = (Path(tmp) / "ensemble.nc").stat().st_size
     total = time.perf_counter() - t0
@@ -138,11 +139,11 @@ BLOCKS = (
 
 
 def split(profile: cProfile.Profile) -> dict[str, float]:
-    """Seconds by block and engine overhead from a profile of :func:`model.ensemble.run`.
+    """Seconds by block and engine overhead from a profile of :func:`vnsim.run.executors.run`.
 
     Block time is the cumulative time of block functions called by the engine; lever effects
     are the engine's ``effect``/``jump``/``egov_shift``; simpy is all time inside simpy; the
-    rest of ``run_chunk`` is engine bookkeeping; ``ensemble.run`` outside ``run_chunk`` is
+    rest of ``run_chunk`` is engine bookkeeping; ``executors.run`` outside ``run_chunk`` is
     joining chunks. "random numbers" and "ranking" overlap the block lines (they are part of
     them) and are shown to locate the cost inside the blocks.
     """
@@ -163,7 +164,7 @@ def split(profile: cProfile.Profile) -> dict[str, float]:
         return total
 
     out: dict[str, float] = {}
-    run_total = cum("model/ensemble.py", {"run"})
+    run_total = cum("model/run/executors.py", {"run"})
     chunk_total = cum("model/engine.py", {"run_chunk"})
     for label, path, names in BLOCKS:
         out[label] = cum(path, names, caller="model/engine.py")
@@ -174,7 +175,7 @@ def split(profile: cProfile.Profile) -> dict[str, float]:
     )
     accounted = sum(out.values())
     out["engine bookkeeping (rest of run_chunk)"] = max(0.0, chunk_total - accounted)
-    out["joining chunks (ensemble.run)"] = max(0.0, run_total - chunk_total)
+    out["joining chunks (executors.run)"] = max(0.0, run_total - chunk_total)
     out["total"] = run_total
     out["of which: random numbers (Streams)"] = cum("model/uncertainty.py", {"sample"})
     out["of which: world ranking (rank_desc)"] = cum("model/blocks/egov.py", {"rank_desc"})
@@ -183,19 +184,20 @@ def split(profile: cProfile.Profile) -> dict[str, float]:
 
 def child_speed(scenario: Path, draws: int, single: int) -> dict[str, Any]:
     """Vectorised vs one-draw-at-a-time on one plan, and the cost split by block."""
-    from model import engine, ensemble
-    from model.scenario import load_scenario
+    from vnsim.core import engine
+    from vnsim.run import executors
+    from vnsim.spec.scenario import load_scenario
 
     p = engine.plan(load_scenario(scenario), draws)
-    ensemble.run(p, chunk_size=256)  # warm caches and imports once; not timed
+    executors.run(p, chunk_size=256)  # warm caches and imports once; not timed
     # CPU time as well as wall time: on a shared machine other jobs' load changes wall time
     # between the two measurements, CPU time much less
     t, c = time.perf_counter(), time.process_time()
-    ensemble.run(p)
+    executors.run(p)
     vector, vector_cpu = time.perf_counter() - t, time.process_time() - c
     prof = cProfile.Profile(time.process_time)
     prof.enable()
-    ensemble.run(p)
+    executors.run(p)
     prof.disable()
     vector_split = split(prof)
 
@@ -205,7 +207,7 @@ def child_speed(scenario: Path, draws: int, single: int) -> dict[str, Any]:
     one, one_cpu = time.perf_counter() - t, time.process_time() - c
     prof = cProfile.Profile(time.process_time)
     prof.enable()
-    ensemble.run(dataclasses.replace(p, draws=single), chunk_size=1)
+    executors.run(dataclasses.replace(p, draws=single), chunk_size=1)
     prof.disable()
     single_split = split(prof)
     return {
@@ -221,7 +223,7 @@ def child_speed(scenario: Path, draws: int, single: int) -> dict[str, Any]:
         "ratio_cpu": (one_cpu / single) / (vector_cpu / draws),
         "split_vectorised_s": vector_split,
         "split_one_at_a_time_s": single_split,
-        "chunk_size": ensemble.default_chunk_size(p),
+        "chunk_size": executors.default_chunk_size(p),
     }
 
 

@@ -61,7 +61,21 @@ EGDI_PUBLISHED_EXCEPTIONS = frozenset({(2008, "KHM"), (2008, "CMR")})
 RANGE_PUBLISHED_EXCEPTIONS = frozenset({(2003, "FSM", "hci"), (2003, "TUV", "hci")})
 MAX_ROWS_SHOWN = 5
 
-_DATA = resources.files("model") / "data"
+_DATA = resources.files("vnsim") / "data"
+
+
+def shipped_scenarios() -> Path:
+    """The folder of the shipped scenario files (with ``targets/`` for the target sets).
+
+    One copy exists, the repository's ``scenarios/``; an installed wheel carries it as the
+    package data ``vnsim.scenarios``, while an editable install reads the checkout's folder.
+    """
+    try:
+        return Path(str(resources.files("vnsim.scenarios")))
+    except ModuleNotFoundError:
+        return Path(str(resources.files("vnsim"))).resolve().parent / "scenarios"
+
+
 _MANIFEST = json.loads((_DATA / "manifest.json").read_text(encoding="utf-8"))
 
 
@@ -173,7 +187,7 @@ def validate_surveys(df: pd.DataFrame, source: str) -> pd.DataFrame:
 def user_data_home() -> Path:
     """User data folder: ``$VNSIM_DATA_HOME``, else ``platformdirs.user_data_dir("vnsim")``."""
     home = Path(os.environ.get("VNSIM_DATA_HOME") or platformdirs.user_data_dir("vnsim"))
-    package = Path(str(resources.files("model"))).resolve()
+    package = Path(str(resources.files("vnsim"))).resolve()
     if home.expanduser().resolve().is_relative_to(package):
         raise ValueError(f"user data folder {home} must not be inside the installed package")
     return home.expanduser()

@@ -49,13 +49,6 @@ def quantity(unit: str, description: str, default: Any = ..., **kwargs: Any) -> 
     )
 
 
-class InputError(ValueError):
-    """Sampled inputs outside what a block accepts (e.g. growth below -100 % in some draws).
-
-    A scenario problem, not a bug: the command line reports it like a file error (exit 2).
-    """
-
-
 def resolve(value: float | str, inputs: dict[str, np.ndarray], n_draws: int) -> np.ndarray:
     """The per-draw values of a quantity, shape ``(draw,)``.
 

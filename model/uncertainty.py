@@ -127,7 +127,7 @@ class Streams:
 def frozen(dist: str, params: dict[str, float]) -> stats.rv_continuous | None:
     """The ``scipy.stats`` frozen distribution for a scenario distribution, or None for fixed.
 
-    Parameter names follow the scenario schema (:mod:`model.scenario`).
+    Parameter names follow the scenario schema (:mod:`vnsim.spec.scenario`).
     """
     p = params
     match dist:

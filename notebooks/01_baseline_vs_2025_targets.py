@@ -50,12 +50,11 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 from scipy.stats import binomtest
-
-from model import charts
-from model.engine import simulate
-from model.results import headline
-from model.scenario import load_scenario
-from model.targets import load_targets, scorecard
+from vnsim.core.engine import simulate
+from vnsim.present import charts
+from vnsim.run.store import headline
+from vnsim.spec.scenario import load_scenario
+from vnsim.spec.targets import load_targets, scorecard
 
 scenario = load_scenario(SCENARIO)
 ds = simulate(scenario, draws=DRAWS, seed=SEED)

@@ -52,11 +52,10 @@ LANG = "en"  # chart labels: "en" or "vi"
 # ruff: noqa: E402, RUF100  (imports follow the parameters cell; E402 only applies to the .py)
 import pandas as pd
 from IPython.display import Markdown, display
-
-from model import charts
-from model.engine import simulate
-from model.scenario import load_scenario
-from model.targets import load_targets, scorecard
+from vnsim.core.engine import simulate
+from vnsim.present import charts
+from vnsim.spec.scenario import load_scenario
+from vnsim.spec.targets import load_targets, scorecard
 
 scenarios = {s.name: s for s in map(load_scenario, SCENARIOS)}
 reference = next(iter(scenarios))

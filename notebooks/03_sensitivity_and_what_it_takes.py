@@ -64,13 +64,12 @@ BOUNDS = None  # search range; None = (0, 5) for a scale, the horizon for a star
 import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Markdown, display
-
-from model import charts
-from model.engine import simulate
-from model.scenario import load_scenario
-from model.sensitivity import key_outcomes, sobol_indices, target_outcomes
-from model.targets import attainment, load_targets
-from model.what_it_takes import what_it_takes
+from vnsim.analysis.sensitivity import key_outcomes, sobol_indices, target_outcomes
+from vnsim.analysis.what_it_takes import what_it_takes
+from vnsim.core.engine import simulate
+from vnsim.present import charts
+from vnsim.spec.scenario import load_scenario
+from vnsim.spec.targets import attainment, load_targets
 
 scenario = load_scenario(SCENARIO)
 target_set = load_targets(TARGETS)

@@ -53,9 +53,8 @@ LANG = "en"  # chart labels: "en" or "vi"
 import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Markdown, display
-
-from model.backtest import plot_backtest, run_backtest
-from model.datasets import load_surveys
+from vnsim.analysis.backtest import plot_backtest, run_backtest
+from vnsim.datasets import load_surveys
 
 surveys = load_surveys()
 editions = sorted(surveys["survey_year"].unique())

@@ -4,7 +4,7 @@ The values are synthetic (not model output): 2022 EGDI components are the observ
 values from the packaged data, later editions follow a per-scenario drift plus random shocks,
 and ranks are counted against the 2022 EGDI of every other member state (shifted by a common
 drift), so Viet Nam's world rank starts at its observed 86. Market and dossier paths are
-smooth curves with per-draw shocks. Randomness comes from :class:`model.uncertainty.Streams`.
+smooth curves with per-draw shocks. Randomness comes from :class:`vnsim.uncertainty.Streams`.
 """
 
 from __future__ import annotations
@@ -13,10 +13,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import vnsim
 import xarray as xr
-
-import model
-from model.uncertainty import Streams
+from vnsim.uncertainty import Streams
 
 ASEAN = ("BRN", "KHM", "IDN", "LAO", "MYS", "MMR", "PHL", "SGP", "THA", "VNM")
 EXTRA = ("DNK", "KOR", "EST")
@@ -35,7 +34,7 @@ SCENARIOS = {
 
 
 def _survey_2022() -> pd.DataFrame:
-    path = Path(model.__file__).parent / "data" / "un_egov_surveys.csv"
+    path = Path(vnsim.__file__).parent / "data" / "un_egov_surveys.csv"
     table = pd.read_csv(path)
     return table[table["survey_year"] == 2022].set_index("iso3")
 

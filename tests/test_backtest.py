@@ -1,4 +1,4 @@
-"""Tests of model.backtest: scores, no look-ahead, reproducibility."""
+"""Tests of vnsim.analysis.backtest: scores, no look-ahead, reproducibility."""
 
 from __future__ import annotations
 
@@ -12,14 +12,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
-
-from model import backtest
-from model.blocks import egov
+from vnsim.analysis import backtest
+from vnsim.blocks import egov
 
 
 @pytest.fixture(scope="module")
 def surveys() -> pd.DataFrame:
-    with resources.files("model").joinpath("data/un_egov_surveys.csv").open("rb") as f:
+    with resources.files("vnsim").joinpath("data/un_egov_surveys.csv").open("rb") as f:
         return pd.read_csv(f)
 
 

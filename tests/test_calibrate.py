@@ -1,4 +1,4 @@
-"""Tests of model.calibrate: UN pipeline on published data, parameter recovery, no look-ahead."""
+"""Tests of vnsim.fit.egov: UN pipeline on published data, parameter recovery, no look-ahead."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 import pytest
-
-from model.calibrate import (
+from vnsim.fit.egov import (
     COMPONENTS,
     EgovFit,
     edition_zscores,
@@ -21,7 +20,7 @@ from model.calibrate import (
 
 @pytest.fixture(scope="module")
 def surveys() -> pd.DataFrame:
-    with resources.files("model").joinpath("data/un_egov_surveys.csv").open("rb") as f:
+    with resources.files("vnsim").joinpath("data/un_egov_surveys.csv").open("rb") as f:
         return pd.read_csv(f)
 
 

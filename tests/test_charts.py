@@ -20,8 +20,7 @@ from hypothesis import strategies as st
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 from synthetic import synthetic_run, synthetic_scorecard, synthetic_sensitivity
-
-from model import charts
+from vnsim.present import charts
 
 LANGS = ("en", "vi")
 VIETNAMESE_LETTERS = set("ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ")

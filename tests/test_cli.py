@@ -15,10 +15,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import xarray as xr
-
-from model import __version__
-from model.cli import main
-from model.scenario import json_schema, load_scenario
+from vnsim import __version__
+from vnsim.cli import main
+from vnsim.spec.scenario import json_schema, load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "scenarios"
@@ -366,7 +365,7 @@ def two_runs(tmp_path_factory):
 
 
 def test_targets_scorecard_covers_every_target(two_runs, capsys):
-    from model.targets import load_targets
+    from vnsim.spec.targets import load_targets
 
     assert main(["targets", *map(str, two_runs), "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)["rows"]
@@ -399,8 +398,8 @@ def test_charts_writes_each_format(two_runs, tmp_path, capsys):
 
 
 def test_what_it_takes_returns_a_value_that_meets_the_probability(tmp_path, capsys):
-    from model.engine import simulate
-    from model.targets import attainment, load_targets
+    from vnsim.core.engine import simulate
+    from vnsim.spec.targets import attainment, load_targets
 
     assert (
         main(
@@ -435,7 +434,7 @@ def test_what_it_takes_returns_a_value_that_meets_the_probability(tmp_path, caps
 
 
 def test_backtest_command_writes_scores_and_a_chart(tmp_path, capsys, monkeypatch):
-    from model import backtest
+    from vnsim.analysis import backtest
 
     small = backtest.run_backtest
     # the command's full backtest takes half a minute; the same code path on one origin

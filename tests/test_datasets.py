@@ -1,4 +1,4 @@
-"""Tests of model.datasets: packaged data, validation, UN CSV import and user editions."""
+"""Tests of vnsim.datasets: packaged data, validation, UN CSV import and user editions."""
 
 from __future__ import annotations
 
@@ -13,8 +13,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from model import datasets as ds
+from vnsim import datasets as ds
 
 FIXTURES = Path(__file__).parent / "fixtures" / "data"
 _spec = importlib.util.spec_from_file_location("make_fixtures", FIXTURES / "make_fixtures.py")
@@ -52,9 +51,9 @@ def write_un(surveys: pd.DataFrame, path: Path) -> Path:
 
 
 def test_manifest_checksums_match_packaged_files():
-    manifest = json.loads((resources.files("model") / "data" / "manifest.json").read_text())
+    manifest = json.loads((resources.files("vnsim") / "data" / "manifest.json").read_text())
     for name, entry in manifest["files"].items():
-        data = (resources.files("model") / "data" / name).read_bytes().replace(b"\r\n", b"\n")
+        data = (resources.files("vnsim") / "data" / name).read_bytes().replace(b"\r\n", b"\n")
         assert hashlib.sha256(data).hexdigest() == entry["sha256"], name
     assert ds.DATA_VERSION.startswith(manifest["version"] + "-")
 
@@ -105,7 +104,7 @@ def test_user_data_home(monkeypatch, tmp_path):
     assert ds.user_data_home() == tmp_path
     monkeypatch.delenv("VNSIM_DATA_HOME")
     assert ds.user_data_home().name.lower() == "vnsim"
-    inside = Path(str(resources.files("model"))) / "data"
+    inside = Path(str(resources.files("vnsim"))) / "data"
     monkeypatch.setenv("VNSIM_DATA_HOME", str(inside))
     with pytest.raises(ValueError, match="inside the installed package"):
         ds.user_data_home()

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 from pydantic import BaseModel, ConfigDict
-
-from model.documents import (
+from vnsim.spec.documents import (
     MAX_BYTES,
     MAX_DEPTH,
     MAX_NODES,

@@ -9,8 +9,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from pydantic import ValidationError
 from scipy.special import expit, logit
-
-from model.blocks import dossiers as d
+from vnsim.blocks import dossiers as d
 
 N_SERIES = len(d.SERIES)
 

@@ -1,4 +1,4 @@
-"""Tests of model.blocks.egov: UN normalisation, ranks, levers, reproducibility."""
+"""Tests of vnsim.blocks.egov: UN normalisation, ranks, levers, reproducibility."""
 
 from __future__ import annotations
 
@@ -12,15 +12,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
-
-from model.blocks import egov
-from model.calibrate import COMPONENTS, edition_zscores, egdi_weights
-from model.uncertainty import Streams
+from vnsim.blocks import egov
+from vnsim.fit.egov import COMPONENTS, edition_zscores, egdi_weights
+from vnsim.uncertainty import Streams
 
 
 @pytest.fixture(scope="module")
 def surveys() -> pd.DataFrame:
-    with resources.files("model").joinpath("data/un_egov_surveys.csv").open("rb") as f:
+    with resources.files("vnsim").joinpath("data/un_egov_surveys.csv").open("rb") as f:
         return pd.read_csv(f)
 
 

@@ -12,11 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 import xarray as xr
-
-from model import datasets
-from model.engine import PHASE, plan, simulate
-from model.levers import planned_intensity
-from model.scenario import Scenario, load_scenario, read_scenario
+from vnsim import datasets
+from vnsim.core.engine import PHASE, plan, simulate
+from vnsim.spec.levers import planned_intensity
+from vnsim.spec.scenario import Scenario, load_scenario, read_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "scenarios"
@@ -355,7 +354,7 @@ def test_lever_start_before_its_trigger_is_refused(engine_scenario):
 def test_indicator_effect_is_the_un_formula_times_the_change():
     """A lever raising internet users by x points a year moves VNM's TII by x times the UN
     formula's points per indicator point, exactly as a direct TII effect of that size would."""
-    from model.blocks.egov import tii_shift_from_indicator
+    from vnsim.blocks.egov import tii_shift_from_indicator
 
     data = raw(FIXTURES / "base.yaml")
     data["levers"] = {
@@ -381,7 +380,7 @@ def test_indicator_effect_is_the_un_formula_times_the_change():
 
 
 def test_indicator_effect_checks_its_unit_and_needs_an_sd(tmp_path):
-    from model.documents import DocumentError
+    from vnsim.spec.documents import DocumentError
 
     text = (
         (FIXTURES / "base.yaml")
@@ -403,10 +402,10 @@ def test_indicator_effect_checks_its_unit_and_needs_an_sd(tmp_path):
 
 
 def test_public_api_is_importable_from_the_package():
-    import model
+    import vnsim
 
-    for name in model.__all__:
-        assert getattr(model, name) is not None
-    assert model.simulate is simulate
+    for name in vnsim.__all__:
+        assert getattr(vnsim, name) is not None
+    assert vnsim.simulate is simulate
     with pytest.raises(AttributeError):
-        model.no_such_name  # noqa: B018
+        vnsim.no_such_name  # noqa: B018

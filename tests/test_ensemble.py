@@ -15,10 +15,10 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from model import engine, ensemble, results
-from model.scenario import load_scenario
-from model.uncertainty import STREAM_BLOCK
+from vnsim.core import engine
+from vnsim.run import executors, store
+from vnsim.spec.scenario import load_scenario
+from vnsim.uncertainty import STREAM_BLOCK
 
 ROOT = Path(__file__).resolve().parent.parent
 DRAWS = 300  # > one stream block, so chunks of 64 and 100 straddle block edges
@@ -40,7 +40,7 @@ def plan() -> engine.Plan:
 @pytest.fixture(scope="module")
 def reference(plan) -> dict[str, np.ndarray]:
     """All draws in one chunk, in-process."""
-    return ensemble.run(plan, chunk_size=DRAWS)
+    return executors.run(plan, chunk_size=DRAWS)
 
 
 def assert_same(got: dict[str, np.ndarray], want: dict[str, np.ndarray]) -> None:
@@ -62,24 +62,24 @@ def test_reference_is_a_real_ensemble(reference):
 
 @pytest.mark.parametrize("chunk_size", CHUNK_SIZES)
 def test_inprocess_chunking_is_invisible(plan, reference, chunk_size):
-    assert_same(ensemble.run(plan, chunk_size=chunk_size), reference)
+    assert_same(executors.run(plan, chunk_size=chunk_size), reference)
 
 
 @pytest.mark.parametrize("chunk_size", CHUNK_SIZES)
 def test_local_processes_match_inprocess(plan, reference, chunk_size):
-    got = ensemble.run(plan, executor="processes", chunk_size=chunk_size, workers=2)
+    got = executors.run(plan, executor="processes", chunk_size=chunk_size, workers=2)
     assert_same(got, reference)
 
 
 def _write(path: Path, plan, order: list[tuple[int, int]], chunk_of) -> None:
-    writer = results.EnsembleFile(path, plan, {"scenario": "test"})
+    writer = store.EnsembleFile(path, plan, {"scenario": "test"})
     for a, b in order:
         writer.write(a, b, chunk_of[a, b])
     writer.close()
 
 
 def test_ensemble_file_does_not_depend_on_chunk_order(plan, reference, tmp_path):
-    ranges = ensemble.chunks(DRAWS, 100)
+    ranges = executors.chunks(DRAWS, 100)
     chunk_of = {(a, b): engine.run_chunk(plan, a, b) for a, b in ranges}
     shuffled = ranges[::-1]
     random.Random(1).shuffle(shuffled)
@@ -87,8 +87,8 @@ def test_ensemble_file_does_not_depend_on_chunk_order(plan, reference, tmp_path)
     for name, order in (("in_order", ranges), ("shuffled", shuffled)):
         (tmp_path / name).mkdir()
         _write(tmp_path / name / "ensemble.nc", plan, order, chunk_of)
-    a, b = (results.open_run(tmp_path / n).load() for n in ("in_order", "shuffled"))
-    for name, (dims, _, _) in results.VARIABLES.items():
+    a, b = (store.open_run(tmp_path / n).load() for n in ("in_order", "shuffled"))
+    for name, (dims, _, _) in store.VARIABLES.items():
         assert np.array_equal(a[name].values, b[name].values, equal_nan=True), name
         # and both hold the simulated values, at the stored precision
         want = reference[name].astype(a[name].dtype)
@@ -97,22 +97,22 @@ def test_ensemble_file_does_not_depend_on_chunk_order(plan, reference, tmp_path)
 
 
 def test_summary_from_stream_matches_in_memory(plan, reference, tmp_path):
-    writer = results.EnsembleFile(tmp_path / "ensemble.nc", plan, {"scenario": "test"})
-    ensemble.run(plan, executor="processes", chunk_size=64, workers=2, sink=writer.write)
+    writer = store.EnsembleFile(tmp_path / "ensemble.nc", plan, {"scenario": "test"})
+    executors.run(plan, executor="processes", chunk_size=64, workers=2, sink=writer.write)
     streamed = writer.close()
-    full = results.to_dataset(plan, reference)
+    full = store.to_dataset(plan, reference)
     vnm = full.sel(country=["VNM"])
     for name in streamed.data_vars:
         assert np.array_equal(
             streamed[name].values, vnm[name].values.astype(streamed[name].dtype), equal_nan=True
         ), name
-    assert results.summarise(streamed).equals(results.summarise(vnm))
+    assert store.summarise(streamed).equals(store.summarise(vnm))
 
 
 @given(draws=st.integers(0, 5000), size=st.integers(1, 700))
 @settings(max_examples=60, deadline=None)
 def test_chunks_cover_every_draw_once(draws, size):
-    ranges = ensemble.chunks(draws, size)
+    ranges = executors.chunks(draws, size)
     covered = np.concatenate([np.arange(a, b) for a, b in ranges]) if ranges else np.array([])
     assert np.array_equal(covered, np.arange(draws))
     assert all(0 < b - a <= size for a, b in ranges)
@@ -120,28 +120,28 @@ def test_chunks_cover_every_draw_once(draws, size):
 
 def test_default_chunk_size_is_aligned_and_bounded(plan):
     big = dataclasses.replace(plan, draws=1_000_000)
-    size = ensemble.default_chunk_size(big)
-    assert size % STREAM_BLOCK == 0 and size % ensemble.DISK_CHUNK == 0
-    assert 4 * size * ensemble.draw_bytes(big) <= 256 * 2**20
-    assert ensemble.default_chunk_size(big, budget=1) == STREAM_BLOCK
-    assert ensemble.default_chunk_size(plan) == DRAWS  # a small run is one chunk
+    size = executors.default_chunk_size(big)
+    assert size % STREAM_BLOCK == 0 and size % executors.DISK_CHUNK == 0
+    assert 4 * size * executors.draw_bytes(big) <= 256 * 2**20
+    assert executors.default_chunk_size(big, budget=1) == STREAM_BLOCK
+    assert executors.default_chunk_size(plan) == DRAWS  # a small run is one chunk
 
 
 def test_progress_bar_on_stderr_only_when_asked(plan, capsys, monkeypatch):
-    monkeypatch.setattr(ensemble, "PROGRESS_DELAY", 0.0)
+    monkeypatch.setattr(executors, "PROGRESS_DELAY", 0.0)
     small = dataclasses.replace(plan, draws=48)
-    ensemble.run(small, chunk_size=16, progress=True)
+    executors.run(small, chunk_size=16, progress=True)
     out, err = capsys.readouterr()
     assert out == ""
     assert "/48" in err and "draw" in err
-    ensemble.run(small, chunk_size=16, progress=False)
+    executors.run(small, chunk_size=16, progress=False)
     out, err = capsys.readouterr()
     assert out == "" and err == ""
 
 
 def test_unknown_executor_is_refused(plan):
     with pytest.raises(ValueError, match="unknown executor"):
-        ensemble.run(plan, executor="threads")
+        executors.run(plan, executor="threads")
 
 
 # dask last: its cluster's threads stay up until the module ends, and the process-pool tests
@@ -160,22 +160,22 @@ def dask_scheduler():
 
 @pytest.mark.parametrize("chunk_size", CHUNK_SIZES)
 def test_dask_cluster_matches_inprocess(plan, reference, dask_scheduler, chunk_size):
-    got = ensemble.run(plan, executor="dask", chunk_size=chunk_size, scheduler=dask_scheduler)
+    got = executors.run(plan, executor="dask", chunk_size=chunk_size, scheduler=dask_scheduler)
     assert_same(got, reference)
 
 
 def test_dask_streams_to_the_same_file(plan, reference, dask_scheduler, tmp_path):
-    writer = results.EnsembleFile(tmp_path / "ensemble.nc", plan, {"scenario": "test"})
+    writer = store.EnsembleFile(tmp_path / "ensemble.nc", plan, {"scenario": "test"})
     seen = []
 
     def sink(a, b, arrays):
         seen.append((a, b))
         writer.write(a, b, arrays)
 
-    ensemble.run(plan, executor="dask", chunk_size=100, scheduler=dask_scheduler, sink=sink)
+    executors.run(plan, executor="dask", chunk_size=100, scheduler=dask_scheduler, sink=sink)
     writer.close()
-    assert sorted(seen) == ensemble.chunks(DRAWS, 100)
-    ds = results.open_run(tmp_path).load()
-    for name in results.VARIABLES:
+    assert sorted(seen) == executors.chunks(DRAWS, 100)
+    ds = store.open_run(tmp_path).load()
+    for name in store.VARIABLES:
         want = reference[name].astype(ds[name].dtype)
         assert np.array_equal(ds[name].values, want, equal_nan=True), name

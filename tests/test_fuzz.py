@@ -26,12 +26,11 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from model import cli, datasets
-from model.datasets import DataError, read_un_csv
-from model.documents import MAX_DEPTH, DocumentError, read_yaml
-from model.scenario import Scenario, load_scenario
-from model.targets import load_targets
+from vnsim import cli, datasets
+from vnsim.datasets import DataError, read_un_csv
+from vnsim.spec.documents import MAX_DEPTH, DocumentError, read_yaml
+from vnsim.spec.scenario import Scenario, load_scenario
+from vnsim.spec.targets import load_targets
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
@@ -279,7 +278,7 @@ NUMERIC_UNCERTAIN = [
 )
 def test_valid_mutants_simulate(folder, changes, seed):
     """Mutants that validate also run: 16 draws give finite, in-range results."""
-    from model.engine import simulate
+    from vnsim.core.engine import simulate
 
     data = copy.deepcopy(BASE)
     for loc, factor in changes:
@@ -566,7 +565,7 @@ def test_scenario_names_cannot_escape_the_results_folder(folder, name):
 
 def test_cli_run_folder_stays_under_results_root(folder, capsys):
     """Even a valid name is only ever a single folder level under --results."""
-    from model.cli import _run_folder
+    from vnsim.cli import _run_folder
 
     root = folder / "results"
     for name in ["baseline", "a-b_c", "x" * 64]:
@@ -824,7 +823,7 @@ def test_hostile_files_are_refused_in_a_fresh_process_within_a_generous_bound(fo
         files[-1].write_text(text)
     start = time.monotonic()
     proc = subprocess.run(
-        [sys.executable, "-m", "model.cli", "validate", *map(str, files)],
+        [sys.executable, "-m", "vnsim.cli", "validate", *map(str, files)],
         capture_output=True,
         text=True,
         timeout=120,

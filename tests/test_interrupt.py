@@ -18,10 +18,11 @@ import time
 from pathlib import Path
 
 import pytest
-
-from model import cli, engine, ensemble
-from model.scenario import load_scenario
-from model.verify import RunFolderError, verify
+from vnsim import cli
+from vnsim.core import engine
+from vnsim.run import executors
+from vnsim.run.verify import RunFolderError, verify
+from vnsim.spec.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
@@ -52,7 +53,7 @@ def start(scenario: Path, out: Path, env: dict[str, str], draws: int = DRAWS) ->
         [
             sys.executable,
             "-m",
-            "model.cli",
+            "vnsim.cli",
             "run",
             str(scenario),
             "--draws",
@@ -148,23 +149,23 @@ def small_plan():
 def test_in_memory_ensemble_too_big_is_refused_with_the_size_and_the_remedy(
     small_plan, monkeypatch
 ):
-    monkeypatch.setattr(ensemble, "available_memory", lambda: 24 * GIB)
+    monkeypatch.setattr(executors, "available_memory", lambda: 24 * GIB)
     huge = dataclasses.replace(small_plan, draws=10_000_000)
-    need = huge.draws * ensemble.draw_bytes(huge) / GIB
-    with pytest.raises(ensemble.ResourceError) as err:
-        ensemble.check_resources(huge, in_memory=True)
+    need = huge.draws * executors.draw_bytes(huge) / GIB
+    with pytest.raises(executors.ResourceError) as err:
+        executors.check_resources(huge, in_memory=True)
     msg = str(err.value)
     assert "10,000,000 draws" in msg and f"{need:.1f} GiB" in msg and "24.0 GiB" in msg
     assert "vnsim run" in msg and "chunks" in msg
 
 
 def test_chunk_too_big_is_refused_with_a_chunk_size_that_fits(small_plan, monkeypatch):
-    monkeypatch.setattr(ensemble, "available_memory", lambda: 24 * GIB)
+    monkeypatch.setattr(executors, "available_memory", lambda: 24 * GIB)
     huge = dataclasses.replace(small_plan, draws=1_000_000)
-    with pytest.raises(ensemble.ResourceError, match="--chunk-size") as err:
-        ensemble.check_resources(huge, chunk_size=1_000_000)
+    with pytest.raises(executors.ResourceError, match="--chunk-size") as err:
+        executors.check_resources(huge, chunk_size=1_000_000)
     fit = int(str(err.value).split("--chunk-size ")[1].split()[0].replace(",", ""))
-    ensemble.check_resources(huge, chunk_size=fit)  # the advice is followed: accepted
+    executors.check_resources(huge, chunk_size=fit)  # the advice is followed: accepted
 
 
 def test_streamed_run_too_big_for_its_summary_is_refused_with_draws_that_fit(
@@ -172,13 +173,13 @@ def test_streamed_run_too_big_for_its_summary_is_refused_with_draws_that_fit(
 ):
     """Streaming bounds the chunks, not what is kept for the summary (VNM and yearly
     variables): ten million draws do not fit 24 GiB even streamed; the advised count does."""
-    monkeypatch.setattr(ensemble, "available_memory", lambda: 24 * GIB)
+    monkeypatch.setattr(executors, "available_memory", lambda: 24 * GIB)
     huge = dataclasses.replace(small_plan, draws=10_000_000)
-    with pytest.raises(ensemble.ResourceError, match="for the summary") as err:
-        ensemble.check_resources(huge)
+    with pytest.raises(executors.ResourceError, match="for the summary") as err:
+        executors.check_resources(huge)
     fit = int(str(err.value).split("--draws ")[1].split()[0].replace(",", ""))
     assert 100_000 < fit < 10_000_000
-    ensemble.check_resources(dataclasses.replace(small_plan, draws=fit))
+    executors.check_resources(dataclasses.replace(small_plan, draws=fit))
 
 
 def test_ten_million_draws_refused_by_the_cli_with_the_disk_it_needs(
@@ -187,9 +188,9 @@ def test_ten_million_draws_refused_by_the_cli_with_the_disk_it_needs(
     """24 GiB of memory and 50 GiB of disk: ~170 GiB of results are refused, exit 2, no folder.
     Sampling is stubbed only so that this test stays fast (the next test checks that the CLI
     samples nothing first)."""
-    monkeypatch.setattr(ensemble, "available_memory", lambda: 24 * GIB)
+    monkeypatch.setattr(executors, "available_memory", lambda: 24 * GIB)
     monkeypatch.setattr(
-        ensemble.shutil,
+        executors.shutil,
         "disk_usage",
         lambda p: shutil._ntuple_diskusage(100 * GIB, 50 * GIB, 50 * GIB),
     )
@@ -208,9 +209,9 @@ def test_ten_million_draws_refused_by_the_cli_with_the_disk_it_needs(
 
 
 def test_ten_million_draws_refused_before_any_sampling(monkeypatch, tmp_path, capsys):
-    monkeypatch.setattr(ensemble, "available_memory", lambda: 24 * GIB)
+    monkeypatch.setattr(executors, "available_memory", lambda: 24 * GIB)
     monkeypatch.setattr(
-        ensemble.shutil,
+        executors.shutil,
         "disk_usage",
         lambda p: shutil._ntuple_diskusage(100 * GIB, 50 * GIB, 50 * GIB),
     )

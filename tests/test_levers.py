@@ -7,8 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
-
-from model.levers import Lever, Trigger, fires, lagged, planned_intensity
+from vnsim.spec.levers import Lever, Trigger, fires, lagged, planned_intensity
 
 YEARS = np.arange(2022, 2031)
 EFFECT = [{"target": "market.growth", "size": 0.01}]

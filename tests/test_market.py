@@ -8,9 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 from scipy import stats
-
-from model.blocks import market
-from model.uncertainty import Streams
+from vnsim.blocks import market
+from vnsim.uncertainty import Streams
 
 
 def run(

@@ -25,15 +25,15 @@ IPYNB = sorted(NOTEBOOKS.glob("*.ipynb"))
 # The public API the notebooks may use (modules of the package); anything else is internal.
 PUBLIC = {
     "model",
-    "model.scenario",
-    "model.engine",
-    "model.charts",
-    "model.targets",
-    "model.what_it_takes",
-    "model.sensitivity",
-    "model.backtest",
-    "model.results",
-    "model.datasets",
+    "vnsim.spec.scenario",
+    "vnsim.core.engine",
+    "vnsim.present.charts",
+    "vnsim.spec.targets",
+    "vnsim.analysis.what_it_takes",
+    "vnsim.analysis.sensitivity",
+    "vnsim.analysis.backtest",
+    "vnsim.run.store",
+    "vnsim.datasets",
 }
 
 

@@ -24,9 +24,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
-
-from model import cli, report, targets
-from model.results import open_run
+from vnsim import cli
+from vnsim.present import report
+from vnsim.run.store import open_run
+from vnsim.spec import targets
 
 REPO = Path(__file__).resolve().parents[1]
 DRAWS = 48

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
-
-from model import engine, ensemble, results
-from model.scenario import load_scenario
+from vnsim.core import engine
+from vnsim.run import executors, store
+from vnsim.spec.scenario import load_scenario
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "scenarios"
 DRAWS = 96
@@ -49,16 +49,16 @@ def streamed(scenario, tmp_path_factory):
     """ensemble.nc written chunk by chunk, and the in-memory summary Dataset it returns."""
     p = engine.plan(scenario, DRAWS, SEED)
     path = tmp_path_factory.mktemp("run") / "ensemble.nc"
-    writer = results.EnsembleFile(path, p, results.provenance(p))
+    writer = store.EnsembleFile(path, p, store.provenance(p))
     # uneven chunks that cross no particular boundary, and in reverse order
-    ranges = ensemble.chunks(DRAWS, 25)
+    ranges = executors.chunks(DRAWS, 25)
     for start, stop in reversed(ranges):
         writer.write(start, stop, engine.run_chunk(p, start, stop))
     return path, writer.close()
 
 
 def test_summary_is_tidy_and_matches_direct_quantiles(ds):
-    table = results.summarise(ds)
+    table = store.summarise(ds)
     assert list(table.columns) == COLUMNS
     assert not table.duplicated(["variable", "time", "country", "level"]).any()
     market = table[table.variable == "market_size"].set_index("time")
@@ -77,7 +77,7 @@ def test_summary_is_tidy_and_matches_direct_quantiles(ds):
 
 
 def test_summary_levels_countries_and_probabilities(ds):
-    table = results.summarise(ds)
+    table = store.summarise(ds)
     levels = table[table.variable == "dossiers_online"]
     assert set(levels.level) == {"ministry_province", "district", "commune"}
     commune = levels[levels.level == "commune"].set_index("time")
@@ -101,7 +101,7 @@ def test_summary_levels_countries_and_probabilities(ds):
 
 
 def test_headline_numbers(ds):
-    head = results.headline(ds, year=2025)
+    head = store.headline(ds, year=2025)
     m = ds.market_size.sel(year=2025).values
     market = head["market"]
     assert market["year"] == 2025 and market["unit"] == "USD bn"
@@ -123,16 +123,16 @@ def test_headline_numbers(ds):
 
 
 def test_headline_without_the_year_leaves_out_year_numbers(ds):
-    head = results.headline(ds, year=2040)
+    head = store.headline(ds, year=2040)
     assert "market" not in head and "dossiers" not in head
     assert "egdi_rank" in head
 
 
 def test_streamed_file_equals_in_memory_simulation(ds, streamed):
     path, _ = streamed
-    with results.open_run(path.parent) as disk:
-        assert set(results.VARIABLES) <= set(disk.data_vars)
-        for name in results.VARIABLES:
+    with store.open_run(path.parent) as disk:
+        assert set(store.VARIABLES) <= set(disk.data_vars)
+        for name in store.VARIABLES:
             assert disk[name].dims == ds[name].dims, name
             assert disk[name].dtype == ds[name].dtype, name
             np.testing.assert_array_equal(disk[name].values, ds[name].values, err_msg=name)
@@ -147,22 +147,22 @@ def test_streamed_file_equals_in_memory_simulation(ds, streamed):
 def test_streamed_summary_dataset_gives_the_same_summary(ds, streamed):
     _, small = streamed
     assert list(small.country.values) == ["VNM"]
-    pd.testing.assert_frame_equal(results.summarise(small), results.summarise(ds))
-    assert results.headline(small) == {**results.headline(ds)}
+    pd.testing.assert_frame_equal(store.summarise(small), store.summarise(ds))
+    assert store.headline(small) == {**store.headline(ds)}
 
 
 def test_to_dataset_from_joined_chunks(scenario, ds):
     p = engine.plan(scenario, DRAWS, SEED)
-    arrays = ensemble.run(p, chunk_size=50)
-    again = results.to_dataset(p, arrays)
-    for name in results.VARIABLES:
+    arrays = executors.run(p, chunk_size=50)
+    again = store.to_dataset(p, arrays)
+    for name in store.VARIABLES:
         np.testing.assert_array_equal(again[name].values, ds[name].values, err_msg=name)
 
 
 def test_manifest_records_what_is_needed_to_reproduce(scenario):
     p = engine.plan(scenario, 8, 5)
-    attrs = results.provenance(p)
-    m = results.manifest(p, attrs, "x.yaml", "abc")
+    attrs = store.provenance(p)
+    m = store.manifest(p, attrs, "x.yaml", "abc")
     for key in (
         "scenario_hash",
         "seed",
@@ -194,7 +194,7 @@ def leftovers(parent: Path) -> list[str]:
 def test_run_folder_leaves_nothing_when_the_body_raises(tmp_path, error):
     target = tmp_path / "runs" / "r1"
     with pytest.raises(error):
-        with results.RunFolder(target) as tmp:
+        with store.RunFolder(target) as tmp:
             (tmp / "ensemble.nc").write_text("half")
             assert tmp.parent == target.parent and tmp != target
             raise error("stop")
@@ -204,7 +204,7 @@ def test_run_folder_leaves_nothing_when_the_body_raises(tmp_path, error):
 
 def test_run_folder_appears_complete(tmp_path):
     target = tmp_path / "r1"
-    with results.RunFolder(target) as tmp:
+    with store.RunFolder(target) as tmp:
         (tmp / "summary.csv").write_text("x")
         assert not target.exists()
     assert (target / "summary.csv").read_text() == "x"
@@ -217,8 +217,8 @@ def test_run_folder_refuses_existing_unless_forced(tmp_path):
     target.mkdir()
     (target / "old.txt").write_text("old")
     with pytest.raises(FileExistsError, match="--force"):
-        results.RunFolder(target)
-    with results.RunFolder(target, force=True) as tmp:
+        store.RunFolder(target)
+    with store.RunFolder(target, force=True) as tmp:
         (tmp / "new.txt").write_text("new")
     assert leftovers(target) == ["COMPLETE", "new.txt"]
     assert leftovers(tmp_path) == ["r1"]
@@ -228,7 +228,7 @@ def test_forced_run_folder_keeps_the_old_one_if_the_body_fails(tmp_path):
     target = tmp_path / "r1"
     target.mkdir()
     (target / "old.txt").write_text("old")
-    with pytest.raises(RuntimeError), results.RunFolder(target, force=True):
+    with pytest.raises(RuntimeError), store.RunFolder(target, force=True):
         raise RuntimeError
     assert leftovers(target) == ["old.txt"]
     assert leftovers(tmp_path) == ["r1"]

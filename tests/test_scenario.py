@@ -13,9 +13,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-
-from model.documents import DocumentError
-from model.scenario import Scenario, json_schema, load_scenario, read_scenario
+from vnsim.spec.documents import DocumentError
+from vnsim.spec.scenario import Scenario, json_schema, load_scenario, read_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "scenarios"

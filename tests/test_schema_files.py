@@ -4,8 +4,7 @@ import json
 from pathlib import Path
 
 import pytest
-
-from model.cli import main
+from vnsim.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 

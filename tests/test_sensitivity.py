@@ -9,9 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
-
-from model.sensitivity import COLUMNS, SHOCKS, saltelli_matrices, sobol_indices
-from model.uncertainty import Streams
+from vnsim.analysis.sensitivity import COLUMNS, SHOCKS, saltelli_matrices, sobol_indices
+from vnsim.uncertainty import Streams
 
 FIXTURES = Path(__file__).parent / "fixtures" / "targets"
 
@@ -129,7 +128,7 @@ def test_design_checks():
 @pytest.fixture(scope="module")
 def engine_scenario():
     # the engine caches the e-government fit per settings and data, so repeated runs are cheap
-    from model.scenario import load_scenario
+    from vnsim.spec.scenario import load_scenario
 
     return load_scenario(FIXTURES / "small_scenario.yaml")
 

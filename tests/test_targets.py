@@ -9,16 +9,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import vnsim
 import xarray as xr
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from model.documents import DocumentError
-from model.targets import (
+from vnsim.datasets import shipped_scenarios
+from vnsim.spec.documents import DocumentError
+from vnsim.spec.targets import (
     DEFAULT_TARGETS,
     INDICATORS,
-    PACKAGED_TARGETS,
-    REPO_TARGETS,
     SCORECARD_COLUMNS,
     TARGET_SETS,
     NotMeasured,
@@ -104,15 +103,15 @@ def target(**kw) -> Target:
 
 
 @pytest.mark.parametrize("name", TARGET_SETS)
-def test_shipped_sets_load_and_packaged_copies_match(name):
+def test_shipped_sets_load_from_their_one_copy(name):
     ts = load_targets(name)
     assert ts.name == name
     assert len(ts.ids) == len(set(ts.ids)) >= 5
-    repo, packaged = REPO_TARGETS / f"{name}.yaml", PACKAGED_TARGETS / f"{name}.yaml"
-    assert repo.read_bytes() == packaged.read_bytes(), (
-        "copy scenarios/targets to model/data/targets"
-    )
-    text = repo.read_text(encoding="utf-8")
+    path = target_file(name)
+    assert path == shipped_scenarios() / "targets" / f"{name}.yaml"
+    copies = [p for p in Path(vnsim.__file__).parent.rglob(f"{name}.yaml")]
+    assert copies == [], f"a second copy of the target set inside the package: {copies}"
+    text = path.read_text(encoding="utf-8")
     assert (
         text.splitlines()[0] == "# yaml-language-server: $schema=../../schema/targets.schema.json"
     )

@@ -10,9 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
-
-from model.scenario import DISTRIBUTIONS, UncertainInput
-from model.uncertainty import STREAM_BLOCK, Streams, design, frozen, transform
+from vnsim.spec.scenario import DISTRIBUTIONS, UncertainInput
+from vnsim.uncertainty import STREAM_BLOCK, Streams, design, frozen, transform
 
 # midpoints of n equal strata: a quadrature of E[X] = integral of ppf(u) du
 N = 20_000

@@ -11,16 +11,15 @@ from pathlib import Path
 
 import h5py
 import pytest
-
-from model import cli, datasets
-from model.verify import RunFolderError, register, verify
+from vnsim import cli, datasets
+from vnsim.run.verify import RunFolderError, register, verify
 
 BASELINE = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.yaml"
 DRAWS = 48
 
 
 def vnsim(argv: list[str]) -> int:
-    """The real CLI; ``verify`` through :func:`model.verify.register` until the lead wires it."""
+    """The real CLI; ``verify`` through :func:`vnsim.run.verify.register` if not wired."""
     if argv[0] != "verify" or "verify" in cli.build_parser().format_help():
         return cli.main(argv)
     parser = argparse.ArgumentParser(prog="vnsim")

@@ -10,10 +10,9 @@ import pytest
 import xarray as xr
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from model.targets import Target, attainment
-from model.uncertainty import Streams
-from model.what_it_takes import what_it_takes
+from vnsim.analysis.what_it_takes import what_it_takes
+from vnsim.spec.targets import Target, attainment
+from vnsim.uncertainty import Streams
 
 FIXTURES = Path(__file__).parent / "fixtures" / "targets"
 YEARS = np.arange(2022, 2031)
@@ -130,13 +129,13 @@ def test_latest_start_year():
 @pytest.fixture(scope="module")
 def engine_scenario():
     # the engine caches the e-government fit per settings and data, so repeated runs are cheap
-    from model.scenario import load_scenario
+    from vnsim.spec.scenario import load_scenario
 
     return load_scenario(FIXTURES / "small_scenario.yaml")
 
 
 def test_engine_scale_search(engine_scenario):
-    from model.engine import simulate
+    from vnsim.core.engine import simulate
 
     t = market_target(20)
     res = what_it_takes(

@@ -26,8 +26,8 @@ import numpy as np
 from pydantic import BaseModel, Field, field_validator, model_validator
 from scipy.optimize import least_squares
 from scipy.special import expit, logit
-
-from model.quantity import InputError, Quantity, quantity, resolve
+from vnsim.errors import InputError
+from vnsim.quantity import Quantity, quantity, resolve
 
 SERIES = ("admin_fully_online", "ministry_province", "district", "commune")
 LEVELS = ("ministry_province", "district", "commune")

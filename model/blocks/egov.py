@@ -1,7 +1,7 @@
 """E-government block: OSI, TII, HCI of every UN member state, EGDI, world and ASEAN rank.
 
 The block simulates every member state jointly, one survey edition at a time, with the component
-dynamics fitted by :func:`model.calibrate.fit_egov` (edition z-scores; see that module for the
+dynamics fitted by :func:`vnsim.fit.egov.fit_egov` (edition z-scores; see that module for the
 equation and its justification). In every draw and edition the simulated components are re-scaled
 across all member states as the UN does (min–max to [0, 1] per component), EGDI is their mean, and
 ranks are counted on the unrounded EGDI (1 = best).
@@ -13,7 +13,7 @@ the origin edition), so the lever effect is exactly what the engine passes, then
 other countries through the min–max and the ranking.
 
 Engine interface: :class:`Settings`, :func:`prepare`, :func:`start`, :func:`advance`,
-:func:`observe`. Random numbers come from :class:`model.uncertainty.Streams` only.
+:func:`observe`. Random numbers come from :class:`vnsim.uncertainty.Streams` only.
 """
 
 from __future__ import annotations
@@ -26,9 +26,8 @@ import numpy as np
 import pandas as pd
 import pydantic
 from pydantic import Field
-
-from model.calibrate import COMPONENTS, EgovFit, egdi_weights, fit_egov
-from model.uncertainty import Streams
+from vnsim.fit.egov import COMPONENTS, EgovFit, egdi_weights, fit_egov
+from vnsim.uncertainty import Streams
 
 #: ASEAN members the 2025 target refers to (forecasting_methods.md, data notes). Timor-Leste
 #: (TLS) joined ASEAN in 2025 and can be added in the scenario.
@@ -119,7 +118,7 @@ class EgovState:
 
 
 def _packaged_internet_users() -> pd.DataFrame:
-    with resources.files("model").joinpath("data/itu_internet_users_pct.csv").open("rb") as f:
+    with resources.files("vnsim").joinpath("data/itu_internet_users_pct.csv").open("rb") as f:
         return pd.read_csv(f)
 
 

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-
-from model.quantity import InputError, Quantity, quantity, resolve
-from model.uncertainty import Streams
+from vnsim.errors import InputError
+from vnsim.quantity import Quantity, quantity, resolve
+from vnsim.uncertainty import Streams
 
 
 class Settings(BaseModel):

@@ -4,7 +4,7 @@ Which of a scenario's uncertain inputs (and, optionally, lever intensity scales)
 market size, Viet Nam's 2026 EGDI rank, or whether a target is met? First-order (S1) and total
 (ST) Sobol indices answer that, estimated with SALib: a Saltelli design in the unit hypercube
 (:func:`SALib.sample.sobol.sample`), mapped to each input's distribution with
-:func:`model.uncertainty.transform` and passed to the engine as ``inputs=``; a lever's scale is
+:func:`vnsim.uncertainty.transform` and passed to the engine as ``inputs=``; a lever's scale is
 mapped uniformly onto its range and passed as ``lever_scale=``; then
 :func:`SALib.analyze.sobol.analyze` (Saltelli 2010 S1, Jansen ST, bootstrap intervals).
 
@@ -39,10 +39,9 @@ import pandas as pd
 import xarray as xr
 from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import sobol as sobol_sample
-
-from model.targets import NotMeasured, TargetSet, load_targets, met
-from model.uncertainty import transform
-from model.what_it_takes import Simulate, _engine_simulate
+from vnsim.analysis.what_it_takes import Simulate, _engine_simulate
+from vnsim.spec.targets import NotMeasured, TargetSet, load_targets, met
+from vnsim.uncertainty import transform
 
 Output = Callable[[xr.Dataset], np.ndarray]
 
@@ -114,7 +113,7 @@ def sobol_indices(
     Parameters
     ----------
     scenario
-        A :class:`model.scenario.Scenario`; its non-fixed ``uncertain`` inputs are the factors.
+        A :class:`vnsim.spec.scenario.Scenario`; its non-fixed ``uncertain`` inputs are the factors.
     outputs
         ``{name: f(ds) -> (draw,)}``; default: :func:`key_outcomes` and, for every target of
         ``targets`` (default set if None), the met/not-met indicator ``met:<id>``.

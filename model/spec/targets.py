@@ -7,7 +7,8 @@ UN survey edition, a comparison and a threshold. The probability that a target i
 of draws whose value passes the comparison; the scorecard tabulates it for every scenario and
 target, with the median and the 80 % interval of the value.
 
-Files are read with :func:`model.documents.read_yaml` and checked against :class:`TargetSet`, so
+Files are read with :func:`vnsim.spec.documents.read_yaml` and checked against
+:class:`TargetSet`, so
 every mistake is reported at once with its file and line (and "did you mean" for misspelt keys).
 """
 
@@ -33,8 +34,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-
-from model.documents import read_yaml, suggest, validate
+from vnsim.datasets import shipped_scenarios
+from vnsim.spec.documents import read_yaml, suggest, validate
 
 #: Probability covered by the scorecard's ``low``–``high`` interval.
 INTERVAL = 0.8
@@ -231,25 +232,18 @@ def targets_json_schema() -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------
 # Finding and loading target files
 
-#: Target files in a source checkout (the repository's ``scenarios/targets``).
-REPO_TARGETS = Path(__file__).resolve().parents[1] / "scenarios" / "targets"
-#: Copies shipped inside the package, used when vnsim is installed without the repository.
-PACKAGED_TARGETS = Path(__file__).resolve().parent / "data" / "targets"
-
 
 def _shipped(stem: str) -> Path | None:
-    for folder in (REPO_TARGETS, PACKAGED_TARGETS):
-        if (folder / f"{stem}.yaml").is_file():
-            return folder / f"{stem}.yaml"
-    return None
+    path = shipped_scenarios() / "targets" / f"{stem}.yaml"
+    return path if path.is_file() else None
 
 
 def target_file(name: str | Path | None = None) -> Path:
     """The file of a target set: a path to a YAML file, or the name of a shipped set.
 
-    Names (``"decision_942_2025"``, with or without ``.yaml``) are looked up in the repository's
-    ``scenarios/targets`` first (so edits in a checkout take effect), then in the copy packaged in
-    ``model/data/targets``. ``None`` gives the default set, ``TARGET_SETS[0]``. Paths are used as
+    Names (``"decision_942_2025"``, with or without ``.yaml``) are looked up in the shipped
+    ``scenarios/targets`` (:func:`vnsim.datasets.shipped_scenarios`). ``None`` gives the default
+    set, ``TARGET_SETS[0]``. Paths are used as
     given (relative to the working directory).
     """
     name = TARGET_SETS[0] if name is None else name
@@ -267,13 +261,13 @@ def target_file(name: str | Path | None = None) -> Path:
 
 
 #: The default target set's file (QĐ 942, 2025 targets).
-DEFAULT_TARGETS: Path = _shipped(TARGET_SETS[0]) or REPO_TARGETS / f"{TARGET_SETS[0]}.yaml"
+DEFAULT_TARGETS: Path = shipped_scenarios() / "targets" / f"{TARGET_SETS[0]}.yaml"
 
 
 def load_targets(path: str | Path | None = None) -> TargetSet:
     """Read and check a target file (a path or a shipped set's name; None = default).
 
-    Raises :class:`model.documents.DocumentError` listing every problem with file and line.
+    Raises :class:`vnsim.spec.documents.DocumentError` listing every problem with file and line.
     """
     file = target_file(path)
     data, lines, problems = read_yaml(file)

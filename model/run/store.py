@@ -23,9 +23,8 @@ import h5py
 import numpy as np
 import pandas as pd
 import xarray as xr
-
-from model import __version__
-from model.blocks import dossiers
+from vnsim import __version__
+from vnsim.blocks import dossiers
 
 #: name -> (dims, units, description)
 VARIABLES: dict[str, tuple[tuple[str, ...], str, str]] = {

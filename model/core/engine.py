@@ -19,13 +19,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import simpy
-
-from model import datasets
-from model.blocks import dossiers, egov, market
-from model.levers import fires, lagged, planned_intensity
-from model.quantity import resolve
-from model.scenario import Scenario
-from model.uncertainty import Streams, design, transform
+from vnsim import datasets
+from vnsim.blocks import dossiers, egov, market
+from vnsim.quantity import resolve
+from vnsim.spec.levers import fires, lagged, planned_intensity
+from vnsim.spec.scenario import Scenario
+from vnsim.uncertainty import Streams, design, transform
 
 #: Order of events within a year (fractions of a year added to the calendar year).
 PHASE = {"blocks": 0.25, "triggers": 0.5, "survey": 0.75}
@@ -166,7 +165,7 @@ def run_chunk(plan: Plan, start: int, stop: int) -> dict[str, np.ndarray]:
     """Simulate draws ``start`` to ``stop - 1`` of a plan.
 
     Returns arrays with a leading draw axis, named as the results Dataset's variables
-    (see :mod:`model.results`). The numbers depend only on the plan and the draw indices.
+    (see :mod:`vnsim.run.store`). The numbers depend only on the plan and the draw indices.
     """
     scn = plan.scenario
     n = stop - start
@@ -364,9 +363,9 @@ def simulate(
     The same scenario, draws and seed give bit-identical results whatever the executor and
     chunk size. See :func:`plan` for the parameters.
     """
-    from model import ensemble, results
+    from vnsim.run import executors, store
 
     p = plan(scenario, draws, seed, lever_scale=lever_scale, lever_start=lever_start, inputs=inputs)
-    ensemble.check_resources(p, chunk_size=chunk_size, in_memory=True)
-    arrays = ensemble.run(p, executor=executor, chunk_size=chunk_size, progress=progress)
-    return results.to_dataset(p, arrays)
+    executors.check_resources(p, chunk_size=chunk_size, in_memory=True)
+    arrays = executors.run(p, executor=executor, chunk_size=chunk_size, progress=progress)
+    return store.to_dataset(p, arrays)

@@ -1,6 +1,7 @@
 """Running an ensemble in chunks of draws, on an executor.
 
-The same chunk function (:func:`model.engine.run_chunk`) runs in-process, on local processes, or
+The same chunk function (:func:`vnsim.core.engine.run_chunk`) runs in-process, on local processes,
+or
 on a ``dask.distributed`` cluster. Each chunk's random numbers come from the seed and its draw
 indices only, so results are bit-identical whatever the executor, the chunk size or the order in
 which chunks finish.
@@ -16,9 +17,8 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
-
-from model.engine import Plan, run_chunk
-from model.uncertainty import STREAM_BLOCK
+from vnsim.core.engine import Plan, run_chunk
+from vnsim.uncertainty import STREAM_BLOCK
 
 Executor = Literal["inprocess", "processes", "dask"]
 Sink = Callable[[int, int, dict[str, np.ndarray]], None]
@@ -26,7 +26,7 @@ Sink = Callable[[int, int, dict[str, np.ndarray]], None]
 #: Bytes of results per draw and country-edition (osi, tii, hci, egdi float32 + rank int16).
 BYTES_PER_COUNTRY_EDITION = 4 * 4 + 2
 
-#: Draws per on-disk chunk of ``ensemble.nc`` (see :class:`model.results.EnsembleFile`); default
+#: Draws per on-disk chunk of ``ensemble.nc`` (see :class:`vnsim.run.store.EnsembleFile`); default
 #: chunk sizes are multiples of it, so a chunk neither regenerates a random-stream block another
 #: chunk also needs nor rewrites part of an HDF5 chunk another chunk also writes.
 DISK_CHUNK = 1024

@@ -8,7 +8,7 @@ actual edition list (h = 1: the next edition, 2 years; h = 2: the one after, 4 y
 
 Methods scored in the same run (forecasting_methods.md §1.4, §6):
 
-* ``model``: :mod:`model.blocks.egov`, refitted on editions <= origin, no levers.
+* ``model``: :mod:`vnsim.blocks.egov`, refitted on editions <= origin, no levers.
 * ``persistence``: the origin edition's rank (a point forecast; its CRPS is the absolute error,
   its intervals have width 0).
 * ``bootstrap``: level-matched bootstrap of past changes: each country's EGDI z-score moves by a
@@ -24,7 +24,7 @@ observed at ranks 30–100), ``rank_crps`` (fair ensemble CRPS on integer ranks)
 and ``width80``/``width95`` (central intervals from the ``inverted_cdf`` quantiles, so their ends
 are ranks), ``brier_top50`` (P(rank <= 50)), and ``n`` (countries scored).
 
-Run ``python -m model.backtest`` for the full backtest (prints the pooled table).
+Run ``python -m vnsim.analysis.backtest`` for the full backtest (prints the pooled table).
 """
 
 from __future__ import annotations
@@ -36,11 +36,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-
-from model import datasets
-from model.blocks import egov
-from model.charts import briefing_style
-from model.uncertainty import Streams
+from vnsim import datasets
+from vnsim.blocks import egov
+from vnsim.present.charts import briefing_style
+from vnsim.uncertainty import Streams
 
 METHODS: tuple[str, ...] = ("model", "bootstrap", "persistence")
 METRICS: tuple[str, ...] = (
@@ -242,7 +241,7 @@ def run_backtest(
     ----------
     surveys
         Full survey history; each origin sees only editions <= origin. Default: the packaged
-        history plus the user's added editions (:func:`model.datasets.load_surveys`).
+        history plus the user's added editions (:func:`vnsim.datasets.load_surveys`).
     origins
         Origin editions (must be editions in ``surveys``).
     horizons

@@ -79,8 +79,9 @@ def _print_summary(head: dict[str, Any], folder: Path, out=None) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from model import engine, ensemble, results
-    from model.scenario import file_hash, load_scenario
+    from vnsim.core import engine
+    from vnsim.run import executors, store
+    from vnsim.spec.scenario import file_hash, load_scenario
 
     path = _scenario_path(args.scenario)
     scenario = load_scenario(path)
@@ -92,18 +93,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     folder = _run_folder(scenario.name, args.out, Path(args.results))
     # check sizes with a one-draw plan first: sampling ten million draws takes a minute
     probe = dataclasses.replace(engine.plan(scenario, 1, args.seed), draws=draws)
-    ensemble.check_resources(probe, folder, chunk_size=args.chunk_size)
+    executors.check_resources(probe, folder, chunk_size=args.chunk_size)
     p = engine.plan(scenario, draws, args.seed)
-    attrs = results.provenance(p, args.executor)
+    attrs = store.provenance(p, args.executor)
     progress = not (args.quiet or args.json) and sys.stderr.isatty()
     try:
-        run = results.RunFolder(folder, force=args.force)
+        run = store.RunFolder(folder, force=args.force)
     except FileExistsError as exc:
         raise UserError(str(exc)) from None
     with run as tmp:
-        writer = results.EnsembleFile(tmp / "ensemble.nc", p, attrs)
+        writer = store.EnsembleFile(tmp / "ensemble.nc", p, attrs)
         try:
-            ensemble.run(
+            executors.run(
                 p,
                 executor=args.executor,
                 chunk_size=args.chunk_size,
@@ -119,11 +120,11 @@ def cmd_run(args: argparse.Namespace) -> int:
             writer.abort()
             raise
         summary_ds = writer.close()
-        results.summarise(summary_ds).to_csv(tmp / "summary.csv", index=False)
-        head = results.headline(summary_ds)
-        results.write_json(tmp / "headline.json", head)
-        results.write_json(
-            tmp / "manifest.json", results.manifest(p, attrs, str(path), file_hash(path))
+        store.summarise(summary_ds).to_csv(tmp / "summary.csv", index=False)
+        head = store.headline(summary_ds)
+        store.write_json(tmp / "headline.json", head)
+        store.write_json(
+            tmp / "manifest.json", store.manifest(p, attrs, str(path), file_hash(path))
         )
     if args.json:
         json.dump({"run": str(folder), **head}, sys.stdout, indent=2)
@@ -134,8 +135,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from model.documents import DocumentError
-    from model.scenario import load_scenario
+    from vnsim.spec.documents import DocumentError
+    from vnsim.spec.scenario import load_scenario
 
     failed = 0
     for name in args.files:
@@ -151,9 +152,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_schema(args: argparse.Namespace) -> int:
     if args.targets:
-        from model.targets import targets_json_schema as json_schema
+        from vnsim.spec.targets import targets_json_schema as json_schema
     else:
-        from model.scenario import json_schema
+        from vnsim.spec.scenario import json_schema
 
     json.dump(json_schema(), sys.stdout, indent=2, ensure_ascii=False)
     print()
@@ -161,7 +162,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_data(args: argparse.Namespace) -> int:
-    from model import datasets
+    from vnsim import datasets
 
     if args.action == "add":
         try:
@@ -177,14 +178,14 @@ def cmd_data(args: argparse.Namespace) -> int:
 
 def _open_runs(folders: list[str]) -> dict[str, Any]:
     """Run folders by scenario name (made unique), each opened lazily."""
-    from model import results
+    from vnsim.run import store
 
     runs: dict[str, Any] = {}
     for folder in folders:
         path = Path(folder)
         if not (path / "ensemble.nc").is_file():
             raise UserError(f"{folder}: not a vnsim run folder (no ensemble.nc)")
-        ds = results.open_run(path)
+        ds = store.open_run(path)
         name = str(ds.attrs.get("scenario", path.name))
         key, n = name, 1
         while key in runs:
@@ -195,7 +196,7 @@ def _open_runs(folders: list[str]) -> dict[str, Any]:
 
 
 def cmd_targets(args: argparse.Namespace) -> int:
-    from model import targets
+    from vnsim.spec import targets
 
     runs = _open_runs(args.runs)
     try:
@@ -212,7 +213,7 @@ def cmd_targets(args: argparse.Namespace) -> int:
 
 
 def cmd_charts(args: argparse.Namespace) -> int:
-    from model import charts
+    from vnsim.present import charts
 
     (ds,) = _open_runs([args.run]).values()
     formats = tuple(f.strip() for f in args.format.split(",") if f.strip())
@@ -227,7 +228,8 @@ def cmd_charts(args: argparse.Namespace) -> int:
 
 
 def cmd_backtest(args: argparse.Namespace) -> int:
-    from model import backtest, datasets
+    from vnsim import datasets
+    from vnsim.analysis import backtest
 
     result = backtest.run_backtest(datasets.load_surveys(), draws=args.draws, seed=args.seed)
     if args.json:
@@ -249,12 +251,12 @@ def cmd_backtest(args: argparse.Namespace) -> int:
 
 
 def cmd_what_it_takes(args: argparse.Namespace) -> int:
-    from model.scenario import load_scenario
-    from model.what_it_takes import what_it_takes
+    from vnsim.analysis.what_it_takes import what_it_takes
+    from vnsim.spec.scenario import load_scenario
 
     scenario = load_scenario(_scenario_path(args.scenario))
     if args.lever not in scenario.levers:
-        from model.documents import suggest
+        from vnsim.spec.documents import suggest
 
         raise UserError(
             f"no lever {args.lever!r}{suggest(args.lever, scenario.levers)}; "
@@ -288,8 +290,8 @@ def cmd_what_it_takes(args: argparse.Namespace) -> int:
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
-    from model.scenario import load_scenario
-    from model.sensitivity import sobol_indices
+    from vnsim.analysis.sensitivity import sobol_indices
+    from vnsim.spec.scenario import load_scenario
 
     scenario = load_scenario(_scenario_path(args.scenario))
     table = sobol_indices(scenario, n=args.n, seed=args.seed, targets=args.targets)
@@ -303,7 +305,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from model.report import cmd_report as write
+    from vnsim.present.report import cmd_report as write
 
     path = write(args.run_dirs, args.out, args.lang, args.targets)
     print(f"vnsim report: {path} (scorecard.csv, scorecard.xlsx beside it)")
@@ -354,7 +356,7 @@ def build_parser() -> argparse.ArgumentParser:
     data_sub.add_parser("list", help="list the editions in use")
     data.set_defaults(func=cmd_data)
 
-    from model import verify
+    from vnsim.run import verify
 
     verify.register(sub)
 
@@ -446,10 +448,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def _dispatch(args: argparse.Namespace) -> int:
     """Run a command; turn the user's mistakes into messages and exit statuses."""
-    from model.datasets import DataError
-    from model.documents import DocumentError
-    from model.ensemble import ResourceError
-    from model.quantity import InputError
+    from vnsim.datasets import DataError
+    from vnsim.errors import InputError
+    from vnsim.run.executors import ResourceError
+    from vnsim.spec.documents import DocumentError
 
     try:
         return args.func(args)

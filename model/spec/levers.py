@@ -13,9 +13,8 @@ from typing import Annotated, Literal, Self
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
-
-from model.blocks.egov import TiiIndicator
-from model.quantity import Quantity
+from vnsim.blocks.egov import TiiIndicator
+from vnsim.quantity import Quantity
 
 SERIES = ("admin_fully_online", "ministry_province", "district", "commune")
 

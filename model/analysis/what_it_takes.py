@@ -26,8 +26,7 @@ from typing import Any, Literal
 import numpy as np
 import xarray as xr
 from scipy.optimize import brentq
-
-from model.targets import Target, TargetSet, attainment, load_targets
+from vnsim.spec.targets import Target, TargetSet, attainment, load_targets
 
 Simulate = Callable[..., xr.Dataset]
 
@@ -70,7 +69,7 @@ class WhatItTakes:
 
 
 def _engine_simulate() -> Simulate:
-    from model.engine import simulate
+    from vnsim.core.engine import simulate
 
     return simulate
 
@@ -112,9 +111,10 @@ def what_it_takes(
     Parameters
     ----------
     scenario
-        A :class:`model.scenario.Scenario` (anything ``simulate`` accepts).
+        A :class:`vnsim.spec.scenario.Scenario` (anything ``simulate`` accepts).
     target
-        A :class:`~model.targets.Target`, or the id of one in ``targets`` (default set if None).
+        A :class:`~vnsim.spec.targets.Target`, or the id of one in ``targets``
+        (default set if None).
     lever
         Name of a lever of the scenario.
     probability
@@ -129,7 +129,7 @@ def what_it_takes(
     tol
         Precision of a scale (absolute, intensity multiplier); a start year is exact.
     simulate
-        Ensemble function with the signature of :func:`model.engine.simulate` (default: it).
+        Ensemble function with the signature of :func:`vnsim.core.engine.simulate` (default: it).
     """
     if not 0 < probability <= 1:
         raise ValueError(f"probability must be in (0, 1], got {probability}")

@@ -36,8 +36,7 @@ from matplotlib.patches import Patch
 from matplotlib.textpath import TextToPath
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 from matplotlib.transforms import ScaledTranslation
-
-from model.blocks.egov import ASEAN10
+from vnsim.blocks.egov import ASEAN10
 
 Lang = Literal["en", "vi"]
 
@@ -344,7 +343,7 @@ def _footnote_runs(datasets: Mapping[str, xr.Dataset], lang: Lang) -> str:
 
 def _footnote_table(attrs: Mapping[str, Any], lang: Lang) -> str:
     """Footnote for a derived table; provenance comes from its ``DataFrame.attrs``."""
-    from model import __version__
+    from vnsim import __version__
 
     lab = _labels(lang)
     detail = []

@@ -2,7 +2,7 @@
 
 A scenario is data, never code. :func:`load_scenario` reads a YAML file (and the files it
 ``extends``), checks it against :class:`Scenario` and reports **every** problem at once, each with
-file, line and field, as a :class:`~model.documents.DocumentError`.
+file, line and field, as a :class:`~vnsim.spec.documents.DocumentError`.
 """
 
 from __future__ import annotations
@@ -21,14 +21,13 @@ from pydantic import (
     StringConstraints,
     model_validator,
 )
-
-from model.blocks.dossiers import Settings as DossierSettings
-from model.blocks.egov import Settings as EgovSettings
-from model.blocks.market import Settings as MarketSettings
-from model.documents import DocumentError, Lines, Problem, read_yaml, suggest, validate
-from model.levers import EFFECT_UNITS, TRIGGER_UNITS, Lever
-from model.quantity import UNITS, InputName
-from model.uncertainty import Sampler
+from vnsim.blocks.dossiers import Settings as DossierSettings
+from vnsim.blocks.egov import Settings as EgovSettings
+from vnsim.blocks.market import Settings as MarketSettings
+from vnsim.quantity import UNITS, InputName
+from vnsim.spec.documents import DocumentError, Lines, Problem, read_yaml, suggest, validate
+from vnsim.spec.levers import EFFECT_UNITS, TRIGGER_UNITS, Lever
+from vnsim.uncertainty import Sampler
 
 #: Parameters each distribution takes (``low``/``high`` optional for beta).
 DISTRIBUTIONS: dict[str, tuple[set[str], set[str]]] = {

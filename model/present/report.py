@@ -1,8 +1,9 @@
 """The briefing page: one self-contained HTML file summarising one or more run folders.
 
 ``write_report`` reads run folders (``ensemble.nc`` and ``manifest.json``, see
-:mod:`model.results`), draws the briefing charts of :mod:`model.charts`, scores every run against a
-target set (:mod:`model.targets`) and writes one HTML page that needs nothing but a browser:
+:mod:`vnsim.run.store`), draws the briefing charts of :mod:`vnsim.present.charts`, scores every
+run against a
+target set (:mod:`vnsim.spec.targets`) and writes one HTML page that needs nothing but a browser:
 charts are embedded as base64 PNG ``data:`` URIs, the style sheet is inline, there is no script
 and no web font, and a Content-Security-Policy forbids the page any network request. The scorecard
 is also written as ``scorecard.csv`` and ``scorecard.xlsx`` next to the page.
@@ -37,9 +38,10 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 from matplotlib.figure import Figure
-
-from model import __version__, charts, targets
-from model.results import open_run
+from vnsim import __version__
+from vnsim.present import charts
+from vnsim.run.store import open_run
+from vnsim.spec import targets
 
 Lang = charts.Lang
 
@@ -920,7 +922,7 @@ def write_report(
     lang
         ``"en"`` or ``"vi"``: language of every label, number format and chart.
     targets_file
-        A target set file or shipped set name (:func:`model.targets.target_file`); None gives
+        A target set file or shipped set name (:func:`vnsim.spec.targets.target_file`); None gives
         the default set (Decision 942, 2025).
     date
         Date printed under the title (default: today).
@@ -961,9 +963,9 @@ def cmd_report(
 
     Writes the page to ``out``, or by default to ``<first run dir>/report-<lang>.html``, and the
     scorecard as ``scorecard.csv``/``scorecard.xlsx`` beside it. Missing run folders and target
-    files are reported as :class:`model.cli.UserError` (a message, exit status 2).
+    files are reported as :class:`vnsim.cli.UserError` (a message, exit status 2).
     """
-    from model.cli import UserError
+    from vnsim.cli import UserError
 
     if lang not in LABELS:
         raise UserError(f"--lang must be one of {', '.join(LABELS)}, not {lang!r}")
@@ -987,7 +989,7 @@ def _run_command(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: Any) -> None:
-    """Add ``vnsim report`` to the CLI (for ``model.cli.EXTRA_COMMANDS``)."""
+    """Add ``vnsim report`` to the CLI (for ``vnsim.cli.EXTRA_COMMANDS``)."""
     p = subparsers.add_parser(
         "report", help="write a self-contained HTML briefing page for run folders"
     )

@@ -1,13 +1,13 @@
 """``vnsim verify RUN_DIR``: re-run a finished run from its manifest and prove it is identical.
 
-The manifest of a run folder (:func:`model.results.manifest`) holds the resolved scenario, seed,
+The manifest of a run folder (:func:`vnsim.run.store.manifest`) holds the resolved scenario, seed,
 draws, sampler and lever overrides. :func:`verify` re-simulates from them — chunk by chunk,
 comparing each chunk with the same draws of ``ensemble.nc``, so a run of any size is checked in
 bounded memory — and compares what produced the run with what is installed now:
 
 * scenario: the scenario file still exists and hashes as it did (the re-run always uses the
   resolved scenario stored in the manifest, so an edited file is reported, not used);
-* data: :func:`model.datasets.data_version` now and then;
+* data: :func:`vnsim.datasets.data_version` now and then;
 * code: package version and git commit now and then;
 * numbers: every variable of ``ensemble.nc``, exact equality (NaN equals NaN), with the number of
   values and the largest absolute difference of each variable that differs.
@@ -104,8 +104,8 @@ def read_manifest(run_dir: Path) -> dict[str, Any]:
 
 
 def _scenario_differences(manifest: dict[str, Any], scenario) -> list[Difference]:
-    from model.documents import DocumentError
-    from model.scenario import file_hash
+    from vnsim.spec.documents import DocumentError
+    from vnsim.spec.scenario import file_hash
 
     out = []
     if scenario.content_hash() != manifest["scenario_hash"]:
@@ -158,8 +158,8 @@ def _scenario_differences(manifest: dict[str, Any], scenario) -> list[Difference
 
 
 def _version_differences(manifest: dict[str, Any], data_version: str) -> list[Difference]:
-    from model import __version__
-    from model.results import git_commit
+    from vnsim import __version__
+    from vnsim.run.store import git_commit
 
     out = []
     if manifest["data_version"] != data_version:
@@ -181,7 +181,7 @@ def _version_differences(manifest: dict[str, Any], data_version: str) -> list[Di
 
 
 def _compare_coords(plan, stored) -> list[Difference]:
-    from model.results import coords
+    from vnsim.run.store import coords
 
     out = []
     for dim, values in coords(plan).items():
@@ -225,10 +225,10 @@ def verify(
         If ``run_dir`` is not a finished, readable run.
     """
     import h5netcdf
-
-    from model import engine, ensemble
-    from model.results import VARIABLES
-    from model.scenario import Scenario
+    from vnsim.core import engine
+    from vnsim.run import executors
+    from vnsim.run.store import VARIABLES
+    from vnsim.spec.scenario import Scenario
 
     run_dir = Path(run_dir)
     manifest = read_manifest(run_dir)
@@ -297,7 +297,7 @@ def verify(
                     )
 
         if checked:
-            ensemble.run(
+            executors.run(
                 dataclasses.replace(plan, draws=checked), chunk_size=chunk_size, sink=compare
             )
         for name, (count, biggest) in tally.items():
