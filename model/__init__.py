@@ -20,7 +20,7 @@ __version__ = "0.1.0"
 
 _PUBLIC = {
     "load_scenario": "vnsim.spec.scenario",
-    "simulate": "vnsim.core.engine",
+    "simulate": "vnsim.run.simulate",
     "load_targets": "vnsim.spec.targets",
     "scorecard": "vnsim.spec.targets",
     "open_run": "vnsim.run.store",

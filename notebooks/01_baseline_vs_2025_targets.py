@@ -50,7 +50,7 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 from scipy.stats import binomtest
-from vnsim.core.engine import simulate
+from vnsim.run.simulate import simulate
 from vnsim.present import charts
 from vnsim.run.store import headline
 from vnsim.spec.scenario import load_scenario

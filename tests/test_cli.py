@@ -398,7 +398,7 @@ def test_charts_writes_each_format(two_runs, tmp_path, capsys):
 
 
 def test_what_it_takes_returns_a_value_that_meets_the_probability(tmp_path, capsys):
-    from vnsim.core.engine import simulate
+    from vnsim.run.simulate import simulate
     from vnsim.spec.targets import attainment, load_targets
 
     assert (

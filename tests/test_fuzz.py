@@ -278,7 +278,7 @@ NUMERIC_UNCERTAIN = [
 )
 def test_valid_mutants_simulate(folder, changes, seed):
     """Mutants that validate also run: 16 draws give finite, in-range results."""
-    from vnsim.core.engine import simulate
+    from vnsim.run.simulate import simulate
 
     data = copy.deepcopy(BASE)
     for loc, factor in changes:

@@ -11,6 +11,7 @@ import pytest
 import xarray as xr
 from vnsim.core import engine
 from vnsim.run import executors, store
+from vnsim.run.simulate import simulate
 from vnsim.spec.scenario import load_scenario
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "scenarios"
@@ -41,7 +42,7 @@ def scenario():
 
 @pytest.fixture(scope="module")
 def ds(scenario) -> xr.Dataset:
-    return engine.simulate(scenario, DRAWS, SEED)
+    return simulate(scenario, DRAWS, SEED)
 
 
 @pytest.fixture(scope="module")

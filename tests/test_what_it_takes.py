@@ -135,7 +135,7 @@ def engine_scenario():
 
 
 def test_engine_scale_search(engine_scenario):
-    from vnsim.core.engine import simulate
+    from vnsim.run.simulate import simulate
 
     t = market_target(20)
     res = what_it_takes(

@@ -69,7 +69,7 @@ class WhatItTakes:
 
 
 def _engine_simulate() -> Simulate:
-    from vnsim.core.engine import simulate
+    from vnsim.run.simulate import simulate
 
     return simulate
 

@@ -19,13 +19,12 @@ in a year leaves exactly a fraction ``1 - j`` of that year's end-of-year gap.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from pydantic import BaseModel, Field, field_validator, model_validator
-from scipy.optimize import least_squares
 from scipy.special import expit, logit
+from vnsim.blocks.block import Block, Draws, Effects, LeverTarget, TriggerSource, Variable
 from vnsim.errors import InputError
 from vnsim.quantity import Quantity, quantity, resolve
 
@@ -184,17 +183,6 @@ def shares(state: DossierState) -> np.ndarray:
     return state.ceiling * state.progress
 
 
-def combine_jumps(jumps: Sequence[np.ndarray]) -> np.ndarray:
-    """One jump equivalent to several in the same year: each closes its fraction of what is left.
-
-    ``1 - prod(1 - j_k)``; order-independent. Shapes broadcast; result in [0, 1].
-    """
-    remaining = np.ones(np.broadcast_shapes(*(np.shape(j) for j in jumps)))
-    for j in jumps:
-        remaining = remaining * (1.0 - np.asarray(j, dtype=float))
-    return 1.0 - remaining
-
-
 def adoption_path(
     base: float | np.ndarray, ceiling: float | np.ndarray, rate: float | np.ndarray, t: np.ndarray
 ) -> np.ndarray:
@@ -206,143 +194,60 @@ def adoption_path(
     return np.asarray(ceiling) * expit(x + np.asarray(rate) * np.asarray(t))
 
 
-# ---------------------------------------------------------------------------------------------
-# Fitting to observed national points
+class DossiersBlock(Block):
+    """Online dossiers as a model block (yearly clock)."""
 
-
-@dataclass(frozen=True)
-class AdoptionFit:
-    """Least-squares fit of ``share = ceiling * expit(offset + rate * (year - year0))``.
-
-    ``covariance`` is over ``params`` — (offset, rate) or, when the ceiling was fitted,
-    (offset, rate, logit(ceiling)) — and is NaN when the data cannot estimate it (as many
-    points as parameters and no ``share_sd``). ``residual_sd`` is in share points (NaN then too).
-    """
-
-    year0: float
-    offset: float
-    rate: float
-    ceiling: float
-    ceiling_fitted: bool
-    covariance: np.ndarray
-    residual_sd: float
-    n_obs: int
-
-    @property
-    def params(self) -> np.ndarray:
-        p = [self.offset, self.rate]
-        return np.array([*p, logit(self.ceiling)] if self.ceiling_fitted else p)
-
-    def predict(self, years: np.ndarray) -> np.ndarray:
-        """Fitted shares 0-1 at ``years``."""
-        return self.ceiling * expit(self.offset + self.rate * (np.asarray(years) - self.year0))
-
-    def sample(self, z: np.ndarray, widen: float = 2.0) -> dict[str, np.ndarray]:
-        """Parameter draws from standard normals ``z`` of shape ``(draw, n_params)``.
-
-        Draws are ``params + widen * L z`` with ``L L' = covariance``. NLS standard errors of
-        diffusion models overstate precision (Boswijk & Franses 2005), so the default doubles
-        them; the factor 2 is an assumption to revisit with a rolling-origin check once a longer
-        series exists. Returns ``offset``, ``rate`` (1/yr), ``ceiling`` (share), each ``(draw,)``.
-        """
-        if not np.all(np.isfinite(self.covariance)):
-            raise ValueError("covariance not identified: give share_sd or more points")
-        chol = np.linalg.cholesky(self.covariance + 1e-14 * np.eye(len(self.params)))
-        theta = self.params + widen * np.asarray(z) @ chol.T
-        ceiling = expit(theta[:, 2]) if self.ceiling_fitted else np.full(len(theta), self.ceiling)
-        return {"offset": theta[:, 0], "rate": theta[:, 1], "ceiling": ceiling}
-
-
-def fit_adoption(
-    years: np.ndarray,
-    shares: np.ndarray,
-    ceiling: float | None = None,
-    *,
-    share_sd: float | None = None,
-) -> AdoptionFit:
-    """Fit the logistic path to observed shares with ``scipy.optimize.least_squares``.
-
-    Parameters
-    ----------
-    years, shares
-        Observation years and shares 0-1, shape ``(n,)``.
-    ceiling
-        Fixed ceiling (share); ``None`` fits it too (then on the logit scale, bounded to
-        [max(shares), 0.999]).
-    share_sd
-        Known measurement sd of the shares (share points). Used for the covariance instead of
-        the residual sd — the only option when there are as many points as parameters.
-    """
-    years, shares = np.asarray(years, dtype=float), np.asarray(shares, dtype=float)
-    n_params = 2 if ceiling is not None else 3
-    if len(years) < n_params:
-        raise ValueError(f"{len(years)} points cannot identify {n_params} parameters")
-    year0 = float(years[0])
-    dt = years - year0
-
-    def curve(theta: np.ndarray) -> np.ndarray:
-        m = ceiling if ceiling is not None else expit(theta[2])
-        return m * expit(theta[0] + theta[1] * dt)
-
-    m0 = ceiling if ceiling is not None else min(0.999, max(0.95, 1.2 * shares.max()))
-    f = np.clip(shares / m0, 1e-3, 1 - 1e-3)
-    slope, intercept = np.polyfit(dt, logit(f), 1)  # start from the logit-linear line
-    theta0 = [intercept, slope] + ([] if ceiling is not None else [logit(m0)])
-    bounds = (-np.inf, np.inf)
-    if ceiling is None:
-        top = logit(0.999)
-        low = min(logit(min(max(shares.max(), 1e-6), 0.999)), top - 1e-6)
-        theta0[2] = float(np.clip(theta0[2], low, top))
-        bounds = ([-np.inf, -np.inf, low], [np.inf, np.inf, top])
-    res = least_squares(lambda th: curve(th) - shares, theta0, bounds=bounds, x_scale="jac")
-    dof = len(years) - n_params
-    residual_sd = float(np.sqrt(np.sum(res.fun**2) / dof)) if dof > 0 else math.nan
-    sd = share_sd if share_sd is not None else residual_sd
-    jtj = res.jac.T @ res.jac
-    if math.isfinite(sd) and np.linalg.matrix_rank(jtj) == n_params:
-        covariance = sd**2 * np.linalg.inv(jtj)
-    else:
-        covariance = np.full((n_params, n_params), math.nan)
-    th = res.x
-    return AdoptionFit(
-        year0=year0,
-        offset=float(th[0]),
-        rate=float(th[1]),
-        ceiling=float(ceiling if ceiling is not None else expit(th[2])),
-        ceiling_fitted=ceiling is None,
-        covariance=covariance,
-        residual_sd=residual_sd,
-        n_obs=len(years),
+    name = "dossiers"
+    settings = Settings
+    variables = (
+        Variable(
+            "admin_fully_online",
+            ("year",),
+            "share 0-1",
+            "Administrative-procedure dossiers processed fully online (national)",
+            (0.0, 1.0),
+        ),
+        Variable(
+            "dossiers_online",
+            ("year", "level"),
+            "share 0-1",
+            "Work dossiers processed online, by government level",
+            (0.0, 1.0),
+        ),
+    )
+    lever_targets = (
+        *(LeverTarget(f"dossiers.{s}.rate", "1/yr", "added to the logit slope") for s in SERIES),
+        *(
+            LeverTarget(
+                f"dossiers.{s}.jump",
+                "share",
+                "share of the remaining gap closed (a mandate)",
+                kind="jump",
+            )
+            for s in SERIES
+        ),
+    )
+    triggers = (
+        TriggerSource("dossiers.admin_fully_online", "admin_fully_online", "share"),
+        *(TriggerSource(f"dossiers.{s}", "dossiers_online", "share", {"level": s}) for s in LEVELS),
     )
 
+    def coords(self, prepared: Settings) -> dict[str, tuple[str, ...]]:
+        return {"level": LEVELS}
 
-@dataclass(frozen=True)
-class LinearFit:
-    """Linear-in-time competitor (Solvak et al. 2019): ``share = level + slope * (year - year0)``.
+    def start(self, prepared: Settings, draws: Draws) -> DossierState:
+        return start(prepared, dict(draws.inputs), draws.n)
 
-    ``slope`` in share/yr; ``covariance`` over (level, slope), NaN with only two points.
-    """
+    def step(
+        self, prepared: Settings, state: DossierState, time: int, effects: Effects, draws: Draws
+    ) -> DossierState:
+        rate = np.stack([effects.at(f"dossiers.{s}.rate", time) for s in SERIES], -1)
+        gap = np.stack([effects.at(f"dossiers.{s}.jump", time) for s in SERIES], -1)
+        return advance(state, rate, gap)
 
-    year0: float
-    level: float
-    slope: float
-    covariance: np.ndarray
-
-    def predict(self, years: np.ndarray) -> np.ndarray:
-        """Shares at ``years``, clipped to [0, 1]."""
-        return np.clip(self.level + self.slope * (np.asarray(years) - self.year0), 0.0, 1.0)
+    def observe(self, prepared: Settings, state: DossierState) -> dict[str, np.ndarray]:
+        share = shares(state)
+        return {"admin_fully_online": share[:, 0], "dossiers_online": share[:, 1:]}
 
 
-def fit_linear(years: np.ndarray, shares: np.ndarray) -> LinearFit:
-    """Ordinary least-squares line through observed shares (share 0-1 against year)."""
-    years, shares = np.asarray(years, dtype=float), np.asarray(shares, dtype=float)
-    year0 = float(years[0])
-    design = np.column_stack([np.ones_like(years), years - year0])
-    coef, *_ = np.linalg.lstsq(design, shares, rcond=None)
-    dof = len(years) - 2
-    if dof > 0:
-        s2 = float(np.sum((shares - design @ coef) ** 2) / dof)
-        covariance = s2 * np.linalg.inv(design.T @ design)
-    else:
-        covariance = np.full((2, 2), math.nan)
-    return LinearFit(year0=year0, level=float(coef[0]), slope=float(coef[1]), covariance=covariance)
+BLOCK = DossiersBlock()

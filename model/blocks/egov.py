@@ -12,33 +12,28 @@ z-scores, and ``observe`` adds ``shift / sd`` (sd of the published component acr
 the origin edition), so the lever effect is exactly what the engine passes, then competes with all
 other countries through the min–max and the ranking.
 
-Engine interface: :class:`Settings`, :func:`prepare`, :func:`start`, :func:`advance`,
+The block (:data:`BLOCK`) wraps :func:`prepare`, :func:`start`, :func:`advance` and
 :func:`observe`. Random numbers come from :class:`vnsim.uncertainty.Streams` only.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
-from importlib import resources
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 import pydantic
 from pydantic import Field
-from vnsim.fit.egov import COMPONENTS, EgovFit, egdi_weights, fit_egov
+from vnsim import datasets
+from vnsim.blocks.block import Block, DataSources, Draws, Effects, LeverTarget, Variable
+from vnsim.egdi import COMPONENTS, TiiIndicator, egdi_weights, position_among, rank_desc, rescale01
+from vnsim.fit.egov import EgovFit, fit_egov
 from vnsim.uncertainty import Streams
 
 #: ASEAN members the 2025 target refers to (forecasting_methods.md, data notes). Timor-Leste
 #: (TLS) joined ASEAN in 2025 and can be added in the scenario.
 ASEAN10: tuple[str, ...] = ("BRN", "KHM", "IDN", "LAO", "MYS", "MMR", "PHL", "SGP", "THA", "VNM")
-
-#: EGDI group thresholds (egdi_methodology.md §7; a value exactly on a threshold goes up).
-GROUPS: tuple[tuple[str, float], ...] = (("very high", 0.75), ("high", 0.5), ("middle", 0.25))
-
-TiiIndicator = Literal[
-    "internet_users", "mobile_cellular", "active_mobile_broadband", "fixed_broadband"
-]
 
 
 class Settings(pydantic.BaseModel, extra="forbid"):
@@ -102,6 +97,7 @@ class EgovModel:
     asean_index: np.ndarray  # positions of the ASEAN members in `countries`
     country_index: int  # position of `settings.country`
     internet_users: dict[str, float]  # cross-country stats for tii_shift_from_indicator
+    data_editions: str  # first and last edition in the survey data used, e.g. "2003–2022"
 
 
 @dataclass(frozen=True)
@@ -115,11 +111,6 @@ class EgovState:
     shift: np.ndarray  # (draw, comp, country) float32, cumulative lever effect, index points
     replicate: np.ndarray  # (draw,) parameter replicate of each draw
     u: np.ndarray  # (draw, comp, country) float32, country effects drawn for each draw
-
-
-def _packaged_internet_users() -> pd.DataFrame:
-    with resources.files("vnsim").joinpath("data/itu_internet_users_pct.csv").open("rb") as f:
-        return pd.read_csv(f)
 
 
 def _internet_user_stats(
@@ -159,7 +150,7 @@ def prepare(
         The scenario's ``egov:`` section.
     internet_users
         ITU internet users (% of population), columns ``iso3, year, internet_users_pct``; only
-        used by :func:`tii_shift_from_indicator`. None = the packaged file.
+        used by :func:`tii_shift_from_indicator`. None = the data layer's series.
     """
     origin = int(surveys["survey_year"].max()) if settings.origin is None else settings.origin
     fit = fit_egov(
@@ -182,7 +173,7 @@ def prepare(
         raise ValueError(f"countries not in the {origin} edition: {missing}")
     asean_index = np.array([countries.index(c) for c in settings.asean])
     if internet_users is None:
-        internet_users = _packaged_internet_users()
+        internet_users = datasets.load_internet_users()
     iu = _internet_user_stats(internet_users, countries, origin, observed["tii"].astype(float))
     return EgovModel(
         settings=settings,
@@ -194,6 +185,7 @@ def prepare(
         asean_index=asean_index,
         country_index=countries.index(settings.country),
         internet_users=iu,
+        data_editions=f"{surveys.survey_year.min()}–{surveys.survey_year.max()}",
     )
 
 
@@ -295,35 +287,6 @@ def advance(
     )
 
 
-def rescale01(x: np.ndarray, axis: int = -1) -> np.ndarray:
-    """UN min–max rescale across countries (along ``axis``): min -> 0, max -> 1."""
-    lo = x.min(axis=axis, keepdims=True)
-    hi = x.max(axis=axis, keepdims=True)
-    return (x - lo) / (hi - lo)
-
-
-def rank_desc(values: np.ndarray) -> np.ndarray:
-    """Rank along the last axis, 1 = highest; ties share the best rank (1 + number strictly higher).
-
-    ``values`` has shape ``(..., country)``; returns int16 of the same shape.
-    """
-    order = np.argsort(-values, axis=-1)  # ties are resolved below, not by sort order
-    ordered = np.take_along_axis(values, order, axis=-1)
-    pos = np.broadcast_to(np.arange(values.shape[-1]), values.shape)
-    new = np.ones(values.shape, bool)
-    new[..., 1:] = ordered[..., 1:] != ordered[..., :-1]
-    rank_sorted = np.maximum.accumulate(np.where(new, pos, 0), axis=-1) + 1
-    ranks = np.empty(values.shape, np.int16)
-    np.put_along_axis(ranks, order, rank_sorted.astype(np.int16), axis=-1)
-    return ranks
-
-
-def position_among(values: np.ndarray, members: np.ndarray, country: int) -> np.ndarray:
-    """Position of ``country`` among ``members`` by ``values`` (1 = best), ``(draw,)`` int16."""
-    own = values[:, country][:, None]
-    return (1 + (values[:, members] > own).sum(axis=1)).astype(np.int16)
-
-
 def observe(model: EgovModel, state: EgovState) -> dict[str, np.ndarray]:
     """Published-style outcomes of the state's edition.
 
@@ -350,13 +313,6 @@ def observe(model: EgovModel, state: EgovState) -> dict[str, np.ndarray]:
     out["egdi_rank"] = rank_desc(egdi)
     out["asean_position"] = position_among(egdi, model.asean_index, model.country_index)
     return out
-
-
-def egdi_group(egdi: np.ndarray) -> np.ndarray:
-    """EGDI group of each value: ``"very high"`` (>= 0.75), ``"high"`` (>= 0.5), ``"middle"``
-    (>= 0.25) or ``"low"``; same shape as ``egdi``."""
-    egdi = np.asarray(egdi)
-    return np.select([egdi >= t for _, t in GROUPS], [g for g, _ in GROUPS], default="low")
 
 
 def tii_shift_from_indicator(
@@ -410,3 +366,112 @@ def tii_shift_from_indicator(
         change = min(level + change, cap) - min(level, cap)
     composite_range = stats_iu["corr_tii"] / stats_iu["sd_tii"]
     return float(change / (sd * n_indicators) / composite_range)
+
+
+@functools.lru_cache(maxsize=8)
+def _prepared(settings_json: str, data_version: str) -> EgovModel:
+    """The fitted model for settings and the data in use.
+
+    The fit is deterministic and takes a fraction of a second to seconds, while searches and
+    sensitivity designs prepare the same settings many times. ``data_version`` changes whenever
+    the user adds data, so the cache cannot go stale.
+    """
+    del data_version  # part of the cache key only
+    return prepare(datasets.load_surveys(), Settings.model_validate_json(settings_json))
+
+
+def _by_country(
+    name: str, unit: str, description: str, bounds: tuple[float, float], dtype: str = "float32"
+) -> Variable:
+    return Variable(name, ("edition", "country"), unit, description, bounds, dtype)
+
+
+class EgovBlock(Block):
+    """E-government of every UN member state as a model block (clock: the survey editions)."""
+
+    name = "egov"
+    settings = Settings
+    clock = "edition"
+    variables = (
+        _by_country("osi", "index 0-1", "Online Service Index", (0.0, 1.0)),
+        _by_country("tii", "index 0-1", "Telecommunication Infrastructure Index", (0.0, 1.0)),
+        _by_country("hci", "index 0-1", "Human Capital Index", (0.0, 1.0)),
+        _by_country("egdi", "index 0-1", "E-Government Development Index", (0.0, 1.0)),
+        # 193 UN member states; ASEAN has had eleven members since October 2025
+        _by_country("egdi_rank", "rank", "World EGDI rank (1 = best)", (1.0, 193.0), "int16"),
+        Variable(
+            "asean_position",
+            ("edition",),
+            "position",
+            "EGDI position of the focus country among ASEAN members (1 = best)",
+            (1.0, 11.0),
+            "int16",
+        ),
+    )
+    lever_targets = tuple(
+        LeverTarget(
+            f"egov.{c}",
+            "index points/yr",
+            "gained each year by the listed countries",
+            by_country=True,
+        )
+        for c in COMPONENTS
+    )
+
+    def prepare(self, settings: Settings, data: DataSources) -> EgovModel:
+        if data.surveys is None:
+            return _prepared(settings.model_dump_json(), datasets.data_version())
+        return prepare(data.surveys, settings)
+
+    def coords(self, prepared: EgovModel) -> dict[str, tuple[str, ...]]:
+        return {"country": prepared.countries}
+
+    def provenance(self, prepared: EgovModel) -> dict[str, str]:
+        return {"data_editions": prepared.data_editions}
+
+    def times(self, prepared: EgovModel, years: np.ndarray) -> list[int]:
+        return [prepared.origin, *prepared.settings.editions]
+
+    def effect_scale(self, prepared: EgovModel, effect) -> float:
+        if effect.indicator is None:
+            return 1.0
+        # a raw ITU indicator's change, in TII points through the UN formula
+        return tii_shift_from_indicator(
+            prepared, effect.indicator, 1.0, indicator_sd=effect.indicator_sd, cap=None
+        )
+
+    def start(self, prepared: EgovModel, draws: Draws) -> EgovState:
+        return start(prepared, draws.streams)
+
+    def step(
+        self, prepared: EgovModel, state: EgovState, time: int, effects: Effects, draws: Draws
+    ) -> EgovState:
+        shift = lever_shift(prepared, effects, time)
+        return advance(prepared, state, time, shift, draws.streams)
+
+    def observe(self, prepared: EgovModel, state: EgovState) -> dict[str, np.ndarray]:
+        return observe(prepared, state)
+
+
+def lever_shift(model: EgovModel, effects: Effects, edition: int) -> np.ndarray:
+    """Cumulative lever effects seen by ``edition``, (draw, country, comp) float32 [index points].
+
+    Edition E sees policy up to year E - ``assessment_lag_years``; effects of the base year
+    itself are already in the observed start.
+    """
+    years = effects.years
+    through = int(
+        np.clip(edition - model.settings.assessment_lag_years - years[0], -1, len(years) - 1)
+    )
+    index = {c: i for i, c in enumerate(model.countries)}
+    shift = np.zeros((effects.paths.shape[0], 3, len(model.countries)), np.float32)
+    for j, (target, country) in enumerate(effects.keys):
+        if country not in index:
+            raise ValueError(f"lever effect on {target}: no UN member state {country!r}")
+        shift[:, COMPONENTS.index(target.split(".", 1)[1]), index[country]] = effects.paths[
+            :, 1 : through + 1, j
+        ].sum(axis=1)
+    return shift.transpose(0, 2, 1)
+
+
+BLOCK = EgovBlock()

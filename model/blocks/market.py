@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from vnsim.blocks.block import Block, Draws, Effects, LeverTarget, TriggerSource, Variable
 from vnsim.errors import InputError
 from vnsim.quantity import Quantity, quantity, resolve
 from vnsim.uncertainty import Streams
@@ -124,3 +125,56 @@ def advance(state: MarketState, lever: np.ndarray, innovation: np.ndarray) -> Ma
     shock = state.persistence * state.shock + state.scale * innovation
     size = state.size * np.exp(state.growth + lever + shock)
     return MarketState(size, shock, state.growth, state.scale, state.persistence)
+
+
+@dataclass(frozen=True)
+class MarketRun:
+    """The block's state in a run: the market, its shocks drawn at the start, the year index
+    ``t`` (0 = base year) and the growth over the previous year (NaN at the base year)."""
+
+    market: MarketState
+    innovations: np.ndarray  # (draw, year) standard shocks
+    t: int
+    growth: np.ndarray  # (draw,) share/yr
+
+
+class MarketBlock(Block):
+    """The IT application market as a model block (yearly clock)."""
+
+    name = "market"
+    settings = Settings
+    variables = (
+        Variable("market_size", ("year",), "USD bn", "IT application market size", (0.0, None)),
+        Variable(
+            "market_growth",
+            ("year",),
+            "share/yr",
+            "Market growth over the previous year",
+            (-1.0, None),
+        ),
+    )
+    lever_targets = (
+        LeverTarget("market.growth", "share/yr", "added to the market's (log) growth"),
+    )
+    triggers = (TriggerSource("market.size", "market_size", "USD bn"),)
+
+    def start(self, prepared: Settings, draws: Draws) -> MarketRun:
+        return MarketRun(
+            market=start(prepared, dict(draws.inputs), draws.n),
+            innovations=shocks(prepared, draws.streams, len(draws.years)),
+            t=0,
+            growth=np.full(draws.n, np.nan),
+        )
+
+    def step(
+        self, prepared: Settings, state: MarketRun, time: int, effects: Effects, draws: Draws
+    ) -> MarketRun:
+        t = state.t + 1
+        new = advance(state.market, effects.at("market.growth", time), state.innovations[:, t])
+        return MarketRun(new, state.innovations, t, new.size / state.market.size - 1)
+
+    def observe(self, prepared: Settings, state: MarketRun) -> dict[str, np.ndarray]:
+        return {"market_size": state.market.size, "market_growth": state.growth}
+
+
+BLOCK = MarketBlock()

@@ -7,7 +7,6 @@ plain messages on stderr with exit status 2 — never a traceback — and writes
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import os
 import signal
@@ -48,37 +47,23 @@ def _run_folder(scenario_name: str, out: str | None, results_root: Path) -> Path
 
 def _print_summary(head: dict[str, Any], folder: Path, out=None) -> None:
     out = out or sys.stdout
-    p = lambda x: f"{x:.2f}"  # noqa: E731 - tiny local formatter
     print(
         f"vnsim run: {head['scenario']}, {head['draws']} draws, seed {head['seed']} -> {folder}",
         file=out,
     )
-    m = head.get("market")
-    if m:
-        print(
-            f"  IT application market {m['year']}: median {m['median']:.1f} bn USD "
-            f"(80 % interval {m['p10']:.1f}-{m['p90']:.1f}); "
-            f"P(>= 25 bn) = {p(m['p_at_least_25'])}, P(>= 30 bn) = {p(m['p_at_least_30'])}",
-            file=out,
-        )
     for r in head.get("egdi_rank", [])[1:]:
         print(
-            f"  EGDI rank {r['edition']}: median {r['median']:.0f} "
-            f"(80 %: {r['p10']:.0f}-{r['p90']:.0f}); P(top 50) = {p(r['p_top_50'])}, "
-            f"P(top 70) = {p(r['p_top_70'])}, P(ASEAN top 3) = {p(r['p_asean_top_3'])}",
+            f"  EGDI rank {r['edition']} ({head['focus_country']}): median {r['median']:.0f} "
+            f"(80 %: {r['p10']:.0f}-{r['p90']:.0f})",
             file=out,
         )
-    d = head.get("dossiers")
-    if d:
-        parts = [
-            f"{k.removeprefix('p_').replace('_at_least_', ' >= ')}: {p(v)}"
-            for k, v in d.items()
-            if k.startswith("p_")
-        ]
-        print(f"  Dossiers {d['year']}, P(target met): " + "; ".join(parts), file=out)
+    print(f"  Targets ({head['target_set']}), P(met):", file=out)
+    for t in head["targets"]:
+        print(f"    {t['description']} ({t['when']}): {t['probability']:.2f}", file=out)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from vnsim.analysis import summary
     from vnsim.core import engine
     from vnsim.run import executors, store
     from vnsim.spec.scenario import file_hash, load_scenario
@@ -92,8 +77,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise UserError(f"--chunk-size must be at least 1 (got {args.chunk_size})")
     folder = _run_folder(scenario.name, args.out, Path(args.results))
     # check sizes with a one-draw plan first: sampling ten million draws takes a minute
-    probe = dataclasses.replace(engine.plan(scenario, 1, args.seed), draws=draws)
-    executors.check_resources(probe, folder, chunk_size=args.chunk_size)
+    probe = engine.plan(scenario, 1, args.seed)
+    executors.check_resources(probe, folder, chunk_size=args.chunk_size, draws=draws)
     p = engine.plan(scenario, draws, args.seed)
     attrs = store.provenance(p, args.executor)
     progress = not (args.quiet or args.json) and sys.stderr.isatty()
@@ -120,8 +105,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             writer.abort()
             raise
         summary_ds = writer.close()
-        store.summarise(summary_ds).to_csv(tmp / "summary.csv", index=False)
-        head = store.headline(summary_ds)
+        summary.summarise(summary_ds).to_csv(tmp / "summary.csv", index=False)
+        head = summary.headline(summary_ds)
         store.write_json(tmp / "headline.json", head)
         store.write_json(
             tmp / "manifest.json", store.manifest(p, attrs, str(path), file_hash(path))

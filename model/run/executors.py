@@ -17,14 +17,13 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
-from vnsim.core.engine import Plan, run_chunk
+from vnsim.core.engine import run_chunk
+from vnsim.core.plan import Plan
 from vnsim.uncertainty import STREAM_BLOCK
 
 Executor = Literal["inprocess", "processes", "dask"]
 Sink = Callable[[int, int, dict[str, np.ndarray]], None]
 
-#: Bytes of results per draw and country-edition (osi, tii, hci, egdi float32 + rank int16).
-BYTES_PER_COUNTRY_EDITION = 4 * 4 + 2
 
 #: Draws per on-disk chunk of ``ensemble.nc`` (see :class:`vnsim.run.store.EnsembleFile`); default
 #: chunk sizes are multiples of it, so a chunk neither regenerates a random-stream block another
@@ -36,14 +35,11 @@ PROGRESS_DELAY = 0.5
 
 
 def draw_bytes(plan: Plan) -> int:
-    """Approximate memory of one draw's results in bytes (dominated by all-country arrays)."""
-    countries = len(plan.egov_model.countries)
-    per_edition = countries * BYTES_PER_COUNTRY_EDITION
-    yearly = len(plan.years) * (8 * 6 + 8 * max(1, len(plan.levers)))
-    return len(plan.editions) * per_edition + yearly + 8 * len(plan.inputs)
+    """Memory of one draw's results in bytes (dominated by all-country arrays)."""
+    return plan.draw_bytes()
 
 
-def default_chunk_size(plan: Plan, budget: int = 256 * 2**20) -> int:
+def default_chunk_size(plan: Plan, budget: int = 256 * 2**20, draws: int | None = None) -> int:
     """Draws per chunk so that a chunk's results and temporaries stay near ``budget`` bytes.
 
     Rounded down to a multiple of :data:`DISK_CHUNK` (or of the random-stream block for small
@@ -53,7 +49,8 @@ def default_chunk_size(plan: Plan, budget: int = 256 * 2**20) -> int:
     size = budget // (4 * draw_bytes(plan))
     unit = DISK_CHUNK if size >= DISK_CHUNK else STREAM_BLOCK
     size = max(STREAM_BLOCK, size // unit * unit)
-    return int(min(plan.draws, size)) if plan.draws > 0 else STREAM_BLOCK
+    draws = plan.draws if draws is None else draws
+    return int(min(draws, size)) if draws > 0 else STREAM_BLOCK
 
 
 class ResourceError(ValueError):
@@ -78,23 +75,26 @@ def _gib(n: float) -> str:
 def kept_bytes(plan: Plan) -> int:
     """Memory per draw that a streamed run keeps until the end (for the summary): every
     variable without a country axis, and Viet Nam's slice of those with one."""
-    return draw_bytes(plan) - len(plan.editions) * (len(plan.egov_model.countries) - 1) * (
-        BYTES_PER_COUNTRY_EDITION
-    )
+    return plan.draw_bytes(countries=1)
 
 
 def check_resources(
-    plan: Plan, folder: Path | None = None, chunk_size: int | None = None, in_memory: bool = False
+    plan: Plan,
+    folder: Path | None = None,
+    chunk_size: int | None = None,
+    in_memory: bool = False,
+    draws: int | None = None,
 ) -> None:
     """Refuse, before any work, a run whose results would not fit.
 
     In memory (``simulate``) the whole ensemble must fit. Streamed to a run folder, one chunk
     plus what the run keeps for its summary must fit in memory, and the whole ensemble on disk.
-    Only ``plan.draws`` and the plan's shapes are used, so a one-draw plan with ``draws``
-    replaced checks a large run before anything is sampled.
+    Only the plan's shapes are used, so a one-draw plan with ``draws`` given checks a large
+    run before anything is sampled.
     """
+    draws = plan.draws if draws is None else draws
     per_draw = draw_bytes(plan)
-    need_all = plan.draws * per_draw
+    need_all = draws * per_draw
     if folder is not None:
         existing = next((p for p in [Path(folder), *Path(folder).parents] if p.exists()), None)
         if existing is not None:
@@ -102,7 +102,7 @@ def check_resources(
             if need_all > 0.9 * free:
                 fit = int(0.9 * free // per_draw)
                 raise ResourceError(
-                    f"{plan.draws:,} draws need about {_gib(need_all)} of disk in {folder}; "
+                    f"{draws:,} draws need about {_gib(need_all)} of disk in {folder}; "
                     f"{_gib(free)} is free, enough for about {fit:,} draws. Use --draws {fit:,} "
                     "or less (chunking does not reduce disk use), or another --out."
                 )
@@ -110,21 +110,21 @@ def check_resources(
     if in_memory and need_all > 0.8 * memory:
         fit = int(0.8 * memory // per_draw)
         raise ResourceError(
-            f"{plan.draws:,} draws need about {_gib(need_all)} of memory for the results alone; "
+            f"{draws:,} draws need about {_gib(need_all)} of memory for the results alone; "
             f"{_gib(memory)} is available, enough for about {fit:,} draws. Run it with "
             "`vnsim run` (results stream to disk in chunks) or use fewer draws."
         )
     # the summary takes quantiles of what is kept: count it about three times
-    kept = 0 if in_memory else 3 * plan.draws * kept_bytes(plan)
+    kept = 0 if in_memory else 3 * draws * kept_bytes(plan)
     if kept > 0.6 * memory:
         fit = int(0.6 * memory // (3 * kept_bytes(plan)))
         raise ResourceError(
-            f"{plan.draws:,} draws need about {_gib(kept)} of memory for the summary even when "
+            f"{draws:,} draws need about {_gib(kept)} of memory for the summary even when "
             f"streamed; {_gib(memory)} is available. Use --draws {fit:,} or less, and combine "
             "several runs with different --seed values."
         )
-    size = chunk_size or default_chunk_size(plan)
-    need_chunk = 4 * min(size, plan.draws) * per_draw
+    size = chunk_size or default_chunk_size(plan, draws=draws)
+    need_chunk = 4 * min(size, draws) * per_draw
     if need_chunk + kept > 0.8 * memory:
         fit = max(1, int((0.8 * memory - kept) // (4 * per_draw)))
         raise ResourceError(

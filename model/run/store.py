@@ -21,45 +21,15 @@ from typing import Any
 import h5netcdf
 import h5py
 import numpy as np
-import pandas as pd
 import xarray as xr
 from vnsim import __version__
-from vnsim.blocks import dossiers
+from vnsim.blocks import VARIABLES, Variable
+from vnsim.core.plan import Plan
 
-#: name -> (dims, units, description)
-VARIABLES: dict[str, tuple[tuple[str, ...], str, str]] = {
-    "market_size": (("draw", "year"), "USD bn", "IT application market size"),
-    "market_growth": (("draw", "year"), "share/yr", "Market growth over the previous year"),
-    "admin_fully_online": (
-        ("draw", "year"),
-        "share 0-1",
-        "Administrative-procedure dossiers processed fully online (national)",
-    ),
-    "dossiers_online": (
-        ("draw", "year", "level"),
-        "share 0-1",
-        "Work dossiers processed online, by government level",
-    ),
-    "osi": (("draw", "edition", "country"), "index 0-1", "Online Service Index"),
-    "tii": (("draw", "edition", "country"), "index 0-1", "Telecommunication Infrastructure Index"),
-    "hci": (("draw", "edition", "country"), "index 0-1", "Human Capital Index"),
-    "egdi": (("draw", "edition", "country"), "index 0-1", "E-Government Development Index"),
-    "egdi_rank": (("draw", "edition", "country"), "rank (1 = best)", "World EGDI rank"),
-    "asean_position": (
-        ("draw", "edition"),
-        "position (1 = best)",
-        "Viet Nam's EGDI position among ASEAN members",
-    ),
-    "lever_intensity": (("draw", "year", "lever"), "intensity", "Lever intensity after triggers"),
-    "trigger_fired": (("draw", "lever"), "1", "Whether the lever's trigger fired (True if none)"),
-    "trigger_year": (("draw", "lever"), "year", "Year the trigger fired (-1 = not fired)"),
-    "inputs": (("draw", "input"), "various", "Sampled value of each uncertain input"),
-}
 QUANTILES = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
-FOCUS = "VNM"
 
 
-def provenance(plan, executor: str = "inprocess") -> dict[str, Any]:
+def provenance(plan: Plan, executor: str = "inprocess") -> dict[str, Any]:
     """Attributes recording what produced a run."""
     scn = plan.scenario
     return {
@@ -67,186 +37,36 @@ def provenance(plan, executor: str = "inprocess") -> dict[str, Any]:
         "scenario_title": scn.title or scn.name,
         "scenario_file": scn.source_file or "",
         "scenario_hash": scn.content_hash(),
+        "focus_country": scn.egov.country,
         "seed": plan.seed,
         "draws": plan.draws,
         "sampler": scn.ensemble.sampler,
         "executor": executor,
         "data_version": plan.data_version,
-        "data_editions": plan.data_editions,
+        **plan.provenance(),
         "package_version": __version__,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
     }
 
 
-def coords(plan) -> dict[str, Any]:
-    """Coordinates of a plan's results."""
-    return {
-        "draw": np.arange(plan.draws),
-        "year": plan.years,
-        "edition": np.array(plan.editions),
-        "country": np.array(plan.egov_model.countries, dtype=object),
-        "level": np.array(dossiers.LEVELS, dtype=object),
-        "lever": np.array(plan.levers, dtype=object),
-        "input": np.array(list(plan.inputs), dtype=object),
-    }
+def _attrs(variable: Variable) -> dict[str, str]:
+    return {"units": variable.unit, "description": variable.description}
 
 
-def to_dataset(plan, arrays: dict[str, np.ndarray], executor: str = "inprocess") -> xr.Dataset:
+def _stored(variable: Variable) -> np.dtype:
+    """dtype of a variable in ``ensemble.nc`` (NetCDF-4 has no boolean: bools are int8)."""
+    return np.dtype(np.int8 if variable.dtype == "bool" else variable.dtype)
+
+
+def to_dataset(
+    plan: Plan, arrays: dict[str, np.ndarray], executor: str = "inprocess"
+) -> xr.Dataset:
     """The results Dataset from a plan and its joined chunk arrays."""
-    c = coords(plan)
-    data_vars = {}
-    for name, (dims, units, description) in VARIABLES.items():
-        data_vars[name] = xr.Variable(
-            dims, arrays[name], {"units": units, "description": description}
-        )
-    ds = xr.Dataset(data_vars, coords=c, attrs=provenance(plan, executor))
-    return ds
-
-
-def summarise(ds: xr.Dataset) -> pd.DataFrame:
-    """Tidy summary: one row per variable and time (and level), quantiles and mean.
-
-    Country variables are summarised for Viet Nam only; probabilities of the rank events and of
-    the dossier targets are rows with unit ``probability`` (value in ``mean``).
-    """
-    rows = []
-
-    def add(name: str, da: xr.DataArray, units: str, **labels: Any) -> None:
-        time_dim = "year" if "year" in da.dims else "edition"
-        da = da.dropna(time_dim, how="all")  # e.g. growth has no value in the base year
-        q = da.quantile(QUANTILES, dim="draw").transpose(time_dim, "quantile")
-        mean = da.mean("draw")
-        for i, t in enumerate(da[time_dim].values):
-            row = {
-                "variable": name,
-                "unit": units,
-                "time": int(t),
-                "time_kind": time_dim,
-                **labels,
-                "mean": float(mean[i]),
-            }
-            row.update(
-                {
-                    f"p{round(p * 100):02d}": float(v)
-                    for p, v in zip(QUANTILES, q[i].values, strict=True)
-                }
-            )
-            rows.append(row)
-
-    for name in ("market_size", "market_growth", "admin_fully_online"):
-        if name in ds:
-            add(name, ds[name], ds[name].attrs["units"])
-    if "dossiers_online" in ds:
-        for level in ds.level.values:
-            add(
-                "dossiers_online",
-                ds.dossiers_online.sel(level=level),
-                "share 0-1",
-                level=str(level),
-            )
-    for name in ("osi", "tii", "hci", "egdi", "egdi_rank"):
-        if name in ds and FOCUS in ds.country:
-            add(
-                name,
-                ds[name].sel(country=FOCUS).astype(float),
-                ds[name].attrs["units"],
-                country=FOCUS,
-            )
-    if "asean_position" in ds:
-        add("asean_position", ds.asean_position.astype(float), "position", country=FOCUS)
-
-    def probability(name: str, event: xr.DataArray, time_dim: str, **labels) -> None:
-        p = event.mean("draw")
-        for t, v in zip(event[time_dim].values, p.values, strict=True):
-            rows.append(
-                {
-                    "variable": name,
-                    "unit": "probability",
-                    "time": int(t),
-                    "time_kind": time_dim,
-                    **labels,
-                    "mean": float(v),
-                }
-            )
-
-    if "egdi_rank" in ds and FOCUS in ds.country:
-        rank = ds.egdi_rank.sel(country=FOCUS)
-        for top in (30, 50, 70):
-            probability(f"P(egdi_rank<={top})", rank <= top, "edition", country=FOCUS)
-    if "asean_position" in ds:
-        probability("P(asean_position<=3)", ds.asean_position <= 3, "edition", country=FOCUS)
-    if "market_size" in ds:
-        probability("P(market_size>=25)", ds.market_size >= 25, "year")
-    if "admin_fully_online" in ds:
-        probability("P(admin_fully_online>=0.8)", ds.admin_fully_online >= 0.8, "year")
-    if "dossiers_online" in ds:
-        for level, goal in zip(dossiers.LEVELS, (0.9, 0.8, 0.6), strict=True):
-            probability(
-                f"P(dossiers_online>={goal})",
-                ds.dossiers_online.sel(level=level) >= goal,
-                "year",
-                level=level,
-            )
-    columns = [
-        "variable",
-        "unit",
-        "time_kind",
-        "time",
-        "country",
-        "level",
-        "mean",
-        *(f"p{round(p * 100):02d}" for p in QUANTILES),
-    ]
-    return pd.DataFrame(rows).reindex(columns=columns)
-
-
-def headline(ds: xr.Dataset, year: int = 2025) -> dict[str, Any]:
-    """The numbers a briefing asks first: the market in ``year`` and the rank and dossier odds."""
-    out: dict[str, Any] = {
-        "scenario": ds.attrs.get("scenario"),
-        "draws": int(ds.sizes["draw"]),
-        "seed": ds.attrs.get("seed"),
+    data_vars = {
+        name: xr.Variable(("draw", *v.dims), arrays[name], _attrs(v))
+        for name, v in VARIABLES.items()
     }
-    if "market_size" in ds and year in ds.year:
-        m = ds.market_size.sel(year=year)
-        lo, med, hi = (float(v) for v in m.quantile([0.1, 0.5, 0.9]).values)
-        out["market"] = {
-            "year": year,
-            "unit": "USD bn",
-            "median": med,
-            "p10": lo,
-            "p90": hi,
-            "p_at_least_25": float((m >= 25).mean()),
-            "p_at_least_30": float((m >= 30).mean()),
-        }
-    if "egdi_rank" in ds and FOCUS in ds.country:
-        rank = ds.egdi_rank.sel(country=FOCUS)
-        out["egdi_rank"] = [
-            {
-                "edition": int(e),
-                "median": float(rank.sel(edition=e).median()),
-                "p10": float(rank.sel(edition=e).quantile(0.1)),
-                "p90": float(rank.sel(edition=e).quantile(0.9)),
-                "p_top_50": float((rank.sel(edition=e) <= 50).mean()),
-                "p_top_70": float((rank.sel(edition=e) <= 70).mean()),
-                "p_asean_top_3": float((ds.asean_position.sel(edition=e) <= 3).mean()),
-            }
-            for e in ds.edition.values
-        ]
-    if "admin_fully_online" in ds and year in ds.year:
-        out["dossiers"] = {
-            "year": year,
-            "p_admin_fully_online_at_least_0.8": float(
-                (ds.admin_fully_online.sel(year=year) >= 0.8).mean()
-            ),
-            **{
-                f"p_{lvl}_at_least_{goal}": float(
-                    (ds.dossiers_online.sel(year=year, level=lvl) >= goal).mean()
-                )
-                for lvl, goal in zip(dossiers.LEVELS, (0.9, 0.8, 0.6), strict=True)
-            },
-        }
-    return out
+    return xr.Dataset(data_vars, coords=plan.coords(), attrs=provenance(plan, executor))
 
 
 def git_commit() -> str | None:
@@ -299,11 +119,11 @@ class EnsembleFile:
     """
 
     path: Path
-    plan: Any
+    plan: Plan
     attrs: dict[str, Any]
 
     def __post_init__(self) -> None:
-        c = coords(self.plan)
+        c = self.plan.coords()
         self._file = h5netcdf.File(self.path, "w")
         f = self._file
         for dim, values in c.items():
@@ -316,22 +136,18 @@ class EnsembleFile:
                 var[:] = values
         n = self.plan.draws
         self._keep: dict[str, np.ndarray] = {}
-        self._focus = list(c["country"]).index(FOCUS) if FOCUS in c["country"] else None
-        for name, (dims, units, description) in VARIABLES.items():
+        focus = self.plan.scenario.egov.country
+        self._focus = list(c["country"]).index(focus) if focus in c["country"] else None
+        for name, v in VARIABLES.items():
+            dims = ("draw", *v.dims)
             shape = tuple(len(c[d]) for d in dims)
-            dtype = {
-                "trigger_fired": np.int8,
-                "trigger_year": np.int16,
-                "egdi_rank": np.int16,
-                "asean_position": np.int16,
-            }.get(name, np.float32 if "country" in dims else np.float64)
+            dtype = _stored(v)
             chunk = tuple(
                 min(s, 1024) if d == "draw" else s for d, s in zip(dims, shape, strict=True)
             )
             kwargs = {"chunks": chunk} if all(chunk) else {}
             var = f.create_variable(name, dims, dtype=dtype, **kwargs)
-            var.attrs["units"] = units
-            var.attrs["description"] = description
+            var.attrs.update(_attrs(v))
             if "country" in dims and self._focus is not None:
                 self._keep[name] = np.zeros((n, *shape[1:-1]), dtype)
             elif "country" not in dims:
@@ -341,32 +157,26 @@ class EnsembleFile:
 
     def write(self, start: int, stop: int, arrays: dict[str, np.ndarray]) -> None:
         """Store draws ``start`` to ``stop - 1``."""
-        for name, (dims, _, _) in VARIABLES.items():
-            a = arrays[name]
-            if name == "trigger_fired":
-                a = a.astype(np.int8)
+        for name, v in VARIABLES.items():
+            a = arrays[name].astype(_stored(v), copy=False)
             if a.size:
                 self._file.variables[name][start:stop] = a
             if name in self._keep:
-                self._keep[name][start:stop] = a[..., self._focus] if "country" in dims else a
+                self._keep[name][start:stop] = a[..., self._focus] if "country" in v.dims else a
 
     def close(self) -> xr.Dataset:
-        """Close the file; return the in-memory summary Dataset (Viet Nam only for countries)."""
+        """Close the file; return the in-memory summary Dataset (focus country only)."""
         self._file.close()
-        c = coords(self.plan)
-        c["country"] = np.array([FOCUS], dtype=object)
+        c = self.plan.coords()
+        c["country"] = np.array([self.plan.scenario.egov.country], dtype=object)
         data_vars = {}
-        for name, (dims, units, description) in VARIABLES.items():
+        for name, v in VARIABLES.items():
             if name not in self._keep:
                 continue
             values = self._keep[name]
-            if "country" in dims:
+            if "country" in v.dims:
                 values = values[..., None]
-            if name == "trigger_fired":
-                values = values.astype(bool)
-            data_vars[name] = xr.Variable(
-                dims, values, {"units": units, "description": description}
-            )
+            data_vars[name] = xr.Variable(("draw", *v.dims), values.astype(v.dtype), _attrs(v))
         return xr.Dataset(data_vars, coords=c, attrs=self.attrs)
 
     def abort(self) -> None:

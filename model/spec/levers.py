@@ -9,30 +9,20 @@ below 40 % in 2023, the mandate starts in 2024". Triggers are vectorised: one ma
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Annotated, Literal, Self
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
-from vnsim.blocks.egov import TiiIndicator
+from vnsim.blocks import LEVER_TARGETS, TRIGGER_SOURCES, LeverTarget
+from vnsim.egdi import TiiIndicator
 from vnsim.quantity import Quantity
 
-SERIES = ("admin_fully_online", "ministry_province", "district", "commune")
+#: What an effect can act on, and the unit of its size per unit of intensity (from the blocks).
+EFFECT_UNITS: dict[str, str] = {name: t.unit for name, t in LEVER_TARGETS.items()}
 
-#: What an effect can act on, and the unit of its size per unit of intensity.
-EFFECT_UNITS: dict[str, str] = {
-    "market.growth": "share/yr",
-    "egov.osi": "index points/yr",
-    "egov.tii": "index points/yr",
-    "egov.hci": "index points/yr",
-    **{f"dossiers.{s}.rate": "1/yr" for s in SERIES},
-    **{f"dossiers.{s}.jump": "share" for s in SERIES},
-}
-
-#: What a trigger can watch, with its unit.
-TRIGGER_UNITS: dict[str, str] = {
-    "market.size": "USD bn",
-    **{f"dossiers.{s}": "share" for s in SERIES},
-}
+#: What a trigger can watch, with its unit (from the blocks).
+TRIGGER_UNITS: dict[str, str] = {name: t.unit for name, t in TRIGGER_SOURCES.items()}
 
 EffectTarget = Literal[tuple(EFFECT_UNITS)]  # type: ignore[valid-type]
 TriggerVariable = Literal[tuple(TRIGGER_UNITS)]  # type: ignore[valid-type]
@@ -57,7 +47,8 @@ class Effect(_Section):
     size: Quantity = Field(description="Effect per unit of intensity, in the target's unit")
     lag: int = Field(0, ge=0, le=10, description="Years between intensity and effect [years]")
     countries: list[ISO3] = Field(
-        default_factory=lambda: ["VNM"], description="ISO3 codes (egov effects only)"
+        default_factory=lambda: ["VNM"],
+        description="ISO3 codes (effects on targets by country, e.g. egov.*, only)",
     )
     indicator: TiiIndicator | None = Field(
         None,
@@ -191,3 +182,73 @@ def lagged(intensity: np.ndarray, lag: int) -> np.ndarray:
     out = np.zeros_like(intensity)
     out[..., lag:] = intensity[..., :-lag]
     return out
+
+
+def combine_jumps(jumps: Sequence[np.ndarray]) -> np.ndarray:
+    """One jump equivalent to several in the same year: each closes its fraction of what is left.
+
+    ``1 - prod(1 - j_k)``; order-independent. Shapes broadcast; result in [0, 1].
+    """
+    remaining = np.ones(np.broadcast_shapes(*(np.shape(j) for j in jumps)))
+    for j in jumps:
+        remaining = remaining * (1.0 - np.asarray(j, dtype=float))
+    return 1.0 - remaining
+
+
+EffectKey = tuple[str, str | None]
+
+
+def effect_paths(
+    levers: Mapping[str, Lever],
+    intensity: Mapping[str, np.ndarray],
+    sizes: Mapping[tuple[str, int], np.ndarray],
+    targets: Mapping[str, LeverTarget],
+) -> tuple[tuple[EffectKey, ...], np.ndarray]:
+    """Yearly effects of all levers on the given targets, ``(draw, year, key)``.
+
+    Parameters
+    ----------
+    levers
+        The scenario's levers.
+    intensity
+        Each lever's intensity after triggers, ``(draw, year)``.
+    sizes
+        Each effect's size per unit of intensity, ``(draw,)``, keyed by ``(lever, effect index)``
+        and already in the target's own unit.
+    targets
+        The targets to compute (one block's); effects on other targets are left out.
+
+    Returns
+    -------
+    The keys ``(target, country)`` (country None for targets not by country), in order of first
+    appearance, and their paths. A rate adds ``size x lagged intensity``; a jump closes
+    ``1 - (1 - size)**rise`` of the gap when the lagged intensity rises by ``rise``, so a mandate
+    phased in over several years closes as much as one taken at once.
+    """
+    parts: dict[EffectKey, list[np.ndarray]] = {}
+    for name, lever in levers.items():
+        for i, eff in enumerate(lever.effects):
+            target = targets.get(eff.target)
+            if target is None:
+                continue
+            lag = lagged(intensity[name], eff.lag)
+            if target.kind == "jump":
+                rise = np.clip(lag - lagged(lag, 1), 0.0, None)
+                keep = 1.0 - np.clip(sizes[name, i], 0.0, 1.0)
+                part = 1.0 - keep[:, None] ** rise
+            else:
+                part = sizes[name, i][:, None] * lag
+            for country in eff.countries if target.by_country else [None]:
+                parts.setdefault((eff.target, country), []).append(part)
+    keys = tuple(parts)
+    n, years = next(iter(intensity.values())).shape if intensity else (0, 0)
+    paths = np.zeros((n, years, len(keys)))
+    for k, key in enumerate(keys):
+        if targets[key[0]].kind == "jump":
+            paths[:, :, k] = combine_jumps(parts[key])
+        else:
+            total = np.zeros((n, years))
+            for part in parts[key]:
+                total += part
+            paths[:, :, k] = total
+    return keys, paths
