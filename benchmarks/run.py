@@ -83,6 +83,7 @@ def peak_rss_mib() -> float:
 
 def child_ensemble(scenario: Path, draws: int, executor: str) -> dict[str, Any]:
     """A ``vnsim run``-style run: plan, chunks streamed to ensemble.nc, summary from the stream."""
+    from vnsim.analysis import summary as summary_table
     from vnsim.core import engine
     from vnsim.run import executors, store
     from vnsim.spec.scenario import load_scenario
@@ -107,8 +108,8 @@ def child_ensemble(scenario: Path, draws: int, executor: str) -> dict[str, Any]:
         t_run = time.perf_counter() - t1
         t2 = time.perf_counter()
         summary = writer.close()
-        store.summarise(summary)
-        store.headline(summary)
+        summary_table.summarise(summary)
+        summary_table.headline(summary)
         t_summary = time.perf_counter() - t2
         size = (Path(tmp) / "ensemble.nc").stat().st_size
     total = time.perf_counter() - t0

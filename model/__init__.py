@@ -22,7 +22,7 @@ _PUBLIC = {
     "load_scenario": "vnsim.spec.scenario",
     "simulate": "vnsim.run.simulate",
     "load_targets": "vnsim.spec.targets",
-    "scorecard": "vnsim.spec.targets",
+    "scorecard": "vnsim.analysis.scorecard",
     "open_run": "vnsim.run.store",
     "sobol_indices": "vnsim.analysis.sensitivity",
     "run_backtest": "vnsim.analysis.backtest",

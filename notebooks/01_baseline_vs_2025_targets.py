@@ -50,9 +50,9 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 from scipy.stats import binomtest
-from vnsim.run.simulate import simulate
+from vnsim.analysis.summary import headline
 from vnsim.present import charts
-from vnsim.run.store import headline
+from vnsim.run.simulate import simulate
 from vnsim.spec.scenario import load_scenario
 from vnsim.spec.targets import load_targets, scorecard
 
@@ -100,12 +100,12 @@ pd.DataFrame.from_dict(rows, orient="index")
 
 # %%
 display(charts.market_fan(ds, LANG))
-market = headline(ds, 2025)["market"]
-print(
-    f"2025: median {market['median']:.1f} bn USD (80 % interval {market['p10']:.1f}–"
-    f"{market['p90']:.1f}); P(>= 25 bn) = {market['p_at_least_25']:.2f}, "
-    f"P(>= 30 bn) = {market['p_at_least_30']:.2f}"
-)
+for target in headline(ds)["targets"]:
+    if target["id"].startswith("market"):
+        print(
+            f"{target['description']}: P(met) = {target['probability']:.2f} "
+            f"(median {target['median']:.2f}, 80 %: {target['low']:.2f}–{target['high']:.2f})"
+        )
 
 # %% [markdown]
 # ## 2. Viet Nam's world rank in the UN E-Government Development Index

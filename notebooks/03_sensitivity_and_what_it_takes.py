@@ -66,8 +66,8 @@ import pandas as pd
 from IPython.display import Markdown, display
 from vnsim.analysis.sensitivity import key_outcomes, sobol_indices, target_outcomes
 from vnsim.analysis.what_it_takes import what_it_takes
-from vnsim.run.simulate import simulate
 from vnsim.present import charts
+from vnsim.run.simulate import simulate
 from vnsim.spec.scenario import load_scenario
 from vnsim.spec.targets import attainment, load_targets
 

@@ -8,14 +8,8 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 import pytest
-from vnsim.fit.egov import (
-    COMPONENTS,
-    EgovFit,
-    edition_zscores,
-    egdi_weights,
-    fit_egov,
-    simulate_panel,
-)
+from vnsim.egdi import COMPONENTS, egdi_weights
+from vnsim.fit.egov import EgovFit, edition_zscores, fit_egov, simulate_panel
 
 
 @pytest.fixture(scope="module")

@@ -85,7 +85,7 @@ def test_editions_start_with_the_last_observed_survey(run, engine_scenario):
 
 
 def test_phases_are_ordered_blocks_triggers_survey():
-    assert PHASE["blocks"] < PHASE["triggers"] < PHASE["survey"] < 1
+    assert PHASE["year"] < PHASE["trigger"] < PHASE["edition"] < 1
 
 
 def test_trigger_sees_the_value_of_its_own_year(run, engine_scenario):
@@ -286,7 +286,7 @@ CONTRACT = {
     "tii": (("draw", "edition", "country"), np.float32, "index 0-1"),
     "hci": (("draw", "edition", "country"), np.float32, "index 0-1"),
     "egdi": (("draw", "edition", "country"), np.float32, "index 0-1"),
-    "egdi_rank": (("draw", "edition", "country"), np.int16, "rank (1 = best)"),
+    "egdi_rank": (("draw", "edition", "country"), np.int16, "rank"),
     "asean_position": (("draw", "edition"), np.int16, None),
     "dossiers_online": (("draw", "year", "level"), np.float64, None),
     "admin_fully_online": (("draw", "year"), np.float64, None),

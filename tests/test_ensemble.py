@@ -7,7 +7,6 @@ must give bit-identical arrays; so must ``ensemble.nc`` written from chunks arri
 
 from __future__ import annotations
 
-import dataclasses
 import random
 from pathlib import Path
 
@@ -15,6 +14,8 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from vnsim.analysis.summary import summarise
+from vnsim.blocks import VARIABLES
 from vnsim.core import engine
 from vnsim.run import executors, store
 from vnsim.spec.scenario import load_scenario
@@ -88,12 +89,12 @@ def test_ensemble_file_does_not_depend_on_chunk_order(plan, reference, tmp_path)
         (tmp_path / name).mkdir()
         _write(tmp_path / name / "ensemble.nc", plan, order, chunk_of)
     a, b = (store.open_run(tmp_path / n).load() for n in ("in_order", "shuffled"))
-    for name, (dims, _, _) in store.VARIABLES.items():
+    for name in VARIABLES:
         assert np.array_equal(a[name].values, b[name].values, equal_nan=True), name
         # and both hold the simulated values, at the stored precision
         want = reference[name].astype(a[name].dtype)
         assert np.array_equal(a[name].values, want, equal_nan=True), name
-        assert a[name].dims == dims
+        assert a[name].dims == ("draw", *VARIABLES[name].dims)
 
 
 def test_summary_from_stream_matches_in_memory(plan, reference, tmp_path):
@@ -106,7 +107,7 @@ def test_summary_from_stream_matches_in_memory(plan, reference, tmp_path):
         assert np.array_equal(
             streamed[name].values, vnm[name].values.astype(streamed[name].dtype), equal_nan=True
         ), name
-    assert store.summarise(streamed).equals(store.summarise(vnm))
+    assert summarise(streamed).equals(summarise(vnm))
 
 
 @given(draws=st.integers(0, 5000), size=st.integers(1, 700))
@@ -119,17 +120,16 @@ def test_chunks_cover_every_draw_once(draws, size):
 
 
 def test_default_chunk_size_is_aligned_and_bounded(plan):
-    big = dataclasses.replace(plan, draws=1_000_000)
-    size = executors.default_chunk_size(big)
+    size = executors.default_chunk_size(plan, draws=1_000_000)
     assert size % STREAM_BLOCK == 0 and size % executors.DISK_CHUNK == 0
-    assert 4 * size * executors.draw_bytes(big) <= 256 * 2**20
-    assert executors.default_chunk_size(big, budget=1) == STREAM_BLOCK
+    assert 4 * size * executors.draw_bytes(plan) <= 256 * 2**20
+    assert executors.default_chunk_size(plan, budget=1, draws=1_000_000) == STREAM_BLOCK
     assert executors.default_chunk_size(plan) == DRAWS  # a small run is one chunk
 
 
 def test_progress_bar_on_stderr_only_when_asked(plan, capsys, monkeypatch):
     monkeypatch.setattr(executors, "PROGRESS_DELAY", 0.0)
-    small = dataclasses.replace(plan, draws=48)
+    small = plan.head(48)
     executors.run(small, chunk_size=16, progress=True)
     out, err = capsys.readouterr()
     assert out == ""
@@ -176,6 +176,6 @@ def test_dask_streams_to_the_same_file(plan, reference, dask_scheduler, tmp_path
     writer.close()
     assert sorted(seen) == executors.chunks(DRAWS, 100)
     ds = store.open_run(tmp_path).load()
-    for name in store.VARIABLES:
+    for name in VARIABLES:
         want = reference[name].astype(ds[name].dtype)
         assert np.array_equal(ds[name].values, want, equal_nan=True), name

@@ -7,7 +7,6 @@ leaving nothing behind; a later run to the same folder works.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import random
 import shutil
@@ -150,10 +149,10 @@ def test_in_memory_ensemble_too_big_is_refused_with_the_size_and_the_remedy(
     small_plan, monkeypatch
 ):
     monkeypatch.setattr(executors, "available_memory", lambda: 24 * GIB)
-    huge = dataclasses.replace(small_plan, draws=10_000_000)
-    need = huge.draws * executors.draw_bytes(huge) / GIB
+    huge = 10_000_000
+    need = huge * executors.draw_bytes(small_plan) / GIB
     with pytest.raises(executors.ResourceError) as err:
-        executors.check_resources(huge, in_memory=True)
+        executors.check_resources(small_plan, in_memory=True, draws=huge)
     msg = str(err.value)
     assert "10,000,000 draws" in msg and f"{need:.1f} GiB" in msg and "24.0 GiB" in msg
     assert "vnsim run" in msg and "chunks" in msg
@@ -161,11 +160,11 @@ def test_in_memory_ensemble_too_big_is_refused_with_the_size_and_the_remedy(
 
 def test_chunk_too_big_is_refused_with_a_chunk_size_that_fits(small_plan, monkeypatch):
     monkeypatch.setattr(executors, "available_memory", lambda: 24 * GIB)
-    huge = dataclasses.replace(small_plan, draws=1_000_000)
+    huge = 1_000_000
     with pytest.raises(executors.ResourceError, match="--chunk-size") as err:
-        executors.check_resources(huge, chunk_size=1_000_000)
+        executors.check_resources(small_plan, chunk_size=1_000_000, draws=huge)
     fit = int(str(err.value).split("--chunk-size ")[1].split()[0].replace(",", ""))
-    executors.check_resources(huge, chunk_size=fit)  # the advice is followed: accepted
+    executors.check_resources(small_plan, chunk_size=fit, draws=huge)  # the advice is accepted
 
 
 def test_streamed_run_too_big_for_its_summary_is_refused_with_draws_that_fit(
@@ -174,12 +173,12 @@ def test_streamed_run_too_big_for_its_summary_is_refused_with_draws_that_fit(
     """Streaming bounds the chunks, not what is kept for the summary (VNM and yearly
     variables): ten million draws do not fit 24 GiB even streamed; the advised count does."""
     monkeypatch.setattr(executors, "available_memory", lambda: 24 * GIB)
-    huge = dataclasses.replace(small_plan, draws=10_000_000)
+    huge = 10_000_000
     with pytest.raises(executors.ResourceError, match="for the summary") as err:
-        executors.check_resources(huge)
+        executors.check_resources(small_plan, draws=huge)
     fit = int(str(err.value).split("--draws ")[1].split()[0].replace(",", ""))
     assert 100_000 < fit < 10_000_000
-    executors.check_resources(dataclasses.replace(small_plan, draws=fit))
+    executors.check_resources(small_plan, draws=fit)
 
 
 def test_ten_million_draws_refused_by_the_cli_with_the_disk_it_needs(

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
-from vnsim.spec.levers import Lever, Trigger, fires, lagged, planned_intensity
+from vnsim.spec.levers import Lever, Trigger, combine_jumps, fires, lagged, planned_intensity
 
 YEARS = np.arange(2022, 2031)
 EFFECT = [{"target": "market.growth", "size": 0.01}]
@@ -170,3 +170,12 @@ def test_intensity_is_non_negative_and_zero_before_the_first_year(
         for year, value in schedule.items():
             if years[0] <= year + shift <= years[-1]:
                 assert got[years == year + shift][0] == pytest.approx(scale * value)
+
+
+def test_combine_jumps_is_order_free_and_bounded():
+    a, b = np.array([0.2, 1.0, 0.0]), np.array([0.5, 0.3, 0.0])
+    np.testing.assert_allclose(combine_jumps([a, b]), [0.6, 1.0, 0.0])
+    np.testing.assert_array_equal(combine_jumps([a, b]), combine_jumps([b, a]))
+
+
+# --- fitting ---------------------------------------------------------------------------------

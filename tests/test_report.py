@@ -25,6 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 from vnsim import cli
+from vnsim.analysis import scorecard
 from vnsim.present import report
 from vnsim.run.store import open_run
 from vnsim.spec import targets
@@ -191,7 +192,7 @@ def test_single_run_page_content(page_en, hostile_run):
     # the scorecard shows, per target in order, the share of draws that meet it
     target_set = targets.load_targets()
     with open_run(hostile_run) as ds:
-        expected = [f"{100 * targets.attainment(ds, t):.0f}%" for t in target_set.targets]
+        expected = [f"{100 * scorecard.attainment(ds, t):.0f}%" for t in target_set.targets]
     assert page.probabilities == expected
     for t in target_set.targets:
         assert t.description in page.text
@@ -223,7 +224,7 @@ def test_scorecard_files_beside_page(page_en, hostile_run):
     assert list(csv["target"]) == target_set.ids
     assert list(xlsx["target"]) == target_set.ids
     with open_run(hostile_run) as ds:
-        p = [targets.attainment(ds, t) for t in target_set.targets]
+        p = [scorecard.attainment(ds, t) for t in target_set.targets]
     np.testing.assert_allclose(csv["probability"], p)
     np.testing.assert_allclose(xlsx["probability"], p)
 

@@ -13,26 +13,27 @@ import vnsim
 import xarray as xr
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from vnsim.analysis.scorecard import (
+    SCORECARD_COLUMNS,
+    NotMeasured,
+    attainment,
+    indicator_values,
+    met,
+    scorecard,
+    scorecard_to_json,
+)
 from vnsim.datasets import shipped_scenarios
+from vnsim.present.tables import format_scorecard, write_scorecard
 from vnsim.spec.documents import DocumentError
 from vnsim.spec.targets import (
     DEFAULT_TARGETS,
     INDICATORS,
-    SCORECARD_COLUMNS,
     TARGET_SETS,
-    NotMeasured,
     Target,
     TargetSet,
-    attainment,
-    format_scorecard,
-    indicator_values,
     load_targets,
-    met,
-    scorecard,
-    scorecard_to_json,
     target_file,
     targets_json_schema,
-    write_scorecard,
 )
 
 FIXTURES = Path(__file__).parent / "fixtures" / "targets"

@@ -10,8 +10,9 @@ import pytest
 import xarray as xr
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from vnsim.analysis.scorecard import attainment
 from vnsim.analysis.what_it_takes import what_it_takes
-from vnsim.spec.targets import Target, attainment
+from vnsim.spec.targets import Target
 from vnsim.uncertainty import Streams
 
 FIXTURES = Path(__file__).parent / "fixtures" / "targets"

@@ -38,6 +38,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from vnsim import datasets
 from vnsim.blocks import egov
+from vnsim.egdi import rank_desc
 from vnsim.present.charts import briefing_style
 from vnsim.uncertainty import Streams
 
@@ -267,11 +268,11 @@ def run_backtest(
             obs = surveys[surveys["survey_year"] == t].set_index("iso3")["egdi_rank"]
             common = [c for c in countries if c in obs.index]
             pos = np.array([countries.index(c) for c in common])
-            observed = egov.rank_desc(-obs.loc[common].to_numpy(float))
+            observed = rank_desc(-obs.loc[common].to_numpy(float))
             for method, by_target in fc.items():
                 if t not in by_target:
                     continue
-                sim = egov.rank_desc(by_target[t][:, pos])
+                sim = rank_desc(by_target[t][:, pos])
                 for metric, value in score_ranks(sim, observed).items():
                     rows.append((method, origin, h, t, metric, value))
     scores = pd.DataFrame(

@@ -39,8 +39,9 @@ import pandas as pd
 import xarray as xr
 from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import sobol as sobol_sample
+from vnsim.analysis.scorecard import NotMeasured, met
 from vnsim.analysis.what_it_takes import Simulate, _engine_simulate
-from vnsim.spec.targets import NotMeasured, TargetSet, load_targets, met
+from vnsim.spec.targets import TargetSet, load_targets
 from vnsim.uncertainty import transform
 
 Output = Callable[[xr.Dataset], np.ndarray]

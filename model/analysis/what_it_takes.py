@@ -26,7 +26,8 @@ from typing import Any, Literal
 import numpy as np
 import xarray as xr
 from scipy.optimize import brentq
-from vnsim.spec.targets import Target, TargetSet, attainment, load_targets
+from vnsim.analysis.scorecard import attainment
+from vnsim.spec.targets import Target, TargetSet, load_targets
 
 Simulate = Callable[..., xr.Dataset]
 

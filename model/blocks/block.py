@@ -162,6 +162,11 @@ class Block(ABC):
         del prepared
         return [int(y) for y in years]
 
+    def horizon_problems(self, settings: Any, base_year: int, end_year: int) -> list[str]:
+        """What in the settings does not fit the scenario's horizon (default nothing)."""
+        del settings, base_year, end_year
+        return []
+
     def provenance(self, prepared: Any) -> dict[str, str]:
         """Attributes a run records about the block's data (default none)."""
         del prepared

@@ -418,6 +418,10 @@ class EgovBlock(Block):
         for c in COMPONENTS
     )
 
+    def horizon_problems(self, settings: Settings, base_year: int, end_year: int) -> list[str]:
+        late = [e for e in settings.editions if e > end_year]
+        return [f"egov.editions {late} lie after horizon.end_year ({end_year})"] if late else []
+
     def prepare(self, settings: Settings, data: DataSources) -> EgovModel:
         if data.surveys is None:
             return _prepared(settings.model_dump_json(), datasets.data_version())

@@ -181,6 +181,8 @@ def _open_runs(folders: list[str]) -> dict[str, Any]:
 
 
 def cmd_targets(args: argparse.Namespace) -> int:
+    from vnsim.analysis import scorecard
+    from vnsim.present import tables
     from vnsim.spec import targets
 
     runs = _open_runs(args.runs)
@@ -188,12 +190,12 @@ def cmd_targets(args: argparse.Namespace) -> int:
         target_set = targets.load_targets(args.targets)
     except FileNotFoundError as exc:
         raise UserError(str(exc)) from None
-    card = targets.scorecard(runs, target_set)
+    card = scorecard.scorecard(runs, target_set)
     if args.json:
-        json.dump(targets.scorecard_to_json(card), sys.stdout, indent=2, ensure_ascii=False)
+        json.dump(scorecard.scorecard_to_json(card), sys.stdout, indent=2, ensure_ascii=False)
         print()
     else:
-        print(targets.format_scorecard(card, lang=args.lang))
+        print(tables.format_scorecard(card, lang=args.lang))
     return 0
 
 

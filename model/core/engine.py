@@ -79,7 +79,8 @@ class Simulation:
         if block.name not in self._effects:
             targets = {t.name: t for t in block.lever_targets}
             levers = self.plan.scenario.levers
-            keys, paths = effect_paths(levers, self.intensity, self.sizes, targets)
+            shape = (self.draws.n, len(self.draws.years))
+            keys, paths = effect_paths(levers, self.intensity, self.sizes, targets, shape)
             self._effects[block.name] = Effects(self.draws.years, keys, paths)
         return self._effects[block.name]
 

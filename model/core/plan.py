@@ -8,6 +8,7 @@ and sensitivity designs pass. A :class:`Plan` is frozen and picklable, so execut
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -57,6 +58,17 @@ class Plan:
         missing = [b.name for b in BLOCKS if b.name not in self.prepared]
         if missing:
             raise ValueError(f"blocks not prepared: {missing}")
+
+    def head(self, draws: int) -> Plan:
+        """The plan of the first ``draws`` draws only (the same numbers for those draws)."""
+        if not 0 <= draws <= self.draws:
+            raise ValueError(f"head({draws}) of a plan of {self.draws} draws")
+        return dataclasses.replace(
+            self,
+            draws=draws,
+            inputs={k: v[:draws] for k, v in self.inputs.items()},
+            lever_scale={k: v[:draws] if np.ndim(v) else v for k, v in self.lever_scale.items()},
+        )
 
     @property
     def years(self) -> np.ndarray:

@@ -66,8 +66,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 from threadpoolctl import threadpool_limits
-
-COMPONENTS: tuple[str, str, str] = ("osi", "tii", "hci")
+from vnsim.egdi import COMPONENTS
 
 #: Method changes between editions, for the record (each pair has its own shock anyway).
 #: Sources: shared docs egdi_methodology.md §1–§4 and data/SOURCES.md.
@@ -80,16 +79,6 @@ METHOD_BREAKS: dict[tuple[int, int], str] = {
     (2018, 2020): "TII: fixed telephone dropped (4 indicators), 120 cap on each indicator",
     (2020, 2022): "OSI: five subindices, completion of services online scored",
 }
-
-
-def egdi_weights(edition: int) -> np.ndarray:
-    """Weights of (OSI, TII, HCI) in the EGDI of ``edition``, shape ``(3,)``.
-
-    2008 and 2010 weighted OSI 0.34, TII and HCI 0.33 (data/SOURCES.md); all others 1/3 each.
-    """
-    if edition in (2008, 2010):
-        return np.array([0.34, 0.33, 0.33])
-    return np.full(3, 1.0 / 3.0)
 
 
 def edition_zscores(surveys: pd.DataFrame) -> dict[int, pd.DataFrame]:

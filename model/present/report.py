@@ -39,7 +39,8 @@ import pandas as pd
 import xarray as xr
 from matplotlib.figure import Figure
 from vnsim import __version__
-from vnsim.present import charts
+from vnsim.analysis import scorecard as card
+from vnsim.present import charts, tables
 from vnsim.run.store import open_run
 from vnsim.spec import targets
 
@@ -838,7 +839,7 @@ def render_report(
         raise ValueError("no runs to report on")
     date = date or dt.date.today()
     runs_by_name = {r.name: r.ds for r in runs}
-    scorecard = targets.scorecard(runs_by_name, target_set)
+    scorecard = card.scorecard(runs_by_name, target_set)
     scorecard.attrs.update(_table_attrs(runs))
 
     title = lab["title"]
@@ -946,7 +947,7 @@ def write_report(
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(page, encoding="utf-8")
-    targets.write_scorecard(scorecard, out.parent)
+    tables.write_scorecard(scorecard, out.parent)
     return out
 
 

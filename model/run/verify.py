@@ -16,7 +16,6 @@ bounded memory — and compares what produced the run with what is installed now
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import sys
 from dataclasses import dataclass, field
@@ -181,10 +180,8 @@ def _version_differences(manifest: dict[str, Any], data_version: str) -> list[Di
 
 
 def _compare_coords(plan, stored) -> list[Difference]:
-    from vnsim.run.store import coords
-
     out = []
-    for dim, values in coords(plan).items():
+    for dim, values in plan.coords().items():
         if dim == "draw":
             continue
         have = np.asarray(stored.variables[dim][:]) if dim in stored.variables else None
@@ -225,9 +222,9 @@ def verify(
         If ``run_dir`` is not a finished, readable run.
     """
     import h5netcdf
+    from vnsim.blocks import VARIABLES
     from vnsim.core import engine
     from vnsim.run import executors
-    from vnsim.run.store import VARIABLES
     from vnsim.spec.scenario import Scenario
 
     run_dir = Path(run_dir)
@@ -297,12 +294,10 @@ def verify(
                     )
 
         if checked:
-            executors.run(
-                dataclasses.replace(plan, draws=checked), chunk_size=chunk_size, sink=compare
-            )
+            executors.run(plan.head(checked), chunk_size=chunk_size, sink=compare)
         for name, (count, biggest) in tally.items():
             if count:
-                dims, units, _ = VARIABLES[name]
+                dims, units = ("draw", *VARIABLES[name].dims), VARIABLES[name].unit
                 total = checked * int(np.prod([stored.dimensions[d].size for d in dims[1:]]))
                 report.differences.append(
                     Difference(

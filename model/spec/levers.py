@@ -203,6 +203,7 @@ def effect_paths(
     intensity: Mapping[str, np.ndarray],
     sizes: Mapping[tuple[str, int], np.ndarray],
     targets: Mapping[str, LeverTarget],
+    shape: tuple[int, int],
 ) -> tuple[tuple[EffectKey, ...], np.ndarray]:
     """Yearly effects of all levers on the given targets, ``(draw, year, key)``.
 
@@ -217,6 +218,8 @@ def effect_paths(
         and already in the target's own unit.
     targets
         The targets to compute (one block's); effects on other targets are left out.
+    shape
+        ``(draw, year)`` of the paths.
 
     Returns
     -------
@@ -241,7 +244,7 @@ def effect_paths(
             for country in eff.countries if target.by_country else [None]:
                 parts.setdefault((eff.target, country), []).append(part)
     keys = tuple(parts)
-    n, years = next(iter(intensity.values())).shape if intensity else (0, 0)
+    n, years = shape
     paths = np.zeros((n, years, len(keys)))
     for k, key in enumerate(keys):
         if targets[key[0]].kind == "jump":

@@ -19,11 +19,10 @@ from pydantic import (
     Field,
     PrivateAttr,
     StringConstraints,
+    create_model,
     model_validator,
 )
-from vnsim.blocks.dossiers import Settings as DossierSettings
-from vnsim.blocks.egov import Settings as EgovSettings
-from vnsim.blocks.market import Settings as MarketSettings
+from vnsim.blocks import BLOCKS, Block
 from vnsim.quantity import UNITS, InputName
 from vnsim.spec.documents import DocumentError, Lines, Problem, read_yaml, suggest, validate
 from vnsim.spec.levers import EFFECT_UNITS, TRIGGER_UNITS, Lever
@@ -167,8 +166,8 @@ class Ensemble(_Section):
     sampler: Sampler = Field("lhs", description="Design of the uncertain inputs")
 
 
-class Scenario(_Section):
-    """A vnsim scenario file."""
+class _Scenario(_Section):
+    """A vnsim scenario file (the blocks' sections are added from the registry below)."""
 
     extends: str | None = Field(None, description="A scenario file this one changes")
     name: Name = Field(description="Short name (letters, digits, '-', '_'); names the run folder")
@@ -181,9 +180,6 @@ class Scenario(_Section):
         default_factory=dict, description="Named uncertain inputs, referred to by name elsewhere"
     )
     levers: dict[InputName, Lever] = Field(default_factory=dict, description="Policy levers")
-    market: MarketSettings
-    dossiers: DossierSettings = Field(default_factory=DossierSettings)
-    egov: EgovSettings = Field(default_factory=EgovSettings)
 
     @model_validator(mode="after")
     def _within_horizon(self) -> Self:
@@ -196,9 +192,8 @@ class Scenario(_Section):
                     f"levers.{name}.trigger.year ({t.year}) must lie after base_year "
                     f"and before end_year ({h.base_year}-{h.end_year})"
                 )
-        late = [e for e in self.egov.editions if e > h.end_year]
-        if late:
-            errors.append(f"egov.editions {late} lie after horizon.end_year ({h.end_year})")
+        for block in BLOCKS:
+            errors += block.horizon_problems(getattr(self, block.name), h.base_year, h.end_year)
         if errors:
             raise ValueError("; ".join(errors))
         return self
@@ -214,6 +209,22 @@ class Scenario(_Section):
         """sha256 of the resolved scenario (what was simulated, whatever the files looked like)."""
         blob = json.dumps(self.model_dump(mode="json"), sort_keys=True).encode()
         return hashlib.sha256(blob).hexdigest()
+
+
+def _section(block: Block) -> tuple[type[BaseModel], Any]:
+    """A block's scenario section: required if its settings have required fields."""
+    settings = block.settings
+    required = any(f.is_required() for f in settings.model_fields.values())
+    return (settings, ... if required else Field(default_factory=settings))
+
+
+#: The scenario schema: the common sections, then one section per registered block.
+Scenario = create_model(
+    "Scenario",
+    __base__=_Scenario,
+    __doc__="A vnsim scenario file.",
+    **{block.name: _section(block) for block in BLOCKS},
+)
 
 
 def _references(data: Any, lines: Lines) -> list[Problem]:
@@ -264,17 +275,8 @@ def _references(data: Any, lines: Lines) -> list[Problem]:
             if isinstance(ann, type) and issubclass(ann, BaseModel):
                 walk(ann, raw[fname], (*loc, fname))
 
-    for section in ("market", "dossiers", "egov"):
-        walk(Scenario.model_fields[section].annotation, data.get(section), (section,))
-        if section == "dossiers" and isinstance(data.get(section), dict):
-            for series, raw in data[section].items():
-                sub = DossierSettings.model_fields.get(series)
-                if (
-                    sub is not None
-                    and isinstance(sub.annotation, type)
-                    and issubclass(sub.annotation, BaseModel)
-                ):
-                    walk(sub.annotation, raw, (section, series))
+    for block in BLOCKS:
+        walk(block.settings, data.get(block.name), (block.name,))
     levers = data.get("levers") if isinstance(data.get("levers"), dict) else {}
     for name, lever in levers.items():
         effects = lever.get("effects") if isinstance(lever, dict) else None
