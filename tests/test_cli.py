@@ -70,11 +70,12 @@ def test_run_json_on_the_baseline_is_reproducible(tmp_path, monkeypatch, capsys)
     assert "Traceback" not in proc.stderr
     first = json.loads(proc.stdout)
     assert first["scenario"] == "baseline" and first["draws"] == 64 and first["seed"] == 5
-    market = first["market"]
-    assert market["year"] == 2025 and market["unit"] == "USD bn"
-    assert market["p10"] <= market["median"] <= market["p90"]
-    assert 0 <= market["p_at_least_25"] <= 1
-    assert market["p_at_least_30"] <= market["p_at_least_25"]
+    by_id = {t["id"]: t for t in first["targets"]}
+    market = by_id["market_25bn_2025"]
+    assert market["when"] == "2025" and market["unit"] == "USD bn"
+    assert market["low"] <= market["median"] <= market["high"]
+    assert 0 <= market["probability"] <= 1
+    assert by_id["market_30bn_2025"]["probability"] <= market["probability"]
     assert Path(first["run"]) == tmp_path / "r1"
 
     monkeypatch.chdir(ROOT)
@@ -97,7 +98,7 @@ def test_run_json_on_the_baseline_is_reproducible(tmp_path, monkeypatch, capsys)
     # and the numbers are those of the run folder
     with xr.open_dataset(tmp_path / "r1" / "ensemble.nc", engine="h5netcdf") as ds:
         m = ds.market_size.sel(year=2025)
-        assert market["p_at_least_25"] == pytest.approx(float((m >= 25).mean()))
+        assert market["probability"] == pytest.approx(float((m >= 25).mean()))
         assert market["median"] == pytest.approx(float(m.median()))
 
 
@@ -113,8 +114,8 @@ def test_run_prints_a_human_summary(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
-    assert "IT application market 2025" in out
-    assert "80 % interval" in out and "P(>= 25 bn)" in out
+    assert "IT application market reaches at least USD 25 bn in 2025" in out
+    assert "80 %:" in out and "P(met)" in out
     assert str(tmp_path / "r") in out
 
 
@@ -122,7 +123,7 @@ def test_human_summary_follows_redirected_stdout(tmp_path):
     buffer = io.StringIO()
     with contextlib.redirect_stdout(buffer):
         assert main(["run", str(BASE), "--draws", "16", "--out", str(tmp_path / "r")]) == 0
-    assert "IT application market 2025" in buffer.getvalue()
+    assert "IT application market reaches at least USD 25 bn" in buffer.getvalue()
 
 
 def test_different_seed_gives_different_numbers(tmp_path, capsys):
@@ -144,7 +145,7 @@ def test_different_seed_gives_different_numbers(tmp_path, capsys):
             )
             == 0
         )
-        heads.append(json.loads(capsys.readouterr().out)["market"])
+        heads.append(json.loads(capsys.readouterr().out)["targets"])
     assert heads[0] != heads[1]
 
 
@@ -197,7 +198,7 @@ def test_run_folder_contents(tmp_path, capsys):
         "p90",
         "p95",
     ]
-    assert {"market_size", "dossiers_online", "egdi_rank", "P(market_size>=25)"} <= set(
+    assert {"market_size", "dossiers_online", "egdi_rank", "P(market_25bn_2025)"} <= set(
         summary.variable
     )
 
