@@ -455,6 +455,27 @@ def test_target_labels_in_each_language():
     assert report.target_label(rank, "vi").endswith(f"kỳ khảo sát {rank.edition}")
 
 
+def test_charts_a_run_cannot_draw_are_named(run_dirs):
+    with open_run(run_dirs["baseline"]) as ds:
+        drawn, missing = report.run_charts(ds[["market_size"]], "vi")
+    assert len(drawn) == 1 and drawn[0].alt
+    names = report.vocabulary("vi").chart
+    assert [m.name for m in missing] == [names[k] for k in list(report.RUN_CHARTS)[1:]]
+    assert missing[-1].variables == "dossiers_online, admin_fully_online"
+
+
+def test_targets_a_run_cannot_measure_get_a_note(run_dirs):
+    target_set = targets.load_targets()
+    with open_run(run_dirs["baseline"]) as ds:
+        df = targets.scorecard({"a": ds.drop_vars("market_size")}, target_set)
+    view = report.scorecard_view(df, target_set, "en")
+    market = [i for i, t in enumerate(target_set.targets) if t.indicator == "market_size"]
+    assert market and all(view.rows[i].cells[0].probability is None for i in market)
+    others = [row for i, row in enumerate(view.rows) if i not in market]
+    assert all(row.cells[0].probability is not None for row in others)
+    assert [n.split(":")[0] for n in view.notes] == [f"a / {target_set.ids[i]}" for i in market]
+
+
 # ---------------------------------------------------------------------------------------------
 # Mistakes
 
