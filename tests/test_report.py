@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pydantic
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
@@ -444,6 +445,18 @@ def test_numbers_in_each_language():
     assert report.in_unit(float("nan"), "rank", en) == "–"
     assert report.long_date(dt.date(2025, 1, 2), "en") == "2 January 2025"
     assert report.long_date(dt.date(2025, 1, 2), "vi") == "2 tháng 1 năm 2025"
+
+
+def test_texts_in_vietnamese_where_a_file_gives_them():
+    class Texts(pydantic.BaseModel):
+        title: str
+        title_vi: str = ""
+
+    assert report.localised(Texts(title="a", title_vi="b"), "title", "vi") == "b"
+    assert report.localised(Texts(title="a", title_vi="b"), "title", "en") == "a"
+    assert report.localised(Texts(title="a"), "title", "vi") == "a"  # none given: as written
+    target = targets.load_targets().targets[0]
+    assert report.localised(target, "description", "vi") == target.description_vi
 
 
 def test_target_labels_in_each_language():

@@ -21,6 +21,7 @@ import base64
 import dataclasses
 import datetime as dt
 import functools
+import gettext
 import io
 import json
 import math
@@ -112,7 +113,7 @@ class Vocabulary:
     confidence: Mapping[str, str]
 
 
-def _unit_names(cat: Any) -> dict[str, str]:
+def _unit_names(cat: gettext.NullTranslations) -> dict[str, str]:
     return {
         "USD bn": cat.pgettext("unit", "bn USD"),
         "share": cat.pgettext("unit", "share"),
@@ -126,7 +127,7 @@ def _unit_names(cat: Any) -> dict[str, str]:
     }
 
 
-def _distribution_names(cat: Any) -> dict[str, str]:
+def _distribution_names(cat: gettext.NullTranslations) -> dict[str, str]:
     return {
         "fixed": cat.pgettext("distribution", "fixed"),
         "uniform": cat.pgettext("distribution", "uniform"),
@@ -139,7 +140,7 @@ def _distribution_names(cat: Any) -> dict[str, str]:
     }
 
 
-def _parameter_names(cat: Any) -> dict[str, str]:
+def _parameter_names(cat: gettext.NullTranslations) -> dict[str, str]:
     return {
         "value": cat.pgettext("parameter", "value"),
         "low": cat.pgettext("parameter", "low"),
@@ -157,7 +158,7 @@ def _parameter_names(cat: Any) -> dict[str, str]:
     }
 
 
-def _indicator_names(cat: Any) -> dict[str, str]:
+def _indicator_names(cat: gettext.NullTranslations) -> dict[str, str]:
     # short names for heatmap rows; "%(level)s" is filled with a level's name
     return {
         "market_size": cat.pgettext("indicator", "IT market"),
@@ -173,7 +174,7 @@ def _indicator_names(cat: Any) -> dict[str, str]:
     }
 
 
-def _chart_names(cat: Any) -> dict[str, str]:
+def _chart_names(cat: gettext.NullTranslations) -> dict[str, str]:
     return {
         "market_fan": cat.pgettext("chart", "IT application market"),
         "rank_distribution": cat.pgettext("chart", "EGDI world rank"),
@@ -445,7 +446,6 @@ class RunView:
     charts: tuple[EmbeddedChart, ...]
     missing: tuple[MissingChart, ...]
     scenario: Scenario
-    description: str
     provenance: ProvenanceView
 
 
@@ -516,10 +516,10 @@ def scorecard_view(df: pd.DataFrame, target_set: targets.TargetSet, lang: Lang) 
                 notes.append(f"{s} / {t.id}: {reason or not_measured}")
         rows.append(
             ScoreRow(
-                description=t.description_vi if lang == "vi" else t.description,
+                description=localised(t, "description", lang),
                 when=when(t, lang),
                 goal=goal(t, lang),
-                decision=t.source.decision,
+                decision=localised(t.source, "decision", lang),
                 confidence=t.source.confidence,
                 cells=tuple(cells),
             )
@@ -571,12 +571,13 @@ def provenance_view(
     return ProvenanceView(tuple(rows), tuple(overrides))
 
 
-def scenario_text(scenario: Scenario, field: str, lang: Lang) -> str:
-    """A scenario's ``title`` or ``description`` in ``lang``: ``<field>_vi`` in Vietnamese when
-    the scenario has one, else the text as written."""
-    # scenario files get title_vi/description_vi with the one-language briefing (issue 14)
-    localised = getattr(scenario, f"{field}_vi", None) if lang == "vi" else None
-    return str(localised or getattr(scenario, field) or "").strip()
+def localised(item: pydantic.BaseModel, field: str, lang: Lang) -> Any:
+    """A text field of a scenario or target model in ``lang``: in Vietnamese its ``<field>_vi``
+    (e.g. ``description_vi``) when the model has one that is not empty, else ``<field>``."""
+    # targets have description_vi; scenarios, levers, inputs and sources get *_vi fields with
+    # the one-language briefing (issue 14), and the page uses them without a change here
+    translated = getattr(item, f"{field}_vi", None) if lang == "vi" else None
+    return translated or getattr(item, field)
 
 
 def run_view(run: Run, index: int, lang: Lang) -> RunView:
@@ -585,12 +586,11 @@ def run_view(run: Run, index: int, lang: Lang) -> RunView:
     return RunView(
         anchor=f"run-{index + 1}",
         name=run.name,
-        title=scenario_text(run.scenario, "title", lang)
+        title=localised(run.scenario, "title", lang)
         or str(run.manifest.get("scenario_title") or ""),
         charts=tuple(drawn),
         missing=tuple(missing),
         scenario=run.scenario,
-        description=scenario_text(run.scenario, "description", lang),
         provenance=provenance_view(run.manifest, run.folder, lang),
     )
 
@@ -633,7 +633,7 @@ def environment(lang: Lang) -> Environment:
     """The Jinja2 environment of the page in ``lang``: package templates, autoescape on,
     gettext from the catalogue (``_``, ``gettext``, ``pgettext``...) and the filters
     ``number``, ``percent``, ``country`` (:class:`~vnsim.present.i18n.Translator`), ``plain``
-    and ``breakable``."""
+    and ``breakable``; the global ``localised(model, field)`` picks a text in ``lang``."""
     if lang not in LANGUAGES:
         raise UserProblem(f"no briefing in {lang!r}; languages: {', '.join(LANGUAGES)}")
     env = Environment(
@@ -653,7 +653,12 @@ def environment(lang: Lang) -> Environment:
         plain=functools.partial(plain, tr=tr),
         breakable=breakable,
     )
-    env.globals.update(lang=lang, version=__version__, words=vocabulary(lang))
+    env.globals.update(
+        lang=lang,
+        version=__version__,
+        words=vocabulary(lang),
+        localised=functools.partial(localised, lang=lang),
+    )
     return env
 
 
@@ -662,9 +667,7 @@ def assumptions_html(scenario: Scenario, lang: Lang = "en") -> str:
     uncertain inputs (distribution, parameters, unit, source) and levers (schedule, timing,
     effects, condition, source)."""
     template = environment(lang).get_template("assumptions.html")
-    return template.render(
-        scenario=scenario, description=scenario_text(scenario, "description", lang)
-    )
+    return template.render(scenario=scenario)
 
 
 def provenance_html(manifest: Mapping[str, Any], folder: Path | None, lang: Lang = "en") -> str:
