@@ -19,7 +19,9 @@ import pytest
 from babel.numbers import parse_decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.text import Text
 from synthetic import synthetic_run, synthetic_scorecard, synthetic_sensitivity
 from vnsim.analysis import backtest
@@ -152,6 +154,63 @@ def test_charts_show_country_names_never_codes(inputs, name, lang):
     assert words & codes == set()
 
 
+def _drawn_texts(fig: Figure) -> list[Text]:
+    """Every non-empty visible text the figure draws (tick labels only for ticks in view)."""
+    ticks, shown = set(), []
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            lo, hi = sorted(axis.get_view_interval())
+            for tick in axis.get_major_ticks():
+                ticks |= {id(tick.label1), id(tick.label2)}
+                if lo - 1e-9 <= tick.get_loc() <= hi + 1e-9:
+                    shown += [x for x in (tick.label1, tick.label2) if x.get_visible()]
+    shown += [x for x in fig.findobj(Text) if id(x) not in ticks and x.get_visible()]
+    return [x for x in shown if x.get_text().strip()]
+
+
+@pytest.mark.parametrize(("name", "lang"), CASES, ids=IDS)
+def test_labels_and_legends_stay_inside_the_figure(inputs, name, lang):
+    fig = CHARTS[name][0](inputs, lang)
+    FigureCanvasAgg(fig)
+    fig.set_dpi(100)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    inside = fig.bbox.padded(1)  # one pixel of antialiasing
+    legends = [*fig.legends, *(ax.get_legend() for ax in fig.axes if ax.get_legend())]
+    outside = [
+        getattr(a, "get_text", lambda: "legend")()
+        for a in [*_drawn_texts(fig), *legends]
+        if not inside.contains(*a.get_window_extent(renderer).p0)
+        or not inside.contains(*a.get_window_extent(renderer).p1)
+    ]
+    assert outside == []
+
+
+@pytest.mark.parametrize("ncols", [1, 2, 3, 4])
+def test_legend_width_estimate_matches_matplotlib(ncols):
+    labels = ["Saint Vincent & Grenadines", "Chile", "Bosnia & Herzegovina", "Lào", "Việt Nam"]
+    with charts.briefing_style():
+        fig = Figure(figsize=(12, 2))
+        FigureCanvasAgg(fig)
+        ax = fig.add_subplot()
+        handles = [Line2D([], [], label=x) for x in labels]
+        legend = ax.legend(handles=handles, ncols=ncols, columnspacing=1.2, handlelength=1.6)
+        fig.canvas.draw()
+        drawn = legend.get_window_extent(fig.canvas.get_renderer()).width * 72 / fig.dpi
+        size = mpl.rcParams["legend.fontsize"]
+        estimate = charts._legend_width(labels, ncols, size)
+    assert estimate == pytest.approx(drawn, rel=0.05)
+
+
+def test_long_names_get_fewer_legend_columns():
+    short, long = ["Chile", "Peru", "Cuba", "Mali"], ["Bosnia & Herzegovina"] * 4
+    width = 0.88 * 72 * charts.HALF_WIDTH
+    assert charts._columns_that_fit(short, 4, width, 6.5) == 4
+    fewer = charts._columns_that_fit(long, 4, width, 6.5)
+    assert 1 <= fewer < 4
+    assert charts._legend_width(long, fewer, 6.5) <= width < charts._legend_width(long, 4, 6.5)
+
+
 def test_peers_are_named_in_the_language(ds):
     peers = charts.peers_above(ds, "VNM", 5)
     for lang in LANGS:
@@ -266,7 +325,7 @@ def test_backtest_bars_are_the_pooled_scores(inputs):
         # bars go method by method, horizons in order within each method
         np.testing.assert_allclose(heights, pooled[metric].to_numpy())
         assert ax.get_title("left") == t(charts.SCORE_LABELS[metric]).format(share=t.percent(0.8))
-    legend = [x.get_text() for x in axes[0].get_legend().get_texts()]
+    legend = [x.get_text() for x in fig.legends[0].get_texts()]
     assert legend == [t(charts.METHOD_LABELS[m]) for m in backtest.METHODS]
     coverage = axes[charts.BACKTEST_METRICS.index("cov80")]
     assert [ln.get_ydata()[0] for ln in coverage.get_lines()] == [0.8]

@@ -30,13 +30,14 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 import xarray as xr
+from babel.lists import format_list
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.textpath import TextToPath
-from matplotlib.ticker import FuncFormatter, MaxNLocator
-from matplotlib.transforms import ScaledTranslation
+from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator
+from matplotlib.transforms import ScaledTranslation, blended_transform_factory
 from vnsim import __version__
 from vnsim.blocks.egov import ASEAN10
 from vnsim.present.i18n import N_, Lang, Translator, translator
@@ -303,9 +304,50 @@ def _finish(fig: Figure, title: str, note: str) -> Figure:
     return fig
 
 
+def _text_width(text: str, size: float) -> float:
+    """Width of one line of text in points, with the briefing font."""
+    prop = FontProperties(family=_RC["font.sans-serif"], size=size)
+    return TextToPath().get_text_width_height_descent(text, prop, ismath=False)[0]
+
+
+#: Legend spacing, in font sizes: handle and pad before each label, between columns, border.
+_HANDLE_EM, _COLUMN_EM, _BORDER_EM = 1.6 + 0.8, 1.2, 0.8
+
+
+def _legend_width(labels: Sequence[str], ncols: int, size: float) -> float:
+    """Width in points of a legend of ``labels`` in ``ncols`` columns, as matplotlib fills it.
+
+    Matplotlib fills columns top to bottom, the first ``len % ncols`` columns one row longer,
+    and each column is as wide as its own widest label.
+    """
+    rows, long_cols = divmod(len(labels), ncols)
+    heights = [rows + 1] * long_cols + [rows] * (ncols - long_cols)
+    starts = np.cumsum([0, *heights[:-1]])
+    columns = [
+        max(_text_width(label, size) for label in labels[start : start + n]) + _HANDLE_EM * size
+        for start, n in zip(starts, heights, strict=True)
+        if n
+    ]
+    return sum(columns) + (_COLUMN_EM * (len(columns) - 1) + _BORDER_EM) * size
+
+
+def _columns_that_fit(labels: Sequence[str], ncols: int, width_pt: float, size: float) -> int:
+    """The most legend columns, up to ``ncols``, whose legend fits in ``width_pt`` (at least 1)."""
+    return next((n for n in range(ncols, 1, -1) if _legend_width(labels, n, size) <= width_pt), 1)
+
+
 def _legend_below(ax, handles: list, ncols: int, title: str | None = None) -> None:
-    """Legend under an axes, clear of its tick and axis labels (about 26 pt tall)."""
+    """Legend under an axes, clear of its tick and axis labels (about 26 pt tall).
+
+    At most ``ncols`` columns, fewer when long labels (country names, translations) would run
+    past the figure's edges: the legend is centred on the axes, which sits right of centre, so
+    it gets 88 % of the figure's width (the room on both sides of the axes' centre once the
+    y-axis label takes its place on the left).
+    """
     below = ax.transAxes + ScaledTranslation(0, -26 / 72, ax.figure.dpi_scale_trans)
+    labels = [h.get_label() for h in handles]
+    width_pt = 0.88 * 72 * ax.figure.get_figwidth()
+    ncols = _columns_that_fit(labels, ncols, width_pt, mpl.rcParams["legend.fontsize"])
     ax.legend(
         handles=handles,
         loc="upper center",
@@ -758,42 +800,90 @@ def sensitivity_bars(indices: pd.DataFrame, lang: Lang = "en", output: str | Non
 BACKTEST_METRICS = ("rank_crps", "rank_mae", "cov80", "width80", "brier_top50")
 
 
+class _NumberFormatter(Formatter):
+    """Tick labels in the language, with as many decimals as the tick spacing needs."""
+
+    def __init__(self, t: Translator) -> None:
+        self.t = t
+        self.digits = 0
+
+    def set_locs(self, locs) -> None:
+        super().set_locs(locs)
+        step = float(np.min(np.diff(locs))) if len(locs) > 1 else 1.0
+        # spacing 0.02 needs 2 decimals, 0.5 one, 2 none (the spacing's own last digit)
+        self.digits = max(0, -int(np.floor(np.log10(step) + 1e-9))) if step > 0 else 0
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        return self.t.number(x, self.digits)
+
+
 def plot_backtest(result: BacktestResult, lang: Lang = "en") -> Figure:
     """Bar charts of the pooled backtest scores by method and horizon, one panel per score.
 
-    ``result`` is a :class:`vnsim.analysis.backtest.BacktestResult`; the dashed line on the
-    coverage panel marks the nominal 80 %.
+    ``result`` is a :class:`vnsim.analysis.backtest.BacktestResult`. Laid out at A4 width
+    (180 mm), two panels a row; the dashed line on the coverage panel marks the nominal 80 %.
     """
     t = translator(lang)
     pooled = result.pooled()
     with briefing_style():
-        fig = Figure(figsize=(3.2 * len(BACKTEST_METRICS), 3.4), layout="constrained")
-        axes = fig.subplots(1, len(BACKTEST_METRICS))
+        fig = _new_figure(5.4, width=2 * HALF_WIDTH)
+        mosaic = fig.subplot_mosaic([[0, 1], [2, 3], [4, "."]])
+        axes = [mosaic[i] for i in range(len(BACKTEST_METRICS))]
         _draw_scores(axes, pooled, t)
-        fig.suptitle(t("EGDI world rank hindcasts, pooled over origins"))
-    return fig
+        handles, labels = axes[0].get_legend_handles_labels()
+        # In the empty sixth cell: below panel 4, level with panel 5. A figure legend, so the
+        # layout does not widen the left column to make room for it.
+        cell = blended_transform_factory(axes[3].transAxes, axes[4].transAxes)
+        fig.legend(handles, labels, loc="center", bbox_to_anchor=(0.5, 0.5), bbox_transform=cell)
+        title = t("EGDI world rank hindcasts, pooled over origins")
+        return _finish(fig, title, _footnote_backtest(result, t))
 
 
-def _draw_scores(axes, pooled: pd.DataFrame, t: Translator) -> None:
+def _footnote_backtest(result: BacktestResult, t: Translator) -> str:
+    origins = result.origins or tuple(sorted(int(o) for o in result.scores["origin"].unique()))
+    sentence = t.ngettext(
+        "Source: vnsim {version} rolling-origin backtest from the UN E-Government Surveys "
+        "of {origins}, {draws} draw, seed {seed}.",
+        "Source: vnsim {version} rolling-origin backtest from the UN E-Government Surveys "
+        "of {origins}, {draws} draws, seed {seed}.",
+        result.draws,
+    )
+    return sentence.format(
+        version=__version__,
+        origins=format_list([str(o) for o in origins], locale=t.lang),
+        draws=t.number(result.draws, 0),
+        seed=result.seed,
+    )
+
+
+def _draw_scores(axes: Sequence, pooled: pd.DataFrame, t: Translator) -> None:
     """One grouped bar panel per metric: methods side by side, horizons along x."""
     methods = list(pooled.index.get_level_values(0).unique())
     horizons = sorted(pooled.index.get_level_values(1).unique())
     width = 0.8 / len(methods)
+    palette = sns.color_palette("colorblind", len(methods)).as_hex()
     for ax, metric in zip(axes, BACKTEST_METRICS, strict=True):
         for j, m in enumerate(methods):
             vals = [
                 pooled.loc[(m, h), metric] if (m, h) in pooled.index else np.nan for h in horizons
             ]
             label = t(METHOD_LABELS[m]) if m in METHOD_LABELS else m
-            ax.bar(np.arange(len(horizons)) + j * width, vals, width, label=label)
+            x = np.arange(len(horizons)) + j * width
+            ax.bar(x, vals, width, label=label, color=palette[j])
         if metric == "cov80":
-            ax.axhline(0.8, color="k", lw=0.8, ls="--")
+            ax.axhline(0.8, color="#333333", lw=0.8, ls="--")
+            ax.set_ylim(0, 1)
+            ax.yaxis.set_major_formatter(_percent_formatter(t))
+        else:
+            ax.yaxis.set_major_formatter(_NumberFormatter(t))
+        ax.yaxis.set_major_locator(MaxNLocator(4))
         ax.set_xticks(
             np.arange(len(horizons)) + width * (len(methods) - 1) / 2, [str(h) for h in horizons]
         )
         ax.set_xlabel(t("Editions ahead"))
-        ax.set_title(t(SCORE_LABELS[metric]).format(share=t.percent(0.8)), fontsize=9)
-    axes[0].legend(fontsize=8)
+        ax.grid(axis="x", visible=False)
+        title = t(SCORE_LABELS[metric]).format(share=t.percent(0.8))
+        ax.set_title("\n".join(_wrap(title, _BASE_FONT, 0.42 * 72 * 2 * HALF_WIDTH, "bold")))
 
 
 def save(
