@@ -8,6 +8,7 @@ country names come from CLDR for every country in the packaged UN surveys.
 
 from __future__ import annotations
 
+import datetime
 import gettext
 import io
 import re
@@ -281,6 +282,14 @@ def test_numpy_scalars_format_like_python_numbers():
     assert t.number(np.float32(0.685), 2) == t.number(0.685, 2)
     assert t.number(np.int64(2000), 0) == t.number(2000, 0)
     assert t.percent(np.float64(0.25)) == t.percent(0.25)
+
+
+def test_dates_use_each_language_cldr_pattern():
+    day = datetime.date(2026, 12, 1)
+    assert translator("en").date(day) == "December 1, 2026"
+    assert translator("vi").date(day) == "1 tháng 12, 2026"
+    moment = datetime.datetime(2026, 12, 1, 23, 59, tzinfo=datetime.UTC)
+    assert translator("vi").date(moment, "short") == translator("vi").date(day, "short")
 
 
 # --- country names ------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Translations, number formats and country names for readers of vnsim's outputs.
 
 Every sentence a reader sees comes from one gettext catalogue (``locale/vnsim.pot``, with
-``en`` and ``vi`` ``.po`` files compiled when first used); numbers and percentages are
+``en`` and ``vi`` ``.po`` files compiled when first used); numbers, percentages and dates are
 formatted by Babel with the language's CLDR patterns, and country names come from CLDR through
 Babel.
 
@@ -27,6 +27,7 @@ the binary value) would give 68 % and 2.67.
 
 from __future__ import annotations
 
+import datetime
 import functools
 import gettext
 import io
@@ -36,7 +37,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from importlib import resources
 from typing import TYPE_CHECKING, Literal
 
-from babel import Locale, numbers
+from babel import Locale, dates, numbers
 from babel.core import get_global
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -168,6 +169,15 @@ class Translator:
         if value.is_nan():
             return MISSING
         return _pattern(self.lang, "percent", digits).apply(value, self.lang)
+
+    def date(
+        self, value: datetime.date, format: Literal["short", "medium", "long"] = "long"
+    ) -> str:
+        """A date (or the date of a datetime) in the language's CLDR pattern.
+
+        en ``December 1, 2026``, vi ``1 tháng 12, 2026`` (``format="long"``).
+        """
+        return dates.format_date(value, format=format, locale=self.lang)
 
     def country(self, iso3: str) -> str:
         """The country's name in the language, from CLDR (``"VNM"`` -> ``"Việt Nam"``).
