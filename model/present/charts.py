@@ -51,11 +51,12 @@ HALF_WIDTH = 90 / 25.4
 # Targets drawn on the charts, as in the target files (scenarios/targets/*.yaml, with sources).
 #: IT application market 2025, USD bn (CT 01/BTTTT as attributed; tag [U], unconfirmed).
 MARKET_TARGET_2025 = (25.0, 30.0)
-#: EGDI world-rank targets: rank -> (year, decision). QĐ 749 (2020) and QĐ 942 (2021), both [V].
-RANK_TARGETS: dict[int, tuple[str, ...]] = {
-    30: ("2030 QĐ 942",),
-    50: ("2025 QĐ 942", "2030 QĐ 749"),
-    70: ("2025 QĐ 749",),
+#: EGDI world-rank targets: rank -> ((year, decision number), ...). QĐ 749 (2020) and QĐ 942
+#: (2021), both [V].
+RANK_TARGETS: dict[int, tuple[tuple[int, int], ...]] = {
+    30: ((2030, 942),),
+    50: ((2025, 942), (2030, 749)),
+    70: ((2025, 749),),
 }
 #: ASEAN position target 2025 (project brief; source not located, tag [U]).
 ASEAN_TARGET_2025 = 3
@@ -375,6 +376,12 @@ def _variable_label(variable: str, t: Translator) -> tuple[str, str]:
     return t(name), t(unit)
 
 
+def _decision(t: Translator, year: int, number: int) -> str:
+    """A target's year and the Prime Minister's decision that set it ("2025 QĐ 942" in vi)."""
+    # TRANSLATORS: a target year and the number of the decision (Quyết định) that set it
+    return t("{year} Decision {number}").format(year=year, number=number)
+
+
 def _band_label(t: Translator, coverage: float) -> str:
     """Legend label of a central interval covering ``coverage`` (share 0–1) of the draws."""
     return t("{share} interval").format(share=t.percent(coverage))
@@ -462,7 +469,7 @@ def rank_distribution(ds: xr.Dataset, lang: Lang = "en", country: str = "VNM") -
             ax.axhline(n, color="#777777", lw=0.7, ls="--", zorder=0)
             # Labelled outside the axes, on the right, so they never cover a box.
             ax.annotate(
-                "\n".join([t("Top {n}").format(n=n), *why]),
+                "\n".join([t("Top {n}").format(n=n), *(_decision(t, y, d) for y, d in why)]),
                 (1.0, n),
                 xycoords=("axes fraction", "data"),
                 xytext=(3, 0),
