@@ -53,8 +53,9 @@ LANG = "en"  # chart labels: "en" or "vi"
 import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Markdown, display
-from vnsim.analysis.backtest import plot_backtest, run_backtest
+from vnsim.analysis.backtest import run_backtest
 from vnsim.datasets import load_surveys
+from vnsim.present.charts import plot_backtest
 
 surveys = load_surveys()
 editions = sorted(surveys["survey_year"].unique())

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from vnsim.analysis import backtest
 from vnsim.blocks import egov
+from vnsim.present import charts
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +68,7 @@ def test_scores_and_tables(result):
     pooled = result.pooled()
     assert list(pooled.index) == [(m, h) for m in backtest.METHODS for h in (1, 2)]
     json.dumps(result.to_dict())
-    fig = backtest.plot_backtest(result, lang="vi")
+    fig = charts.plot_backtest(result, lang="vi")
     assert len(fig.axes) == 5
     plt.close(fig)
 

@@ -24,7 +24,8 @@ observed at ranks 30–100), ``rank_crps`` (fair ensemble CRPS on integer ranks)
 and ``width80``/``width95`` (central intervals from the ``inverted_cdf`` quantiles, so their ends
 are ranks), ``brier_top50`` (P(rank <= 50)), and ``n`` (countries scored).
 
-Run ``python -m vnsim.analysis.backtest`` for the full backtest (prints the pooled table).
+Run ``python -m vnsim.analysis.backtest`` for the full backtest (prints the pooled table); the
+chart of the pooled scores is :func:`vnsim.present.charts.plot_backtest`.
 """
 
 from __future__ import annotations
@@ -35,11 +36,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 from vnsim import datasets
 from vnsim.blocks import egov
 from vnsim.egdi import rank_desc
-from vnsim.present.charts import briefing_style
 from vnsim.uncertainty import Streams
 
 METHODS: tuple[str, ...] = ("model", "bootstrap", "persistence")
@@ -281,73 +280,11 @@ def run_backtest(
     return BacktestResult(scores=scores, draws=draws, seed=seed, origins=tuple(origins))
 
 
-_LABELS = {
-    "en": {
-        "rank_crps": "Rank CRPS (lower is better)",
-        "rank_mae": "Rank MAE of the median",
-        "cov80": "Coverage of 80 % intervals",
-        "width80": "Mean width of 80 % intervals (places)",
-        "brier_top50": "Brier score, top 50",
-        "horizon": "Editions ahead",
-        "title": "EGDI world rank hindcasts, pooled over origins",
-        "model": "model",
-        "bootstrap": "level-matched bootstrap",
-        "persistence": "persistence",
-    },
-    "vi": {
-        "rank_crps": "CRPS thứ hạng (càng thấp càng tốt)",
-        "rank_mae": "Sai số tuyệt đối trung bình của trung vị",
-        "cov80": "Tỷ lệ bao phủ của khoảng 80 %",
-        "width80": "Độ rộng trung bình khoảng 80 % (bậc)",
-        "brier_top50": "Điểm Brier, nhóm 50 đầu",
-        "horizon": "Số kỳ báo cáo phía trước",
-        "title": "Dự báo ngược thứ hạng EGDI thế giới, gộp các điểm gốc",
-        "model": "mô hình",
-        "bootstrap": "bootstrap theo mức",
-        "persistence": "giữ nguyên",
-    },
-}
-
-
-def plot_backtest(result: BacktestResult, lang: str = "en") -> Figure:
-    """Bar charts of pooled scores by method and horizon (``lang`` "en" or "vi")."""
-    lab = _LABELS[lang]
-    pooled = result.pooled()
-    metrics = ["rank_crps", "rank_mae", "cov80", "width80", "brier_top50"]
-    with briefing_style():
-        fig = Figure(figsize=(3.2 * len(metrics), 3.4), layout="constrained")
-        axes = fig.subplots(1, len(metrics))
-        _draw_scores(fig, axes, pooled, metrics, lab)
-    return fig
-
-
-def _draw_scores(fig: Figure, axes, pooled: pd.DataFrame, metrics: list[str], lab: dict) -> None:
-    methods = list(pooled.index.get_level_values(0).unique())
-    horizons = sorted(pooled.index.get_level_values(1).unique())
-    width = 0.8 / len(methods)
-    for ax, metric in zip(axes, metrics, strict=True):
-        for j, m in enumerate(methods):
-            vals = [
-                pooled.loc[(m, h), metric] if (m, h) in pooled.index else np.nan for h in horizons
-            ]
-            ax.bar(np.arange(len(horizons)) + j * width, vals, width, label=lab[m])
-        if metric == "cov80":
-            ax.axhline(0.8, color="k", lw=0.8, ls="--")
-        ax.set_xticks(
-            np.arange(len(horizons)) + width * (len(methods) - 1) / 2, [str(h) for h in horizons]
-        )
-        ax.set_xlabel(lab["horizon"])
-        ax.set_title(lab[metric], fontsize=9)
-    axes[0].legend(fontsize=8)
-    fig.suptitle(lab["title"])
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Rolling-origin backtest of EGDI world ranks")
     parser.add_argument("--draws", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--origins", type=int, nargs="+", default=[2012, 2014, 2016, 2018, 2020])
-    parser.add_argument("--figure", help="write the pooled chart to this file")
     args = parser.parse_args(argv)
     result = run_backtest(
         datasets.load_surveys(), tuple(args.origins), draws=args.draws, seed=args.seed
@@ -362,8 +299,6 @@ def main(argv: list[str] | None = None) -> None:
                 values="value",
             )
         )
-    if args.figure:
-        plot_backtest(result).savefig(args.figure)
 
 
 if __name__ == "__main__":

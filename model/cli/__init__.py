@@ -217,6 +217,7 @@ def cmd_charts(args: argparse.Namespace) -> int:
 def cmd_backtest(args: argparse.Namespace) -> int:
     from vnsim import datasets
     from vnsim.analysis import backtest
+    from vnsim.present import charts
 
     result = backtest.run_backtest(datasets.load_surveys(), draws=args.draws, seed=args.seed)
     if args.json:
@@ -229,7 +230,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
         out.mkdir(parents=True, exist_ok=True)
         result.scores.to_csv(out / "backtest_scores.csv", index=False)
         result.pooled().to_csv(out / "backtest_pooled.csv")
-        fig = backtest.plot_backtest(result, lang=args.lang)
+        fig = charts.plot_backtest(result, lang=args.lang)
         fig.savefig(out / "backtest.png", dpi=200)
         print(
             f"wrote {out}/backtest_scores.csv, backtest_pooled.csv, backtest.png", file=sys.stderr

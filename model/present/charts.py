@@ -12,7 +12,8 @@ or calling this module changes no global matplotlib state.
 Sizes are physical: charts are laid out at A4 half-width (90 mm) with 7 pt text, so they stay
 readable when placed in a two-column briefing without scaling.
 
-All label strings live in :data:`LABELS` (one dictionary per language).
+Every label comes from the gettext catalogue and every number, percentage and country name
+from :class:`vnsim.present.i18n.Translator` (CLDR formats and names through Babel).
 """
 
 from __future__ import annotations
@@ -22,23 +23,27 @@ import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import matplotlib as mpl
 import numpy as np
 import pandas as pd
 import seaborn as sns
 import xarray as xr
+from babel.lists import format_list
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.textpath import TextToPath
-from matplotlib.ticker import FuncFormatter, MaxNLocator
-from matplotlib.transforms import ScaledTranslation
+from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator
+from matplotlib.transforms import ScaledTranslation, blended_transform_factory
+from vnsim import __version__
 from vnsim.blocks.egov import ASEAN10
+from vnsim.present.i18n import N_, Lang, Translator, translator
 
-Lang = Literal["en", "vi"]
+if TYPE_CHECKING:
+    from vnsim.analysis.backtest import BacktestResult
 
 #: Physical chart width, inches: A4 half-width (90 mm), for two-column briefings.
 HALF_WIDTH = 90 / 25.4
@@ -46,11 +51,12 @@ HALF_WIDTH = 90 / 25.4
 # Targets drawn on the charts, as in the target files (scenarios/targets/*.yaml, with sources).
 #: IT application market 2025, USD bn (CT 01/BTTTT as attributed; tag [U], unconfirmed).
 MARKET_TARGET_2025 = (25.0, 30.0)
-#: EGDI world-rank targets: rank -> (year, decision). QĐ 749 (2020) and QĐ 942 (2021), both [V].
-RANK_TARGETS: dict[int, tuple[str, ...]] = {
-    30: ("2030 QĐ 942",),
-    50: ("2025 QĐ 942", "2030 QĐ 749"),
-    70: ("2025 QĐ 749",),
+#: EGDI world-rank targets: rank -> ((year, decision number), ...). QĐ 749 (2020) and QĐ 942
+#: (2021), both [V].
+RANK_TARGETS: dict[int, tuple[tuple[int, int], ...]] = {
+    30: ((2030, 942),),
+    50: ((2025, 942), (2030, 749)),
+    70: ((2025, 749),),
 }
 #: ASEAN position target 2025 (project brief; source not located, tag [U]).
 ASEAN_TARGET_2025 = 3
@@ -71,143 +77,45 @@ _ADMIN_COLOUR = "#7b4fa0"
 # Muted, distinct from every scenario colour, so the focus country stands out.
 _PEER_COLOURS = ("#e377c2", "#8c564b", "#bcbd22", "#17becf", "#ff9f4a", "#9e9e9e", "#c49c94")
 
-#: Every label string, one dictionary per language. Placeholders use str.format.
-LABELS: dict[str, dict[str, str]] = {
-    "en": {
-        "year": "Year",
-        "edition": "UN survey edition",
-        "median": "Median",
-        "band": "{p}% interval",
-        "observed": "observed",
-        "market_title": "IT application market, {scenario}",
-        "market_axis": "Market size (USD bn)",
-        "market_target": "2025 target: 25–30 bn USD",
-        "usd_bn": "{v} bn USD",
-        "rank_title": "UN EGDI world rank of {country}",
-        "rank_axis": "World rank (1 = best)",
-        "rank_target": "Top {n}",
-        "box_note": "box: 50%, whiskers: 90% of draws",
-        "asean_title": "{country}'s EGDI position in ASEAN",
-        "asean_axis": "Position in ASEAN (1 = best)",
-        "asean_target": "dashed line: 2025 target (top {n})",
-        "probability": "Probability",
-        "components_title": "EGDI components: {country} vs peers",
-        "components_note": "peers: the {n} countries ranked just above in {edition}",
-        "index_axis": "Index (0–1)",
-        "osi": "Online services (OSI)",
-        "tii": "Telecom infrastructure (TII)",
-        "hci": "Human capital (HCI)",
-        "egdi": "EGDI",
-        "dossiers_title": "Dossiers processed online",
-        "dossiers_panel": "Work dossiers, by level",
-        "admin_panel": "Admin-procedure dossiers fully online",
-        "share_axis": "Share of dossiers",
-        "ministry_province": "Ministry & province",
-        "district": "District",
-        "commune": "Commune",
-        "admin_fully_online": "Fully online",
-        "target_marker": "2025 target",
-        "scorecard_title": "Probability of meeting each target",
-        "scenario": "Scenario",
-        "target": "Target",
-        "comparison_title": "{variable}: scenarios compared",
-        "comparison_note": "lines: median; bands: 80% interval",
-        "sensitivity_title": "Sobol sensitivity: {output}",
-        "sensitivity_axis": "Sobol index (share of variance)",
-        "S1": "First order S1",
-        "ST": "Total ST",
-        "input": "Uncertain input",
-        "var_market_size": "IT application market (USD bn)",
-        "var_market_growth": "IT market growth (per year)",
-        "var_osi": "OSI (index 0–1)",
-        "var_tii": "TII (index 0–1)",
-        "var_hci": "HCI (index 0–1)",
-        "var_egdi": "EGDI (index 0–1)",
-        "var_egdi_rank": "EGDI world rank (1 = best)",
-        "var_asean_position": "EGDI position in ASEAN (1 = best)",
-        "var_dossiers_online": "Work dossiers online (share)",
-        "var_admin_fully_online": "Admin dossiers fully online (share)",
-        "footnote": (
-            "Source: vnsim {version} simulation, scenario “{scenario}”{hash}, {draws} draws, "
-            "seed {seed}; data: UN E-Government Survey {editions}{data_version}."
-        ),
-        "footnote_runs": "Source: vnsim {version} simulations: {runs}; data: UN E-Government "
-        "Survey {editions}{data_version}.",
-        "footnote_run": "“{scenario}” ({draws} draws, seed {seed})",
-        "footnote_table": "Source: vnsim {version}{detail}.",
-        "table_draws": "{n} draws",
-        "table_data": "data: UN E-Government Survey {editions}",
-        "data_version": ", version {v}",
-        "VNM": "Viet Nam",
-    },
-    "vi": {
-        "year": "Năm",
-        "edition": "Kỳ khảo sát của Liên Hợp Quốc",
-        "median": "Trung vị",
-        "band": "Khoảng {p}%",
-        "observed": "quan sát",
-        "market_title": "Thị trường ứng dụng CNTT, kịch bản {scenario}",
-        "market_axis": "Quy mô thị trường (tỷ USD)",
-        "market_target": "Mục tiêu 2025: 25–30 tỷ USD",
-        "usd_bn": "{v} tỷ USD",
-        "rank_title": "Thứ hạng EGDI thế giới của {country}",
-        "rank_axis": "Thứ hạng thế giới (1 = cao nhất)",
-        "rank_target": "Top {n}",
-        "box_note": "hộp: 50%, râu: 90% số lượt mô phỏng",
-        "asean_title": "Vị trí EGDI của {country} trong ASEAN",
-        "asean_axis": "Vị trí trong ASEAN (1 = cao nhất)",
-        "asean_target": "đường đứt nét: mục tiêu 2025 (top {n})",
-        "probability": "Xác suất",
-        "components_title": "Chỉ số thành phần EGDI: {country} và các nước liền trên",
-        "components_note": "so sánh: {n} nước xếp ngay trên năm {edition}",
-        "index_axis": "Chỉ số (0–1)",
-        "osi": "Dịch vụ trực tuyến (OSI)",
-        "tii": "Hạ tầng viễn thông (TII)",
-        "hci": "Nguồn nhân lực (HCI)",
-        "egdi": "EGDI",
-        "dossiers_title": "Hồ sơ được xử lý trực tuyến",
-        "dossiers_panel": "Hồ sơ công việc, theo cấp",
-        "admin_panel": "Hồ sơ thủ tục hành chính trực tuyến toàn trình",
-        "share_axis": "Tỷ lệ hồ sơ",
-        "ministry_province": "Bộ, tỉnh",
-        "district": "Cấp huyện",
-        "commune": "Cấp xã",
-        "admin_fully_online": "Toàn trình",
-        "target_marker": "Mục tiêu 2025",
-        "scorecard_title": "Xác suất đạt từng mục tiêu",
-        "scenario": "Kịch bản",
-        "target": "Mục tiêu",
-        "comparison_title": "{variable}: so sánh các kịch bản",
-        "comparison_note": "đường: trung vị; dải: khoảng 80%",
-        "sensitivity_title": "Độ nhạy Sobol: {output}",
-        "sensitivity_axis": "Chỉ số Sobol (tỷ phần phương sai)",
-        "S1": "Bậc nhất S1",
-        "ST": "Tổng ST",
-        "input": "Đầu vào bất định",
-        "var_market_size": "Thị trường ứng dụng CNTT (tỷ USD)",
-        "var_market_growth": "Tăng trưởng thị trường CNTT (mỗi năm)",
-        "var_osi": "OSI (chỉ số 0–1)",
-        "var_tii": "TII (chỉ số 0–1)",
-        "var_hci": "HCI (chỉ số 0–1)",
-        "var_egdi": "EGDI (chỉ số 0–1)",
-        "var_egdi_rank": "Thứ hạng EGDI thế giới (1 = cao nhất)",
-        "var_asean_position": "Vị trí EGDI trong ASEAN (1 = cao nhất)",
-        "var_dossiers_online": "Hồ sơ công việc trực tuyến (tỷ lệ)",
-        "var_admin_fully_online": "Hồ sơ TTHC trực tuyến toàn trình (tỷ lệ)",
-        "footnote": (
-            "Nguồn: mô phỏng vnsim {version}, kịch bản “{scenario}”{hash}, {draws} lượt mô "
-            "phỏng, seed {seed}; dữ liệu: Khảo sát Chính phủ điện tử của LHQ {editions}"
-            "{data_version}."
-        ),
-        "footnote_runs": "Nguồn: mô phỏng vnsim {version}: {runs}; dữ liệu: Khảo sát Chính phủ "
-        "điện tử của LHQ {editions}{data_version}.",
-        "footnote_run": "“{scenario}” ({draws} lượt, seed {seed})",
-        "footnote_table": "Nguồn: vnsim {version}{detail}.",
-        "table_draws": "{n} lượt mô phỏng",
-        "table_data": "dữ liệu: Khảo sát Chính phủ điện tử của LHQ {editions}",
-        "data_version": ", phiên bản {v}",
-        "VNM": "Việt Nam",
-    },
+# Msgids of names that come from the data (translated where drawn, by the chart's Translator).
+#: Variables: (name, unit) as axis labels show them, "name (unit)".
+VARIABLE_LABELS: dict[str, tuple[str, str]] = {
+    "market_size": (N_("IT application market"), N_("USD bn")),
+    "market_growth": (N_("IT market growth"), N_("per year")),
+    "osi": (N_("OSI"), N_("index 0–1")),
+    "tii": (N_("TII"), N_("index 0–1")),
+    "hci": (N_("HCI"), N_("index 0–1")),
+    "egdi": (N_("EGDI"), N_("index 0–1")),
+    "egdi_rank": (N_("EGDI world rank"), N_("1 = best")),
+    "asean_position": (N_("EGDI position in ASEAN"), N_("1 = best")),
+    "dossiers_online": (N_("Work dossiers online"), N_("share")),
+    "admin_fully_online": (N_("Admin dossiers fully online"), N_("share")),
+}
+#: EGDI components, as panel titles.
+COMPONENT_LABELS = {
+    "osi": N_("Online services (OSI)"),
+    "tii": N_("Telecom infrastructure (TII)"),
+    "hci": N_("Human capital (HCI)"),
+}
+#: Dossier series: the three government levels and admin procedures fully online.
+SERIES_LABELS = {
+    "ministry_province": N_("Ministry & province"),
+    "district": N_("District"),
+    "commune": N_("Commune"),
+    "admin_fully_online": N_("Fully online"),
+}
+#: Backtest scores and methods (:func:`plot_backtest`).
+SCORE_LABELS = {
+    "rank_crps": N_("Rank CRPS (lower is better)"),
+    "rank_mae": N_("Rank MAE of the median"),
+    "cov80": N_("Coverage of {share} intervals"),
+    "width80": N_("Mean width of {share} intervals (places)"),
+    "brier_top50": N_("Brier score, top 50"),
+}
+METHOD_LABELS = {
+    "model": N_("model"),
+    "bootstrap": N_("level-matched bootstrap"),
+    "persistence": N_("persistence"),
 }
 
 # Variables plotted as shares get percent axes; ranks get inverted axes.
@@ -273,26 +181,8 @@ def scenario_colour(name: str, taken: Sequence[str] = ()) -> str:
     return free[zlib.crc32(name.encode("utf-8")) % len(free)]
 
 
-def _labels(lang: str) -> dict[str, str]:
-    if lang not in LABELS:
-        raise ValueError(f"lang must be one of {sorted(LABELS)}, got {lang!r}")
-    return LABELS[lang]
-
-
-def _number(value: float, lang: str, decimals: int = 0) -> str:
-    """Format a number with the language's separators (vi: 1.234,5; en: 1,234.5)."""
-    text = f"{value:,.{decimals}f}"
-    if lang == "vi":
-        text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
-    return text
-
-
-def _percent_formatter(lang: str, decimals: int = 0) -> FuncFormatter:
-    return FuncFormatter(lambda x, _pos: f"{_number(100 * x, lang, decimals)}%")
-
-
-def _country_name(code: str, lang: str) -> str:
-    return _labels(lang).get(code, code)
+def _percent_formatter(t: Translator, digits: int = 0) -> FuncFormatter:
+    return FuncFormatter(lambda x, _pos: t.percent(x, digits))
 
 
 def _attr(attrs: Mapping[str, Any], key: str, default: str = "?") -> str:
@@ -300,62 +190,81 @@ def _attr(attrs: Mapping[str, Any], key: str, default: str = "?") -> str:
     return default if value is None or value == "" else str(value)
 
 
-def _data_version(attrs: Mapping[str, Any], lab: Mapping[str, str]) -> str:
+def _draws(attrs: Mapping[str, Any], ds: xr.Dataset | None = None) -> int | None:
+    """Draw count of a run from its attributes, else from the Dataset's ``draw`` axis."""
+    draws = attrs.get("draws", ds.sizes.get("draw") if ds is not None else None)
+    return None if draws is None else int(draws)
+
+
+def _data_version(attrs: Mapping[str, Any], t: Translator) -> str:
     v = attrs.get("data_version")
-    return lab["data_version"].format(v=v) if v not in (None, "") else ""
+    return t(", version {v}").format(v=v) if v not in (None, "") else ""
 
 
 def footnote(ds: xr.Dataset, lang: Lang = "en") -> str:
     """Provenance line of a run: model version, scenario, draws, seed and data editions."""
-    lab = _labels(lang)
+    t = translator(lang)
     attrs = ds.attrs
     scenario_hash = str(attrs.get("scenario_hash") or "")
-    draws = attrs.get("draws", ds.sizes.get("draw"))
-    return lab["footnote"].format(
+    draws = _draws(attrs, ds)
+    sentence = t.ngettext(
+        "Source: vnsim {version} simulation, scenario “{scenario}”{hash}, {draws} draw, "
+        "seed {seed}; data: UN E-Government Survey {editions}{data_version}.",
+        "Source: vnsim {version} simulation, scenario “{scenario}”{hash}, {draws} draws, "
+        "seed {seed}; data: UN E-Government Survey {editions}{data_version}.",
+        2 if draws is None else draws,
+    )
+    return sentence.format(
         version=_attr(attrs, "package_version"),
         scenario=_attr(attrs, "scenario"),
         hash=f" ({scenario_hash[:8]})" if scenario_hash else "",
-        draws=_number(int(draws), lang) if draws is not None else "?",
+        draws="?" if draws is None else t.number(draws, 0),
         seed=_attr(attrs, "seed"),
         editions=_attr(attrs, "data_editions"),
-        data_version=_data_version(attrs, lab),
+        data_version=_data_version(attrs, t),
     )
 
 
-def _footnote_runs(datasets: Mapping[str, xr.Dataset], lang: Lang) -> str:
-    lab = _labels(lang)
+def _footnote_runs(datasets: Mapping[str, xr.Dataset], t: Translator) -> str:
     first = next(iter(datasets.values())).attrs
-    runs = "; ".join(
-        lab["footnote_run"].format(
-            scenario=name,
-            draws=_number(int(ds.attrs.get("draws", ds.sizes.get("draw", 0))), lang),
-            seed=_attr(ds.attrs, "seed"),
+    runs = []
+    for name, ds in datasets.items():
+        draws = _draws(ds.attrs, ds) or 0
+        run = t.ngettext(
+            "“{scenario}” ({draws} draw, seed {seed})",
+            "“{scenario}” ({draws} draws, seed {seed})",
+            draws,
         )
-        for name, ds in datasets.items()
+        runs.append(
+            run.format(scenario=name, draws=t.number(draws, 0), seed=_attr(ds.attrs, "seed"))
+        )
+    sentence = t(
+        "Source: vnsim {version} simulations: {runs}; "
+        "data: UN E-Government Survey {editions}{data_version}."
     )
-    return lab["footnote_runs"].format(
+    return sentence.format(
         version=_attr(first, "package_version"),
-        runs=runs,
+        runs="; ".join(runs),
         editions=_attr(first, "data_editions"),
-        data_version=_data_version(first, lab),
+        data_version=_data_version(first, t),
     )
 
 
-def _footnote_table(attrs: Mapping[str, Any], lang: Lang) -> str:
+def _footnote_table(attrs: Mapping[str, Any], t: Translator) -> str:
     """Footnote for a derived table; provenance comes from its ``DataFrame.attrs``."""
-    from vnsim import __version__
-
-    lab = _labels(lang)
     detail = []
     if attrs.get("scenario"):
         detail.append(f"“{attrs['scenario']}”")
-    if attrs.get("draws") is not None:
-        detail.append(lab["table_draws"].format(n=_number(int(attrs["draws"]), lang)))
+    draws = _draws(attrs)
+    if draws is not None:
+        detail.append(t.ngettext("{n} draw", "{n} draws", draws).format(n=t.number(draws, 0)))
     if attrs.get("seed") is not None:
-        detail.append(f"seed {attrs['seed']}")
+        detail.append(t("seed {seed}").format(seed=attrs["seed"]))
     if attrs.get("data_editions"):
-        detail.append(lab["table_data"].format(editions=attrs["data_editions"]))
-    return lab["footnote_table"].format(
+        detail.append(
+            t("data: UN E-Government Survey {editions}").format(editions=attrs["data_editions"])
+        )
+    return t("Source: vnsim {version}{detail}.").format(
         version=attrs.get("package_version", __version__),
         detail=(", " + ", ".join(detail)) if detail else "",
     )
@@ -396,9 +305,50 @@ def _finish(fig: Figure, title: str, note: str) -> Figure:
     return fig
 
 
+def _text_width(text: str, size: float) -> float:
+    """Width of one line of text in points, with the briefing font."""
+    prop = FontProperties(family=_RC["font.sans-serif"], size=size)
+    return TextToPath().get_text_width_height_descent(text, prop, ismath=False)[0]
+
+
+#: Legend spacing, in font sizes: handle and pad before each label, between columns, border.
+_HANDLE_EM, _COLUMN_EM, _BORDER_EM = 1.6 + 0.8, 1.2, 0.8
+
+
+def _legend_width(labels: Sequence[str], ncols: int, size: float) -> float:
+    """Width in points of a legend of ``labels`` in ``ncols`` columns, as matplotlib fills it.
+
+    Matplotlib fills columns top to bottom, the first ``len % ncols`` columns one row longer,
+    and each column is as wide as its own widest label.
+    """
+    rows, long_cols = divmod(len(labels), ncols)
+    heights = [rows + 1] * long_cols + [rows] * (ncols - long_cols)
+    starts = np.cumsum([0, *heights[:-1]])
+    columns = [
+        max(_text_width(label, size) for label in labels[start : start + n]) + _HANDLE_EM * size
+        for start, n in zip(starts, heights, strict=True)
+        if n
+    ]
+    return sum(columns) + (_COLUMN_EM * (len(columns) - 1) + _BORDER_EM) * size
+
+
+def _columns_that_fit(labels: Sequence[str], ncols: int, width_pt: float, size: float) -> int:
+    """The most legend columns, up to ``ncols``, whose legend fits in ``width_pt`` (at least 1)."""
+    return next((n for n in range(ncols, 1, -1) if _legend_width(labels, n, size) <= width_pt), 1)
+
+
 def _legend_below(ax, handles: list, ncols: int, title: str | None = None) -> None:
-    """Legend under an axes, clear of its tick and axis labels (about 26 pt tall)."""
+    """Legend under an axes, clear of its tick and axis labels (about 26 pt tall).
+
+    At most ``ncols`` columns, fewer when long labels (country names, translations) would run
+    past the figure's edges: the legend is centred on the axes, which sits right of centre, so
+    it gets 88 % of the figure's width (the room on both sides of the axes' centre once the
+    y-axis label takes its place on the left).
+    """
     below = ax.transAxes + ScaledTranslation(0, -26 / 72, ax.figure.dpi_scale_trans)
+    labels = [h.get_label() for h in handles]
+    width_pt = 0.88 * 72 * ax.figure.get_figwidth()
+    ncols = _columns_that_fit(labels, ncols, width_pt, mpl.rcParams["legend.fontsize"])
     ax.legend(
         handles=handles,
         loc="upper center",
@@ -418,7 +368,26 @@ def _quantiles(da: xr.DataArray, qs: Sequence[float]) -> xr.DataArray:
 _BANDS = ((0.95, 0.16), (0.80, 0.26), (0.50, 0.40))  # (coverage, alpha), widest first
 
 
-def _fan(ax, x, da: xr.DataArray, colour: str, lab: Mapping[str, str], bands=_BANDS) -> list:
+def _variable_label(variable: str, t: Translator) -> tuple[str, str]:
+    """A variable's (name, unit) in the language; an unknown variable is shown by its name."""
+    if variable not in VARIABLE_LABELS:
+        return variable, ""
+    name, unit = VARIABLE_LABELS[variable]
+    return t(name), t(unit)
+
+
+def _decision(t: Translator, year: int, number: int) -> str:
+    """A target's year and the Prime Minister's decision that set it ("2025 QĐ 942" in vi)."""
+    # TRANSLATORS: a target year and the number of the decision (Quyết định) that set it
+    return t("{year} Decision {number}").format(year=year, number=number)
+
+
+def _band_label(t: Translator, coverage: float) -> str:
+    """Legend label of a central interval covering ``coverage`` (share 0–1) of the draws."""
+    return t("{share} interval").format(share=t.percent(coverage))
+
+
+def _fan(ax, x, da: xr.DataArray, colour: str, t: Translator, bands=_BANDS) -> list:
     """Median line and central bands over the draws of a 1-D (draw, x) array."""
     handles = []
     qs = sorted({0.5} | {q for c, _ in bands for q in ((1 - c) / 2, (1 + c) / 2)})
@@ -426,13 +395,9 @@ def _fan(ax, x, da: xr.DataArray, colour: str, lab: Mapping[str, str], bands=_BA
     for coverage, alpha in bands:
         lo, hi = q.sel(quantile=(1 - coverage) / 2), q.sel(quantile=(1 + coverage) / 2)
         ax.fill_between(x, lo.values, hi.values, color=colour, alpha=alpha, lw=0)
-        handles.append(
-            Patch(
-                color=colour, alpha=alpha, lw=0, label=lab["band"].format(p=round(coverage * 100))
-            )
-        )
+        handles.append(Patch(color=colour, alpha=alpha, lw=0, label=_band_label(t, coverage)))
     ax.plot(x, q.sel(quantile=0.5).values, color=colour)
-    handles.append(Line2D([], [], color=colour, label=lab["median"]))
+    handles.append(Line2D([], [], color=colour, label=t("Median")))
     return handles
 
 
@@ -441,25 +406,28 @@ def market_fan(ds: xr.Dataset, lang: Lang = "en") -> Figure:
 
     The 2025 target band (25–30 bn USD) is shaded at 2025.
     """
-    lab = _labels(lang)
+    t = translator(lang)
     colour = scenario_colour(str(ds.attrs.get("scenario", "")))
     with briefing_style():
         fig = _new_figure(2.9)
         ax = fig.add_subplot()
         years = ds["year"].values
-        handles = _fan(ax, years, ds["market_size"], colour, lab)
+        handles = _fan(ax, years, ds["market_size"], colour, t)
         lo, hi = MARKET_TARGET_2025
         if years.min() <= 2025 <= years.max():
             ax.fill_between([2024.6, 2025.4], lo, hi, color="#e8a33d", alpha=0.55, lw=0)
-            handles.append(Patch(color="#e8a33d", alpha=0.55, lw=0, label=lab["market_target"]))
-        ax.set_xlabel(lab["year"])
-        ax.set_ylabel(lab["market_axis"])
+            target = t("2025 target: {low}–{high} bn USD").format(
+                low=t.number(lo, 0), high=t.number(hi, 0)
+            )
+            handles.append(Patch(color="#e8a33d", alpha=0.55, lw=0, label=target))
+        ax.set_xlabel(t("Year"))
+        ax.set_ylabel(t("Market size (USD bn)"))
         ax.set_ylim(bottom=0)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: _number(v, lang)))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: t.number(v, 0)))
         ax.margins(x=0.02)
         ax.legend(handles=handles[::-1], loc="upper left")
-        title = lab["market_title"].format(scenario=ds.attrs.get("scenario", ""))
+        title = t("IT application market, {scenario}").format(scenario=ds.attrs.get("scenario", ""))
         return _finish(fig, title, footnote(ds, lang))
 
 
@@ -469,7 +437,7 @@ def rank_distribution(ds: xr.Dataset, lang: Lang = "en", country: str = "VNM") -
     Boxes span the central 50 % of draws, whiskers the central 90 %, with the median rank
     written beside each box; dashed lines mark the top-30/50/70 targets. Rank 1 is at the top.
     """
-    lab = _labels(lang)
+    t = translator(lang)
     colour = scenario_colour(str(ds.attrs.get("scenario", "")))
     ranks = ds["egdi_rank"].sel(country=country).astype("float64")
     editions = ds["edition"].values
@@ -491,7 +459,7 @@ def rank_distribution(ds: xr.Dataset, lang: Lang = "en", country: str = "VNM") -
         )
         for e, values in zip(editions, data, strict=True):
             ax.annotate(
-                f"{np.median(values):.0f}",
+                t.number(np.median(values), 0),
                 (e + 0.5, np.median(values)),
                 va="center",
                 fontsize=_BASE_FONT - 1,
@@ -501,7 +469,7 @@ def rank_distribution(ds: xr.Dataset, lang: Lang = "en", country: str = "VNM") -
             ax.axhline(n, color="#777777", lw=0.7, ls="--", zorder=0)
             # Labelled outside the axes, on the right, so they never cover a box.
             ax.annotate(
-                "\n".join([lab["rank_target"].format(n=n), *why]),
+                "\n".join([t("Top {n}").format(n=n), *(_decision(t, y, d) for y, d in why)]),
                 (1.0, n),
                 xycoords=("axes fraction", "data"),
                 xytext=(3, 0),
@@ -517,17 +485,20 @@ def rank_distribution(ds: xr.Dataset, lang: Lang = "en", country: str = "VNM") -
         ax.set_yticks([1, *range(20, int(bottom), 20)])
         ax.set_xlim(editions.min() - 1, editions.max() + 1.6)
         ax.set_xticks(editions, [str(e) for e in editions])
-        ax.set_xlabel(lab["edition"])
-        ax.set_ylabel(lab["rank_axis"])
-        ax.set_title(lab["box_note"], fontsize=_BASE_FONT - 1, fontweight="normal", color="#555555")
+        ax.set_xlabel(t("UN survey edition"))
+        ax.set_ylabel(t("World rank (1 = best)"))
+        note = t("box: {box}, whiskers: {whiskers} of draws").format(
+            box=t.percent(0.5), whiskers=t.percent(0.9)
+        )
+        ax.set_title(note, fontsize=_BASE_FONT - 1, fontweight="normal", color="#555555")
         ax.grid(axis="x", visible=False)
-        title = lab["rank_title"].format(country=_country_name(country, lang))
+        title = t("UN EGDI world rank of {country}").format(country=t.country(country))
         return _finish(fig, title, footnote(ds, lang))
 
 
 def asean_position(ds: xr.Dataset, lang: Lang = "en") -> Figure:
     """Probability of each of Viet Nam's ASEAN positions (1..10) by edition, as a heatmap."""
-    lab = _labels(lang)
+    t = translator(lang)
     pos = ds["asean_position"]
     editions = ds["edition"].values
     # ten members by default; a scenario may add Timor-Leste (egov.asean)
@@ -535,7 +506,7 @@ def asean_position(ds: xr.Dataset, lang: Lang = "en") -> Figure:
     prob = np.array(
         [[(pos.sel(edition=e) == p).mean().item() for e in editions] for p in positions]
     )
-    annot = np.where(prob >= 0.005, np.vectorize(lambda v: f"{_number(100 * v, lang)}%")(prob), "")
+    annot = np.where(prob >= 0.005, np.vectorize(t.percent)(prob), "")
     with briefing_style():
         fig = _new_figure(3.1)
         ax = fig.add_subplot()
@@ -552,19 +523,19 @@ def asean_position(ds: xr.Dataset, lang: Lang = "en") -> Figure:
             linecolor="white",
             xticklabels=[str(e) for e in editions],
             yticklabels=[str(p) for p in positions],
-            cbar_kws={"format": _percent_formatter(lang), "label": lab["probability"]},
+            cbar_kws={"format": _percent_formatter(t), "label": t("Probability")},
         )
         ax.axhline(ASEAN_TARGET_2025, color="#e8a33d", lw=1.4, ls="--")
         ax.set_title(
-            lab["asean_target"].format(n=ASEAN_TARGET_2025),
+            t("dashed line: 2025 target (top {n})").format(n=ASEAN_TARGET_2025),
             fontsize=_BASE_FONT - 1,
             fontweight="normal",
             color="#9a6410",
         )
         ax.tick_params(axis="y", rotation=0)
-        ax.set_xlabel(lab["edition"])
-        ax.set_ylabel(lab["asean_axis"])
-        title = lab["asean_title"].format(country=_country_name("VNM", lang))
+        ax.set_xlabel(t("UN survey edition"))
+        ax.set_ylabel(t("Position in ASEAN (1 = best)"))
+        title = t("{country}'s EGDI position in ASEAN").format(country=t.country("VNM"))
         return _finish(fig, title, footnote(ds, lang))
 
 
@@ -581,9 +552,9 @@ def components(ds: xr.Dataset, lang: Lang = "en", country: str = "VNM", peers: i
     """OSI, TII and HCI by edition: the country's median and 80 % band against its peers' medians.
 
     Peers are the ``peers`` countries ranked immediately above ``country`` in the first
-    (last observed) edition; they are labelled by ISO3 code.
+    (last observed) edition; they are labelled with their CLDR names in the language.
     """
-    lab = _labels(lang)
+    t = translator(lang)
     colour = scenario_colour(str(ds.attrs.get("scenario", "")))
     editions = ds["edition"].values
     peer_codes = peers_above(ds, country, peers)
@@ -595,25 +566,30 @@ def components(ds: xr.Dataset, lang: Lang = "en", country: str = "VNM", peers: i
             for code, c in zip(peer_codes, peer_colours, strict=False):
                 med = ds[var].sel(country=code).astype("float64").median("draw")
                 ax.plot(editions, med.values, color=c, lw=0.8, marker="o", ms=2)
-            _fan(ax, editions, ds[var].sel(country=country), colour, lab, bands=((0.80, 0.3),))
+            _fan(ax, editions, ds[var].sel(country=country), colour, t, bands=((0.80, 0.3),))
             ax.plot(
                 editions, ds[var].sel(country=country).median("draw"), "o", color=colour, ms=2.5
             )
-            ax.set_title(lab[var])
-            ax.set_ylabel(lab["index_axis"])
+            ax.set_title(t(COMPONENT_LABELS[var]))
+            ax.set_ylabel(t("Index (0–1)"))
             ax.yaxis.set_major_locator(MaxNLocator(4))
         axes[-1].set_xticks(editions, [str(e) for e in editions])
-        axes[-1].set_xlabel(lab["edition"])
+        axes[-1].set_xlabel(t("UN survey edition"))
+        own = t("{country} (median)").format(country=t.country(country))
         handles = [
-            Line2D([], [], color=colour, label=f"{_country_name(country, lang)} ({lab['median']})"),
-            Patch(color=colour, alpha=0.3, lw=0, label=lab["band"].format(p=80)),
+            Line2D([], [], color=colour, label=own),
+            Patch(color=colour, alpha=0.3, lw=0, label=_band_label(t, 0.8)),
         ] + [
-            Line2D([], [], color=c, lw=0.8, marker="o", ms=2, label=code)
+            Line2D([], [], color=c, lw=0.8, marker="o", ms=2, label=t.country(code))
             for code, c in zip(peer_codes, peer_colours, strict=False)
         ]
-        note = lab["components_note"].format(n=len(peer_codes), edition=int(editions[0]))
+        note = t.ngettext(
+            "peers: the country ranked just above in {edition}",
+            "peers: the {n} countries ranked just above in {edition}",
+            len(peer_codes),
+        ).format(n=len(peer_codes), edition=int(editions[0]))
         _legend_below(axes[-1], handles, ncols=4, title=note)
-        title = lab["components_title"].format(country=_country_name(country, lang))
+        title = t("EGDI components: {country} vs peers").format(country=t.country(country))
         return _finish(fig, title, footnote(ds, lang))
 
 
@@ -624,7 +600,7 @@ def dossier_shares(ds: xr.Dataset, lang: Lang = "en") -> Figure:
     dossiers processed fully online (target 80 %). Either panel is left out if its variable is
     absent.
     """
-    lab = _labels(lang)
+    t = translator(lang)
     panels = [v for v in ("dossiers_online", "admin_fully_online") if v in ds]
     if not panels:
         raise KeyError("dataset has neither dossiers_online nor admin_fully_online")
@@ -640,28 +616,29 @@ def dossier_shares(ds: xr.Dataset, lang: Lang = "en") -> Figure:
                     for lv in ds["level"].values
                 ]
                 targets = DOSSIER_TARGETS_2025
-                ax.set_title(lab["dossiers_panel"])
+                ax.set_title(t("Work dossiers, by level"))
             else:
                 series = [("admin_fully_online", ds[var], _ADMIN_COLOUR)]
                 targets = {"admin_fully_online": ADMIN_FULLY_ONLINE_TARGET_2025}
-                ax.set_title(lab["admin_panel"])
+                ax.set_title(t("Admin-procedure dossiers fully online"))
             for key, da, c in series:
-                _fan(ax, years, da, c, lab, bands=((0.80, 0.25),))
-                handles.append(Line2D([], [], color=c, label=lab.get(key, key)))
+                _fan(ax, years, da, c, t, bands=((0.80, 0.25),))
+                label = t(SERIES_LABELS[key]) if key in SERIES_LABELS else key
+                handles.append(Line2D([], [], color=c, label=label))
                 if key in targets and years.min() <= 2025 <= years.max():
                     ax.plot(2025, targets[key], marker="D", ms=4.5, color=c, mec="white", mew=0.6)
             ax.axvline(2025, color="#999999", lw=0.6, ls=":", zorder=0)
             ax.set_ylim(0, 1.02)
-            ax.yaxis.set_major_formatter(_percent_formatter(lang))
-            ax.set_ylabel(lab["share_axis"])
-        axes[-1].set_xlabel(lab["year"])
+            ax.yaxis.set_major_formatter(_percent_formatter(t))
+            ax.set_ylabel(t("Share of dossiers"))
+        axes[-1].set_xlabel(t("Year"))
         axes[-1].xaxis.set_major_locator(MaxNLocator(integer=True))
         handles += [
-            Patch(color="#777777", alpha=0.25, lw=0, label=lab["band"].format(p=80)),
-            Line2D([], [], color="#555555", marker="D", ls="", ms=4, label=lab["target_marker"]),
+            Patch(color="#777777", alpha=0.25, lw=0, label=_band_label(t, 0.8)),
+            Line2D([], [], color="#555555", marker="D", ls="", ms=4, label=t("2025 target")),
         ]
         _legend_below(axes[-1], handles, ncols=3)
-        return _finish(fig, lab["dossiers_title"], footnote(ds, lang))
+        return _finish(fig, t("Dossiers processed online"), footnote(ds, lang))
 
 
 def scorecard_heatmap(scorecard: pd.DataFrame, lang: Lang = "en") -> Figure:
@@ -670,7 +647,7 @@ def scorecard_heatmap(scorecard: pd.DataFrame, lang: Lang = "en") -> Figure:
     ``scorecard`` has columns ``scenario, target, description, probability`` (optionally
     ``description_vi`` for Vietnamese row labels). Provenance comes from ``scorecard.attrs``.
     """
-    lab = _labels(lang)
+    t = translator(lang)
     desc_col = "description_vi" if lang == "vi" and "description_vi" in scorecard else "description"
     targets = list(dict.fromkeys(scorecard["target"]))
     scenarios = list(dict.fromkeys(scorecard["scenario"]))
@@ -679,7 +656,7 @@ def scorecard_heatmap(scorecard: pd.DataFrame, lang: Lang = "en") -> Figure:
     if desc_col in scorecard:
         desc = scorecard.drop_duplicates("target").set_index("target")[desc_col].reindex(targets)
         rows = [
-            d if isinstance(d, str) and d else t for t, d in zip(targets, desc.values, strict=True)
+            d if isinstance(d, str) and d else k for k, d in zip(targets, desc.values, strict=True)
         ]
     else:
         rows = targets
@@ -687,7 +664,7 @@ def scorecard_heatmap(scorecard: pd.DataFrame, lang: Lang = "en") -> Figure:
     # Each row is as tall as its wrapped label (6 pt text, 0.12 in a line) plus padding.
     row_heights = [max(0.3, 0.12 * (r.count("\n") + 1) + 0.12) for r in rows]
     values = table.to_numpy(dtype=float)
-    annot = np.vectorize(lambda v: "" if np.isnan(v) else f"{_number(100 * v, lang)}%")(values)
+    annot = np.vectorize(lambda v: "" if np.isnan(v) else t.percent(v))(values)
     with briefing_style():
         # Title, rotated scenario names and footnote take about 1.8 in.
         fig = _new_figure(1.8 + sum(row_heights))
@@ -705,15 +682,16 @@ def scorecard_heatmap(scorecard: pd.DataFrame, lang: Lang = "en") -> Figure:
             linecolor="white",
             xticklabels=scenarios,
             yticklabels=rows,
-            cbar_kws={"format": _percent_formatter(lang), "label": lab["probability"]},
+            cbar_kws={"format": _percent_formatter(t), "label": t("Probability")},
         )
         ax.tick_params(axis="y", rotation=0, labelsize=_BASE_FONT - 1)
         ax.tick_params(axis="x", top=True, labeltop=True, bottom=False, labelbottom=False)
         ax.set_xticks(ax.get_xticks(), scenarios, rotation=35, ha="left", rotation_mode="anchor")
         ax.xaxis.set_label_position("top")
-        ax.set_xlabel(lab["scenario"])
+        ax.set_xlabel(t("Scenario"))
         ax.set_ylabel("")
-        return _finish(fig, lab["scorecard_title"], _footnote_table(scorecard.attrs, lang))
+        title = t("Probability of meeting each target")
+        return _finish(fig, title, _footnote_table(scorecard.attrs, t))
 
 
 def scenario_comparison(
@@ -728,7 +706,7 @@ def scenario_comparison(
     ``country`` and ``level`` select along those dimensions when the variable has them. Rank
     variables are drawn with rank 1 at the top; shares as percent.
     """
-    lab = _labels(lang)
+    t = translator(lang)
     if not datasets:
         raise ValueError("no datasets to compare")
     taken: list[str] = []
@@ -745,37 +723,40 @@ def scenario_comparison(
             xdim = "year" if "year" in da.dims else "edition"
             colour = scenario_colour(name, taken)
             taken.append(colour)
-            _fan(ax, da[xdim].values, da, colour, lab, bands=((0.80, 0.22),))
+            _fan(ax, da[xdim].values, da, colour, t, bands=((0.80, 0.22),))
             handles.append(Line2D([], [], color=colour, label=name))
-        handles.append(Patch(color="#777777", alpha=0.22, lw=0, label=lab["band"].format(p=80)))
-        ax.set_xlabel(lab[xdim])
-        name, _, unit = lab.get(f"var_{variable}", variable).partition(" (")
-        where = [_country_name(country, lang)] if "country" in ds[variable].dims else []
-        where += [lab.get(level, level)] if "level" in ds[variable].dims else []
-        ylabel = name + (f" ({unit}" if unit else "")
+        handles.append(Patch(color="#777777", alpha=0.22, lw=0, label=_band_label(t, 0.8)))
+        ax.set_xlabel(t("Year") if xdim == "year" else t("UN survey edition"))
+        name, unit = _variable_label(variable, t)
+        where = [t.country(country)] if "country" in ds[variable].dims else []
+        if "level" in ds[variable].dims:
+            where.append(t(SERIES_LABELS[level]) if level in SERIES_LABELS else level)
+        ylabel = f"{name} ({unit})" if unit else name
         ax.set_ylabel("\n".join(_wrap(ylabel, _BASE_FONT, 0.75 * 72 * fig.get_figheight())))
         if xdim == "edition":
             ax.set_xticks(da[xdim].values, [str(e) for e in da[xdim].values])
         else:
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         if variable in _SHARE_VARIABLES:
-            ax.yaxis.set_major_formatter(_percent_formatter(lang))
+            ax.yaxis.set_major_formatter(_percent_formatter(t))
         elif variable in _RANK_VARIABLES:
             ax.invert_yaxis()
             ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         else:
             ax.yaxis.set_major_formatter(
-                FuncFormatter(lambda v, _p: _number(v, lang, 2 * (v < 10)))
+                FuncFormatter(lambda v, _p: t.number(v, 2 if v < 10 else 0))
             )
         ax.set_title(
-            "; ".join([*where, lab["comparison_note"]]),
+            "; ".join(
+                [*where, t("lines: median; bands: {share} interval").format(share=t.percent(0.8))]
+            ),
             fontsize=_BASE_FONT - 1,
             fontweight="normal",
             color="#555555",
         )
         _legend_below(ax, handles, ncols=min(4, len(handles)))
-        title = lab["comparison_title"].format(variable=name)
-        return _finish(fig, title, _footnote_runs(datasets, lang))
+        title = t("{variable}: scenarios compared").format(variable=name)
+        return _finish(fig, title, _footnote_runs(datasets, t))
 
 
 def sensitivity_bars(indices: pd.DataFrame, lang: Lang = "en", output: str | None = None) -> Figure:
@@ -784,7 +765,8 @@ def sensitivity_bars(indices: pd.DataFrame, lang: Lang = "en", output: str | Non
     ``indices`` has columns ``input, S1, S1_conf, ST, ST_conf`` and optionally ``output``; with
     several outputs, ``output`` picks one (default: the first). Inputs are sorted by ST.
     """
-    lab = _labels(lang)
+    t = translator(lang)
+    keys = {"S1": t("First order S1"), "ST": t("Total ST")}
     table = indices
     if "output" in indices:
         output = output if output is not None else str(indices["output"].iloc[0])
@@ -805,20 +787,110 @@ def sensitivity_bars(indices: pd.DataFrame, lang: Lang = "en", output: str | Non
                 xerr=table[f"{key}_conf"],
                 color=c,
                 error_kw={"elinewidth": 0.7, "capsize": 1.5, "ecolor": "#333333"},
-                label=lab[key],
+                label=keys[key],
             )
         ax.set_yticks(y, list(table["input"]))
         ax.axvline(0, color="#333333", lw=0.6)
-        ax.set_xlabel(lab["sensitivity_axis"])
-        ax.set_ylabel(lab["input"])
+        ax.set_xlabel(t("Sobol index (share of variance)"))
+        ax.set_ylabel(t("Uncertain input"))
         ax.grid(axis="y", visible=False)
         handles, _ = ax.get_legend_handles_labels()
         _legend_below(ax, handles[::-1], ncols=2)
         # Outputs are named "<variable> <selection> [unit]"; show the variable's own label.
         variable, _, rest = (output or "market_size").partition(" ")
-        name = lab.get(f"var_{variable}", variable).partition(" (")[0]
-        title = lab["sensitivity_title"].format(output=f"{name} {rest}".strip())
-        return _finish(fig, title, _footnote_table(indices.attrs, lang))
+        name = _variable_label(variable, t)[0]
+        title = t("Sobol sensitivity: {output}").format(output=f"{name} {rest}".strip())
+        return _finish(fig, title, _footnote_table(indices.attrs, t))
+
+
+#: Pooled backtest scores drawn by :func:`plot_backtest`, one panel each.
+BACKTEST_METRICS = ("rank_crps", "rank_mae", "cov80", "width80", "brier_top50")
+
+
+class _NumberFormatter(Formatter):
+    """Tick labels in the language, with as many decimals as the tick spacing needs."""
+
+    def __init__(self, t: Translator) -> None:
+        self.t = t
+        self.digits = 0
+
+    def set_locs(self, locs) -> None:
+        super().set_locs(locs)
+        step = float(np.min(np.diff(locs))) if len(locs) > 1 else 1.0
+        # spacing 0.02 needs 2 decimals, 0.5 one, 2 none (the spacing's own last digit)
+        self.digits = max(0, -int(np.floor(np.log10(step) + 1e-9))) if step > 0 else 0
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        return self.t.number(x, self.digits)
+
+
+def plot_backtest(result: BacktestResult, lang: Lang = "en") -> Figure:
+    """Bar charts of the pooled backtest scores by method and horizon, one panel per score.
+
+    ``result`` is a :class:`vnsim.analysis.backtest.BacktestResult`. Laid out at A4 width
+    (180 mm), two panels a row; the dashed line on the coverage panel marks the nominal 80 %.
+    """
+    t = translator(lang)
+    pooled = result.pooled()
+    with briefing_style():
+        fig = _new_figure(5.4, width=2 * HALF_WIDTH)
+        mosaic = fig.subplot_mosaic([[0, 1], [2, 3], [4, "."]])
+        axes = [mosaic[i] for i in range(len(BACKTEST_METRICS))]
+        _draw_scores(axes, pooled, t)
+        handles, labels = axes[0].get_legend_handles_labels()
+        # In the empty sixth cell: below panel 4, level with panel 5. A figure legend, so the
+        # layout does not widen the left column to make room for it.
+        cell = blended_transform_factory(axes[3].transAxes, axes[4].transAxes)
+        fig.legend(handles, labels, loc="center", bbox_to_anchor=(0.5, 0.5), bbox_transform=cell)
+        title = t("EGDI world rank hindcasts, pooled over origins")
+        return _finish(fig, title, _footnote_backtest(result, t))
+
+
+def _footnote_backtest(result: BacktestResult, t: Translator) -> str:
+    origins = result.origins or tuple(sorted(int(o) for o in result.scores["origin"].unique()))
+    sentence = t.ngettext(
+        "Source: vnsim {version} rolling-origin backtest from the UN E-Government Surveys "
+        "of {origins}, {draws} draw, seed {seed}.",
+        "Source: vnsim {version} rolling-origin backtest from the UN E-Government Surveys "
+        "of {origins}, {draws} draws, seed {seed}.",
+        result.draws,
+    )
+    return sentence.format(
+        version=__version__,
+        origins=format_list([str(o) for o in origins], locale=t.lang),
+        draws=t.number(result.draws, 0),
+        seed=result.seed,
+    )
+
+
+def _draw_scores(axes: Sequence, pooled: pd.DataFrame, t: Translator) -> None:
+    """One grouped bar panel per metric: methods side by side, horizons along x."""
+    methods = list(pooled.index.get_level_values(0).unique())
+    horizons = sorted(pooled.index.get_level_values(1).unique())
+    width = 0.8 / len(methods)
+    palette = sns.color_palette("colorblind", len(methods)).as_hex()
+    for ax, metric in zip(axes, BACKTEST_METRICS, strict=True):
+        for j, m in enumerate(methods):
+            vals = [
+                pooled.loc[(m, h), metric] if (m, h) in pooled.index else np.nan for h in horizons
+            ]
+            label = t(METHOD_LABELS[m]) if m in METHOD_LABELS else m
+            x = np.arange(len(horizons)) + j * width
+            ax.bar(x, vals, width, label=label, color=palette[j])
+        if metric == "cov80":
+            ax.axhline(0.8, color="#333333", lw=0.8, ls="--")
+            ax.set_ylim(0, 1)
+            ax.yaxis.set_major_formatter(_percent_formatter(t))
+        else:
+            ax.yaxis.set_major_formatter(_NumberFormatter(t))
+        ax.yaxis.set_major_locator(MaxNLocator(4))
+        ax.set_xticks(
+            np.arange(len(horizons)) + width * (len(methods) - 1) / 2, [str(h) for h in horizons]
+        )
+        ax.set_xlabel(t("Editions ahead"))
+        ax.grid(axis="x", visible=False)
+        title = t(SCORE_LABELS[metric]).format(share=t.percent(0.8))
+        ax.set_title("\n".join(_wrap(title, _BASE_FONT, 0.42 * 72 * 2 * HALF_WIDTH, "bold")))
 
 
 def save(
