@@ -565,11 +565,11 @@ def test_scenario_names_cannot_escape_the_results_folder(folder, name):
 
 def test_cli_run_folder_stays_under_results_root(folder, capsys):
     """Even a valid name is only ever a single folder level under --results."""
-    from vnsim.cli import _run_folder
+    from vnsim.cli.run import run_folder
 
     root = folder / "results"
     for name in ["baseline", "a-b_c", "x" * 64]:
-        out = _run_folder(name, None, root).resolve()
+        out = run_folder(name, None, root).resolve()
         assert out.is_relative_to(root.resolve()) and out.parent.name == name
 
 

@@ -4,7 +4,6 @@ number is reported precisely; bad run folders exit 2; results are never overwrit
 
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 from pathlib import Path
@@ -12,20 +11,16 @@ from pathlib import Path
 import h5py
 import pytest
 from vnsim import cli, datasets
-from vnsim.run.verify import RunFolderError, register, verify
+from vnsim.errors import RunFolderError
+from vnsim.run.verify import verify
 
 BASELINE = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.yaml"
 DRAWS = 48
 
 
 def vnsim(argv: list[str]) -> int:
-    """The real CLI; ``verify`` through :func:`vnsim.run.verify.register` if not wired."""
-    if argv[0] != "verify" or "verify" in cli.build_parser().format_help():
-        return cli.main(argv)
-    parser = argparse.ArgumentParser(prog="vnsim")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    return args.func(args)
+    """The real ``vnsim`` command, in-process."""
+    return cli.main(argv)
 
 
 def make_run(folder: Path, draws: int = DRAWS) -> tuple[Path, Path]:

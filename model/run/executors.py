@@ -1,10 +1,10 @@
 """Running an ensemble in chunks of draws, on an executor.
 
-The same chunk function (:func:`vnsim.core.engine.run_chunk`) runs in-process, on local processes,
-or
-on a ``dask.distributed`` cluster. Each chunk's random numbers come from the seed and its draw
-indices only, so results are bit-identical whatever the executor, the chunk size or the order in
-which chunks finish.
+The same chunk function (:func:`vnsim.core.engine.run_chunk`) runs in-process, on local
+processes, or on a ``dask.distributed`` cluster. Each chunk's random numbers come from the seed
+and its draw indices only, so results are bit-identical whatever the executor, the chunk size or
+the order in which chunks finish. A run too big for the machine is refused up front with a
+:class:`~vnsim.errors.ResourceError`.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Literal
 
 import numpy as np
 from vnsim.core.engine import Plan, run_chunk
+from vnsim.errors import ResourceError
 from vnsim.uncertainty import STREAM_BLOCK
 
 Executor = Literal["inprocess", "processes", "dask"]
@@ -54,10 +55,6 @@ def default_chunk_size(plan: Plan, budget: int = 256 * 2**20) -> int:
     unit = DISK_CHUNK if size >= DISK_CHUNK else STREAM_BLOCK
     size = max(STREAM_BLOCK, size // unit * unit)
     return int(min(plan.draws, size)) if plan.draws > 0 else STREAM_BLOCK
-
-
-class ResourceError(ValueError):
-    """A run that would not fit in this machine's memory or disk, refused before it starts."""
 
 
 def available_memory() -> int:
