@@ -36,11 +36,10 @@ def isolated(monkeypatch, tmp_path):
     signal.signal(signal.SIGTERM, handler)
 
 
-def vnsim(*args: str, cwd: Path = ROOT, env_home: Path | None = None):
-    """Run the installed ``vnsim`` script."""
+def vnsim(*args: str, cwd: Path = ROOT):
+    """Run the installed ``vnsim`` script, with this test's user data folder (``isolated``)."""
     assert VNSIM, "the vnsim console script is not installed next to this Python"
-    env = {**os.environ, "VNSIM_DATA_HOME": str(env_home or ROOT / ".no-user-data")}
-    env.pop("VNSIM_DEBUG", None)
+    env = dict(os.environ)
     return subprocess.run(
         [VNSIM, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=600
     )
@@ -64,7 +63,6 @@ def test_run_json_on_the_baseline_is_reproducible(tmp_path, monkeypatch, capsys)
         "--out",
         str(tmp_path / "r1"),
         "--json",
-        env_home=tmp_path / "user-data",
     )
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
@@ -109,7 +107,6 @@ def test_run_prints_a_human_summary(tmp_path):
         "32",
         "--out",
         str(tmp_path / "r"),
-        env_home=tmp_path / "user-data",
     )
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
@@ -257,7 +254,7 @@ def test_headline_broken_file_exits_2_with_three_problems_and_writes_nothing(tmp
 
 def test_headline_broken_file_as_a_real_command(tmp_path):
     out = tmp_path / "out"
-    proc = vnsim("run", str(HEADLINE), "--out", str(out), env_home=tmp_path / "user-data")
+    proc = vnsim("run", str(HEADLINE), "--out", str(out))
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert "3 problems found" in proc.stderr
@@ -311,7 +308,7 @@ def test_validate_good_and_bad_files(capsys):
 
 
 def test_validate_as_a_real_command(tmp_path):
-    proc = vnsim("validate", str(FIXTURES / "reversed_range.yaml"), env_home=tmp_path / "user-data")
+    proc = vnsim("validate", str(FIXTURES / "reversed_range.yaml"))
     assert proc.returncode == 2
     assert "reversed_range.yaml:" in proc.stderr and "Traceback" not in proc.stderr
 

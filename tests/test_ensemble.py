@@ -158,12 +158,14 @@ def dask_scheduler():
         cluster.close()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("chunk_size", CHUNK_SIZES)
 def test_dask_cluster_matches_inprocess(plan, reference, dask_scheduler, chunk_size):
     got = executors.run(plan, executor="dask", chunk_size=chunk_size, scheduler=dask_scheduler)
     assert_same(got, reference)
 
 
+@pytest.mark.slow
 def test_dask_streams_to_the_same_file(plan, reference, dask_scheduler, tmp_path):
     writer = store.EnsembleFile(tmp_path / "ensemble.nc", plan, {"scenario": "test"})
     seen = []

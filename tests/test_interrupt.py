@@ -20,8 +20,9 @@ from pathlib import Path
 import pytest
 from vnsim import cli
 from vnsim.core import engine
+from vnsim.errors import ResourceError, RunFolderError
 from vnsim.run import executors
-from vnsim.run.verify import RunFolderError, verify
+from vnsim.run.verify import verify
 from vnsim.spec.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -96,6 +97,7 @@ def rerun_works(scenario: Path, out: Path, env: dict[str, str]) -> None:
     assert (out / "COMPLETE").exists() and (out / "manifest.json").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("delay", KILL_DELAYS)
 def test_sigkill_never_leaves_a_folder_that_looks_finished(setup, tmp_path, delay):
     scenario, env = setup
@@ -117,6 +119,7 @@ def test_sigkill_never_leaves_a_folder_that_looks_finished(setup, tmp_path, dela
     assert verify(out).ok
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_sigint_and_sigterm_stop_cleanly(setup, tmp_path, sig):
     scenario, env = setup
@@ -152,7 +155,7 @@ def test_in_memory_ensemble_too_big_is_refused_with_the_size_and_the_remedy(
     monkeypatch.setattr(executors, "available_memory", lambda: 24 * GIB)
     huge = dataclasses.replace(small_plan, draws=10_000_000)
     need = huge.draws * executors.draw_bytes(huge) / GIB
-    with pytest.raises(executors.ResourceError) as err:
+    with pytest.raises(ResourceError) as err:
         executors.check_resources(huge, in_memory=True)
     msg = str(err.value)
     assert "10,000,000 draws" in msg and f"{need:.1f} GiB" in msg and "24.0 GiB" in msg
@@ -162,7 +165,7 @@ def test_in_memory_ensemble_too_big_is_refused_with_the_size_and_the_remedy(
 def test_chunk_too_big_is_refused_with_a_chunk_size_that_fits(small_plan, monkeypatch):
     monkeypatch.setattr(executors, "available_memory", lambda: 24 * GIB)
     huge = dataclasses.replace(small_plan, draws=1_000_000)
-    with pytest.raises(executors.ResourceError, match="--chunk-size") as err:
+    with pytest.raises(ResourceError, match="--chunk-size") as err:
         executors.check_resources(huge, chunk_size=1_000_000)
     fit = int(str(err.value).split("--chunk-size ")[1].split()[0].replace(",", ""))
     executors.check_resources(huge, chunk_size=fit)  # the advice is followed: accepted
@@ -175,7 +178,7 @@ def test_streamed_run_too_big_for_its_summary_is_refused_with_draws_that_fit(
     variables): ten million draws do not fit 24 GiB even streamed; the advised count does."""
     monkeypatch.setattr(executors, "available_memory", lambda: 24 * GIB)
     huge = dataclasses.replace(small_plan, draws=10_000_000)
-    with pytest.raises(executors.ResourceError, match="for the summary") as err:
+    with pytest.raises(ResourceError, match="for the summary") as err:
         executors.check_resources(huge)
     fit = int(str(err.value).split("--draws ")[1].split()[0].replace(",", ""))
     assert 100_000 < fit < 10_000_000
