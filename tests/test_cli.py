@@ -456,3 +456,40 @@ def test_sensitivity_command_prints_sobol_indices(tmp_path, capsys):
     assert len(rows) == len(table) > 0
     assert {"output", "input", "S1", "ST"} <= set(table.columns)
     assert {"market_base", "market_growth"} <= set(table["input"])
+
+
+# --- one module per command ---------------------------------------------------------------------
+
+
+def test_every_command_module_is_registered_once():
+    from vnsim import cli
+
+    folder = Path(cli.__file__).parent
+    modules = {p.stem for p in folder.glob("*.py")} - {"__init__", "__main__", "inputs"}
+    assert {m.__name__.rsplit(".", 1)[1] for m in cli.COMMANDS} == modules
+    assert len(cli.COMMANDS) == len(modules)
+    sub = next(a for a in cli.build_parser()._actions if a.dest == "command")
+    names = {m.replace("-", "_") for m in sub.choices}
+    assert names == modules  # what-it-takes is what_it_takes.py
+
+
+def test_python_dash_m_runs_the_same_command(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "vnsim.cli", "schema"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout) == json_schema()
+
+
+def test_bad_numbers_on_the_command_line_exit_2(tmp_path, capsys):
+    assert main(["run", str(BASE), "--draws", "0", "--out", str(tmp_path / "o")]) == 2
+    assert "--draws must be between 1 and" in capsys.readouterr().err
+    assert main(["run", str(BASE), "--chunk-size", "0", "--out", str(tmp_path / "o")]) == 2
+    assert "--chunk-size must be at least 1" in capsys.readouterr().err
+    assert main(["verify", str(tmp_path), "--chunk-size", "0"]) == 2
+    assert "--chunk-size must be at least 1" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
