@@ -490,6 +490,8 @@ def test_bad_numbers_on_the_command_line_exit_2(tmp_path, capsys):
     assert "--draws must be between 1 and" in capsys.readouterr().err
     assert main(["run", str(BASE), "--chunk-size", "0", "--out", str(tmp_path / "o")]) == 2
     assert "--chunk-size must be at least 1" in capsys.readouterr().err
+    assert main(["run", str(BASE), "--workers", "0", "--out", str(tmp_path / "o")]) == 2
+    assert "--workers must be at least 1" in capsys.readouterr().err
     assert main(["verify", str(tmp_path), "--chunk-size", "0"]) == 2
     assert "--chunk-size must be at least 1" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()

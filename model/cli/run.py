@@ -89,11 +89,14 @@ def print_summary(head: dict[str, Any], folder: Path, out: TextIO | None = None)
 
 
 def _checked_draws(args: argparse.Namespace, scenario_draws: int) -> int:
+    """The number of draws to run; a :class:`UserError` for numbers no run can use."""
     draws = scenario_draws if args.draws is None else args.draws
     if not 1 <= draws <= MAX_DRAWS:
         raise UserError(f"--draws must be between 1 and {MAX_DRAWS:,} (got {draws:,})")
     if args.chunk_size is not None and args.chunk_size < 1:
         raise UserError(f"--chunk-size must be at least 1 (got {args.chunk_size})")
+    if args.workers is not None and args.workers < 1:
+        raise UserError(f"--workers must be at least 1 (got {args.workers})")
     return draws
 
 
