@@ -441,10 +441,13 @@ def test_backtest_command_writes_scores_and_a_chart(tmp_path, capsys, monkeypatc
         lambda surveys, draws, seed: small(surveys, (2018,), (1,), draws, seed),
     )
     assert main(["backtest", "--draws", "40", "--json", "--out", str(tmp_path)]) == 0
-    scores = json.loads(capsys.readouterr().out)
-    assert scores
+    printed = json.loads(capsys.readouterr().out)
+    assert (printed["draws"], printed["origins"]) == (40, [2018])
     table = pd.read_csv(tmp_path / "backtest_scores.csv")
     assert set(table["method"]) == {"model", "bootstrap", "persistence"}
+    # what is printed is what is written
+    assert len(printed["scores"]) == len(table)
+    assert {r["method"] for r in printed["scores"]} == set(table["method"])
     assert (tmp_path / "backtest.png").stat().st_size > 0
 
 
