@@ -498,3 +498,24 @@ def test_bad_numbers_on_the_command_line_exit_2(tmp_path, capsys):
     assert main(["verify", str(tmp_path), "--chunk-size", "0"]) == 2
     assert "--chunk-size must be at least 1" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["run", "--seed", "-1"], "argument --seed: must be 0 or more (got -1)"),
+        (["what-it-takes", "--target", "t", "--lever", "l", "--probability", "1.5"], "at most 1"),
+        (["what-it-takes", "--target", "t", "--lever", "l", "--probability", "nan"], "at most 1"),
+        (["what-it-takes", "--target", "t", "--lever", "l", "--draws", "0"], "at least 1"),
+        (["sensitivity", "--n", "100"], "argument --n: must be a power of 2"),
+        (["backtest", "--draws", "0"], "argument --draws: must be at least 1 (got 0)"),
+        (["backtest", "--seed", "x"], "expected a whole number, got 'x'"),
+        (["verify", "run", "--draws-limit", "0"], "argument --draws-limit: must be at least 1"),
+    ],
+)
+def test_numbers_no_command_can_use_are_usage_errors(capsys, argv, message):
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err and "internal error" not in err

@@ -8,14 +8,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from vnsim.cli.inputs import LANGUAGES
+from vnsim.cli.inputs import LANGUAGES, count, seed
 
 
 def register(sub: Any) -> None:
     """Add ``backtest`` to the sub-parsers ``sub``."""
     bt = sub.add_parser("backtest", help="rolling-origin hindcast of EGDI ranks vs baselines")
-    bt.add_argument("--draws", type=int, default=1000)
-    bt.add_argument("--seed", type=int, default=0)
+    bt.add_argument("--draws", type=count, default=1000)
+    bt.add_argument("--seed", type=seed, default=0)
     bt.add_argument("--json", action="store_true")
     bt.add_argument("--out", help="also write scores (CSV) and a chart (PNG) to this folder")
     bt.add_argument("--lang", choices=LANGUAGES, default="en")

@@ -6,6 +6,7 @@ that is not a run with the same :class:`~vnsim.errors.UserError` message.
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 from typing import Any
 
@@ -46,3 +47,48 @@ def open_runs(folders: list[str]) -> dict[str, Any]:
             key = f"{name} ({n})"
         runs[key] = ds
     return runs
+
+
+# argparse types: a number no command can use is a usage error (exit 2), never a bug
+
+
+def _integer(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+
+
+def seed(text: str) -> int:
+    """A random seed: a whole number, 0 or more."""
+    value = _integer(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more (got {value})")
+    return value
+
+
+def count(text: str) -> int:
+    """A number of draws (or of anything else counted): a whole number, 1 or more."""
+    value = _integer(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1 (got {value})")
+    return value
+
+
+def power_of_two(text: str) -> int:
+    """A base sample size of a Sobol' design: 2, 4, 8, …"""
+    value = _integer(text)
+    if value < 2 or value & (value - 1):
+        raise argparse.ArgumentTypeError(f"must be a power of 2, at least 2 (got {value})")
+    return value
+
+
+def probability(text: str) -> float:
+    """A required probability, above 0 and at most 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0 < value <= 1:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"must be above 0 and at most 1 (got {text})")
+    return value

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from vnsim.cli.inputs import DEFAULT_SCENARIO, scenario_path
+from vnsim.cli.inputs import DEFAULT_SCENARIO, scenario_path, seed
 from vnsim.errors import UserError
 
 MAX_DRAWS = 10_000_000  # as the scenario schema
@@ -21,7 +21,7 @@ def register(sub: Any) -> None:
     run = sub.add_parser("run", help="run a scenario and write a results folder")
     run.add_argument("scenario", nargs="?", help=f"scenario file (default {DEFAULT_SCENARIO})")
     run.add_argument("--draws", type=int, help="number of draws (default: the scenario's)")
-    run.add_argument("--seed", type=int, help="seed (default: the scenario's)")
+    run.add_argument("--seed", type=seed, help="seed (default: the scenario's)")
     run.add_argument("--out", help="write the run folder exactly here")
     run.add_argument("--force", action="store_true", help="replace an existing --out folder")
     run.add_argument("--results", default="results", help="root of run folders (default results)")

@@ -5,15 +5,15 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from vnsim.cli.inputs import DEFAULT_SCENARIO, scenario_path
+from vnsim.cli.inputs import DEFAULT_SCENARIO, power_of_two, scenario_path, seed
 
 
 def register(sub: Any) -> None:
     """Add ``sensitivity`` to the sub-parsers ``sub``."""
     se = sub.add_parser("sensitivity", help="Sobol indices of key outcomes and targets")
     se.add_argument("scenario", nargs="?", help=f"scenario file (default {DEFAULT_SCENARIO})")
-    se.add_argument("--n", type=int, default=256, help="base sample size (power of 2)")
-    se.add_argument("--seed", type=int, default=0)
+    se.add_argument("--n", type=power_of_two, default=256, help="base sample size (power of 2)")
+    se.add_argument("--seed", type=seed, default=0)
     se.add_argument("--targets", help="target set file or name")
     se.add_argument("--out", help="also write the table as CSV")
     se.add_argument("--json", action="store_true")

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from vnsim.cli.inputs import count
 from vnsim.errors import RunFolderError, UserError
 
 #: Exit status when the re-run differs from the run (the check worked; the run did not hold).
@@ -20,7 +21,7 @@ def register(sub: Any) -> None:
     p.add_argument("run_dir", help="a run folder written by `vnsim run`")
     p.add_argument(
         "--draws-limit",
-        type=int,
+        type=count,
         help="check only the first N draws (a quick check of a large run)",
     )
     p.add_argument("--chunk-size", type=int, help="draws per re-run chunk (default: by memory)")

@@ -7,7 +7,14 @@ import json
 import sys
 from typing import Any
 
-from vnsim.cli.inputs import DEFAULT_SCENARIO, TARGETS_HELP, scenario_path
+from vnsim.cli.inputs import (
+    DEFAULT_SCENARIO,
+    TARGETS_HELP,
+    count,
+    probability,
+    scenario_path,
+    seed,
+)
 from vnsim.errors import UserError
 
 
@@ -19,11 +26,11 @@ def register(sub: Any) -> None:
     wt.add_argument("scenario", nargs="?", help=f"scenario file (default {DEFAULT_SCENARIO})")
     wt.add_argument("--target", required=True, help="target id in the target set")
     wt.add_argument("--lever", required=True)
-    wt.add_argument("--probability", type=float, default=0.8)
+    wt.add_argument("--probability", type=probability, default=0.8)
     wt.add_argument("--search", choices=["scale", "start"], default="scale")
     wt.add_argument("--targets", help=TARGETS_HELP)
-    wt.add_argument("--draws", type=int)
-    wt.add_argument("--seed", type=int)
+    wt.add_argument("--draws", type=count)
+    wt.add_argument("--seed", type=seed)
     wt.add_argument("--json", action="store_true")
     wt.set_defaults(func=command)
 
