@@ -135,7 +135,9 @@ def test_changed_code_version_and_edited_manifest_are_reported(copy_of):
     assert any("manifest was edited" in d.message for d in report.differences)
 
 
-@pytest.mark.parametrize("damage", ["missing", "no_complete", "bad_json", "no_keys", "bad_nc"])
+@pytest.mark.parametrize(
+    "damage", ["missing", "no_complete", "bad_json", "no_keys", "bad_nc", "huge_draws"]
+)
 def test_invalid_run_folders_exit_2(copy_of, capsys, damage):
     if damage == "missing":
         shutil.rmtree(copy_of)
@@ -145,6 +147,9 @@ def test_invalid_run_folders_exit_2(copy_of, capsys, damage):
         (copy_of / "manifest.json").write_text("{not json")
     elif damage == "no_keys":
         (copy_of / "manifest.json").write_text("{}")
+    elif damage == "huge_draws":
+        manifest = json.loads((copy_of / "manifest.json").read_text())
+        (copy_of / "manifest.json").write_text(json.dumps({**manifest, "draws": 10**12}))
     else:
         (copy_of / "ensemble.nc").write_bytes(b"not netcdf")
     with pytest.raises(RunFolderError):

@@ -213,6 +213,14 @@ def _manifest_plan(run_dir: Path, manifest: dict[str, Any]) -> tuple[Any, list[D
             f"{run_dir}/manifest.json: the resolved scenario is not valid "
             f"({str(exc).splitlines()[0]})"
         ) from None
+    try:
+        # the schema's bounds, checked before anything is sampled: a manifest edited to hold
+        # 10**12 draws must not exhaust memory
+        type(scenario.ensemble).model_validate({**scenario.ensemble.model_dump(), "draws": draws})
+    except ValueError:
+        raise RunFolderError(
+            f"{run_dir}/manifest.json: draws = {draws:,} is outside what a run can hold"
+        ) from None
     sampler = manifest.get("sampler")
     if sampler and sampler != scenario.ensemble.sampler:
         scenario = scenario.model_copy(
