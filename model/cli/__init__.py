@@ -31,7 +31,7 @@ from vnsim.cli import (
     verify,
     what_it_takes,
 )
-from vnsim.errors import EXIT_OK, DataError, UserError, UserProblem, exit_status
+from vnsim.errors import EXIT_BUG, EXIT_OK, DataError, UserError, UserProblem, exit_status
 
 __all__ = ["COMMANDS", "UserError", "build_parser", "main"]
 
@@ -116,7 +116,7 @@ def _dispatch(handler: Callable[[argparse.Namespace], int], args: argparse.Names
         return EXIT_OK
     except (Exception, KeyboardInterrupt) as exc:
         status, message = exit_status(_as_user_problem(exc))
-        if status == 1 and os.environ.get("VNSIM_DEBUG"):
+        if status == EXIT_BUG and os.environ.get("VNSIM_DEBUG"):
             raise
         print(message, file=sys.stderr)
         return status
