@@ -36,11 +36,10 @@ def isolated(monkeypatch, tmp_path):
     signal.signal(signal.SIGTERM, handler)
 
 
-def vnsim(*args: str, cwd: Path = ROOT, env_home: Path | None = None):
-    """Run the installed ``vnsim`` script."""
+def vnsim(*args: str, cwd: Path = ROOT):
+    """Run the installed ``vnsim`` script, with this test's user data folder (``isolated``)."""
     assert VNSIM, "the vnsim console script is not installed next to this Python"
-    env = {**os.environ, "VNSIM_DATA_HOME": str(env_home or ROOT / ".no-user-data")}
-    env.pop("VNSIM_DEBUG", None)
+    env = dict(os.environ)
     return subprocess.run(
         [VNSIM, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=600
     )
@@ -64,7 +63,6 @@ def test_run_json_on_the_baseline_is_reproducible(tmp_path, monkeypatch, capsys)
         "--out",
         str(tmp_path / "r1"),
         "--json",
-        env_home=tmp_path / "user-data",
     )
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
@@ -110,7 +108,6 @@ def test_run_prints_a_human_summary(tmp_path):
         "32",
         "--out",
         str(tmp_path / "r"),
-        env_home=tmp_path / "user-data",
     )
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
@@ -258,7 +255,7 @@ def test_headline_broken_file_exits_2_with_three_problems_and_writes_nothing(tmp
 
 def test_headline_broken_file_as_a_real_command(tmp_path):
     out = tmp_path / "out"
-    proc = vnsim("run", str(HEADLINE), "--out", str(out), env_home=tmp_path / "user-data")
+    proc = vnsim("run", str(HEADLINE), "--out", str(out))
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert "3 problems found" in proc.stderr
@@ -312,7 +309,7 @@ def test_validate_good_and_bad_files(capsys):
 
 
 def test_validate_as_a_real_command(tmp_path):
-    proc = vnsim("validate", str(FIXTURES / "reversed_range.yaml"), env_home=tmp_path / "user-data")
+    proc = vnsim("validate", str(FIXTURES / "reversed_range.yaml"))
     assert proc.returncode == 2
     assert "reversed_range.yaml:" in proc.stderr and "Traceback" not in proc.stderr
 
@@ -446,10 +443,13 @@ def test_backtest_command_writes_scores_and_a_chart(tmp_path, capsys, monkeypatc
         lambda surveys, draws, seed: small(surveys, (2018,), (1,), draws, seed),
     )
     assert main(["backtest", "--draws", "40", "--json", "--out", str(tmp_path)]) == 0
-    scores = json.loads(capsys.readouterr().out)
-    assert scores
+    printed = json.loads(capsys.readouterr().out)
+    assert (printed["draws"], printed["origins"]) == (40, [2018])
     table = pd.read_csv(tmp_path / "backtest_scores.csv")
     assert set(table["method"]) == {"model", "bootstrap", "persistence"}
+    # what is printed is what is written
+    assert len(printed["scores"]) == len(table)
+    assert {r["method"] for r in printed["scores"]} == set(table["method"])
     assert (tmp_path / "backtest.png").stat().st_size > 0
 
 
@@ -461,3 +461,63 @@ def test_sensitivity_command_prints_sobol_indices(tmp_path, capsys):
     assert len(rows) == len(table) > 0
     assert {"output", "input", "S1", "ST"} <= set(table.columns)
     assert {"market_base", "market_growth"} <= set(table["input"])
+
+
+# --- one module per command ---------------------------------------------------------------------
+
+
+def test_every_command_module_is_registered_once():
+    from vnsim import cli
+
+    folder = Path(cli.__file__).parent
+    modules = {p.stem for p in folder.glob("*.py")} - {"__init__", "__main__", "inputs"}
+    assert {m.__name__.rsplit(".", 1)[1] for m in cli.COMMANDS} == modules
+    assert len(cli.COMMANDS) == len(modules)
+    sub = next(a for a in cli.build_parser()._actions if a.dest == "command")
+    names = {m.replace("-", "_") for m in sub.choices}
+    assert names == modules  # what-it-takes is what_it_takes.py
+
+
+def test_python_dash_m_runs_the_same_command(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "vnsim.cli", "schema"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout) == json_schema()
+
+
+def test_bad_numbers_on_the_command_line_exit_2(tmp_path, capsys):
+    assert main(["run", str(BASE), "--draws", "0", "--out", str(tmp_path / "o")]) == 2
+    assert "--draws must be between 1 and" in capsys.readouterr().err
+    assert main(["run", str(BASE), "--chunk-size", "0", "--out", str(tmp_path / "o")]) == 2
+    assert "--chunk-size must be at least 1" in capsys.readouterr().err
+    assert main(["run", str(BASE), "--workers", "0", "--out", str(tmp_path / "o")]) == 2
+    assert "--workers must be at least 1" in capsys.readouterr().err
+    assert main(["verify", str(tmp_path), "--chunk-size", "0"]) == 2
+    assert "--chunk-size must be at least 1" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["run", "--seed", "-1"], "argument --seed: must be 0 or more (got -1)"),
+        (["what-it-takes", "--target", "t", "--lever", "l", "--probability", "1.5"], "at most 1"),
+        (["what-it-takes", "--target", "t", "--lever", "l", "--probability", "nan"], "at most 1"),
+        (["what-it-takes", "--target", "t", "--lever", "l", "--draws", "0"], "at least 1"),
+        (["sensitivity", "--n", "100"], "argument --n: must be a power of 2"),
+        (["backtest", "--draws", "0"], "argument --draws: must be at least 1 (got 0)"),
+        (["backtest", "--seed", "x"], "expected a whole number, got 'x'"),
+        (["verify", "run", "--draws-limit", "0"], "argument --draws-limit: must be at least 1"),
+    ],
+)
+def test_numbers_no_command_can_use_are_usage_errors(capsys, argv, message):
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err and "internal error" not in err

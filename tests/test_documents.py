@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -261,3 +262,15 @@ def test_lines_problem_uses_nearest_parent():
     lines = Lines("f.yaml", {(): ("f.yaml", 1), ("a",): ("f.yaml", 4)})
     p = lines.problem(("a", "b", 0), "bad")
     assert (p.file, p.line, p.field) == ("f.yaml", 4, "a.b[0]")
+
+
+def test_folders_and_special_files_are_refused_without_reading(tmp_path):
+    with pytest.raises(DocumentError, match="it is a folder"):
+        read_yaml(tmp_path)
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no FIFOs on this platform")
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    # opening a FIFO for reading would block until a writer came: it must not be opened
+    with pytest.raises(DocumentError, match="not a regular file"):
+        read_yaml(fifo)

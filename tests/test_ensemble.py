@@ -8,6 +8,7 @@ must give bit-identical arrays; so must ``ensemble.nc`` written from chunks arri
 from __future__ import annotations
 
 import random
+import signal
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,7 @@ from hypothesis import strategies as st
 from vnsim.analysis.summary import summarise
 from vnsim.blocks import VARIABLES
 from vnsim.core import engine
+from vnsim.errors import UserError
 from vnsim.run import executors, store
 from vnsim.spec.scenario import load_scenario
 from vnsim.uncertainty import STREAM_BLOCK
@@ -139,6 +141,23 @@ def test_progress_bar_on_stderr_only_when_asked(plan, capsys, monkeypatch):
     assert out == "" and err == ""
 
 
+def test_process_workers_leave_interrupts_to_the_command(plan, reference, monkeypatch):
+    """Ctrl-C reaches every process of the group: workers ignore it (no traceback from each)
+    and the command stops the run."""
+    made = []
+
+    class Recorded(executors.ProcessPoolExecutor):
+        def __init__(self, *args, **kwargs):
+            made.append(kwargs)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(executors, "ProcessPoolExecutor", Recorded)
+    assert_same(executors.run(plan, executor="processes", chunk_size=100, workers=2), reference)
+    assert [kw.get("initializer") for kw in made] == [executors.ignore_interrupts]
+    with Recorded(max_workers=1, initializer=executors.ignore_interrupts) as pool:
+        assert pool.submit(signal.getsignal, signal.SIGINT).result() == signal.SIG_IGN
+
+
 def test_unknown_executor_is_refused(plan):
     with pytest.raises(ValueError, match="unknown executor"):
         executors.run(plan, executor="threads")
@@ -158,12 +177,23 @@ def dask_scheduler():
         cluster.close()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("chunk_size", CHUNK_SIZES)
 def test_dask_cluster_matches_inprocess(plan, reference, dask_scheduler, chunk_size):
     got = executors.run(plan, executor="dask", chunk_size=chunk_size, scheduler=dask_scheduler)
     assert_same(got, reference)
 
 
+@pytest.mark.slow
+def test_unreachable_scheduler_is_a_problem_to_fix_not_a_bug(plan):
+    dask = pytest.importorskip("dask")
+    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
+        with pytest.raises(UserError, match="cannot reach the dask scheduler") as err:
+            executors.run(plan, executor="dask", scheduler="tcp://127.0.0.1:1")
+    assert "tcp://127.0.0.1:1" in str(err.value) and "--scheduler" in str(err.value)
+
+
+@pytest.mark.slow
 def test_dask_streams_to_the_same_file(plan, reference, dask_scheduler, tmp_path):
     writer = store.EnsembleFile(tmp_path / "ensemble.nc", plan, {"scenario": "test"})
     seen = []

@@ -19,8 +19,9 @@ from pathlib import Path
 import pytest
 from vnsim import cli
 from vnsim.core import engine
+from vnsim.errors import ResourceError, RunFolderError
 from vnsim.run import executors
-from vnsim.run.verify import RunFolderError, verify
+from vnsim.run.verify import verify
 from vnsim.spec.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -95,6 +96,7 @@ def rerun_works(scenario: Path, out: Path, env: dict[str, str]) -> None:
     assert (out / "COMPLETE").exists() and (out / "manifest.json").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("delay", KILL_DELAYS)
 def test_sigkill_never_leaves_a_folder_that_looks_finished(setup, tmp_path, delay):
     scenario, env = setup
@@ -116,6 +118,7 @@ def test_sigkill_never_leaves_a_folder_that_looks_finished(setup, tmp_path, dela
     assert verify(out).ok
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_sigint_and_sigterm_stop_cleanly(setup, tmp_path, sig):
     scenario, env = setup
@@ -151,7 +154,7 @@ def test_in_memory_ensemble_too_big_is_refused_with_the_size_and_the_remedy(
     monkeypatch.setattr(executors, "available_memory", lambda: 24 * GIB)
     huge = 10_000_000
     need = huge * executors.draw_bytes(small_plan) / GIB
-    with pytest.raises(executors.ResourceError) as err:
+    with pytest.raises(ResourceError) as err:
         executors.check_resources(small_plan, in_memory=True, draws=huge)
     msg = str(err.value)
     assert "10,000,000 draws" in msg and f"{need:.1f} GiB" in msg and "24.0 GiB" in msg
@@ -161,7 +164,7 @@ def test_in_memory_ensemble_too_big_is_refused_with_the_size_and_the_remedy(
 def test_chunk_too_big_is_refused_with_a_chunk_size_that_fits(small_plan, monkeypatch):
     monkeypatch.setattr(executors, "available_memory", lambda: 24 * GIB)
     huge = 1_000_000
-    with pytest.raises(executors.ResourceError, match="--chunk-size") as err:
+    with pytest.raises(ResourceError, match="--chunk-size") as err:
         executors.check_resources(small_plan, chunk_size=1_000_000, draws=huge)
     fit = int(str(err.value).split("--chunk-size ")[1].split()[0].replace(",", ""))
     executors.check_resources(small_plan, chunk_size=fit, draws=huge)  # the advice is accepted
@@ -174,7 +177,7 @@ def test_streamed_run_too_big_for_its_summary_is_refused_with_draws_that_fit(
     variables): ten million draws do not fit 24 GiB even streamed; the advised count does."""
     monkeypatch.setattr(executors, "available_memory", lambda: 24 * GIB)
     huge = 10_000_000
-    with pytest.raises(executors.ResourceError, match="for the summary") as err:
+    with pytest.raises(ResourceError, match="for the summary") as err:
         executors.check_resources(small_plan, draws=huge)
     fit = int(str(err.value).split("--draws ")[1].split()[0].replace(",", ""))
     assert 100_000 < fit < 10_000_000

@@ -16,7 +16,9 @@ def test_readme_starts_with_two_commands():
     assert len(commands) == 2
     install, tests = commands
     assert "pip install" in install and "vnsim run" in install
-    assert "pytest" in tests
+    assert tests.split()[:3] == [".venv/bin/python", "-m", "pytest"]
+    # the whole suite, in parallel, with the chart comparisons and the notebooks
+    assert {"-n", "--mpl", "--nbmake"} <= set(tests.split())
 
 
 def test_ci_runs_the_readme_commands_verbatim():

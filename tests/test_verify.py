@@ -4,7 +4,6 @@ number is reported precisely; bad run folders exit 2; results are never overwrit
 
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 from pathlib import Path
@@ -12,20 +11,16 @@ from pathlib import Path
 import h5py
 import pytest
 from vnsim import cli, datasets
-from vnsim.run.verify import RunFolderError, register, verify
+from vnsim.errors import RunFolderError
+from vnsim.run.verify import verify
 
 BASELINE = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.yaml"
 DRAWS = 48
 
 
 def vnsim(argv: list[str]) -> int:
-    """The real CLI; ``verify`` through :func:`vnsim.run.verify.register` if not wired."""
-    if argv[0] != "verify" or "verify" in cli.build_parser().format_help():
-        return cli.main(argv)
-    parser = argparse.ArgumentParser(prog="vnsim")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    return args.func(args)
+    """The real ``vnsim`` command, in-process."""
+    return cli.main(argv)
 
 
 def make_run(folder: Path, draws: int = DRAWS) -> tuple[Path, Path]:
@@ -140,7 +135,9 @@ def test_changed_code_version_and_edited_manifest_are_reported(copy_of):
     assert any("manifest was edited" in d.message for d in report.differences)
 
 
-@pytest.mark.parametrize("damage", ["missing", "no_complete", "bad_json", "no_keys", "bad_nc"])
+@pytest.mark.parametrize(
+    "damage", ["missing", "no_complete", "bad_json", "no_keys", "bad_nc", "huge_draws"]
+)
 def test_invalid_run_folders_exit_2(copy_of, capsys, damage):
     if damage == "missing":
         shutil.rmtree(copy_of)
@@ -150,6 +147,9 @@ def test_invalid_run_folders_exit_2(copy_of, capsys, damage):
         (copy_of / "manifest.json").write_text("{not json")
     elif damage == "no_keys":
         (copy_of / "manifest.json").write_text("{}")
+    elif damage == "huge_draws":
+        manifest = json.loads((copy_of / "manifest.json").read_text())
+        (copy_of / "manifest.json").write_text(json.dumps({**manifest, "draws": 10**12}))
     else:
         (copy_of / "ensemble.nc").write_bytes(b"not netcdf")
     with pytest.raises(RunFolderError):

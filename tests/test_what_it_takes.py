@@ -11,7 +11,7 @@ import xarray as xr
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from vnsim.analysis.scorecard import attainment
-from vnsim.analysis.what_it_takes import what_it_takes
+from vnsim.analysis.what_it_takes import default_bounds, what_it_takes
 from vnsim.spec.targets import Target
 from vnsim.uncertainty import Streams
 
@@ -152,3 +152,17 @@ def test_engine_scale_search(engine_scenario):
             simulate(engine_scenario, 64, res.seed, lever_scale={"market_programme": res.below}), t
         )
         assert below < 0.6 and res.value - res.below <= 0.04
+
+
+def test_default_bounds_follow_the_horizon_and_the_trigger():
+    scn = toy_scenario()
+    assert default_bounds(scn, "programme", "scale") == (0.0, 5.0)
+    assert default_bounds(scn, "programme", "start") == (2023, 2030)
+    # a triggered lever can start only after the year its condition is checked
+    scn.levers["programme"] = SimpleNamespace(trigger=SimpleNamespace(year=2025))
+    assert default_bounds(scn, "programme", "start") == (2026, 2030)
+    res = what_it_takes(
+        scn, market_target(30), "programme", 0.5, search="start", simulate=toy_simulate
+    )
+    assert res.bounds == (2026.0, 2030.0)
+    assert {int(x) for x, _ in res.history} <= set(range(2026, 2031))

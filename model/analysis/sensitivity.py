@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -135,58 +136,88 @@ def sobol_indices(
     ``conf_level`` bootstrap intervals). An output that does not vary, or that the run does not
     hold, gets NaN indices.
     """
-    sim = simulate or _engine_simulate()
     factors = uncertain_factors(scenario)
     lever_ranges = dict(levers or {})
     names = [*factors, *(f"{LEVER_PREFIX}{name}" for name in lever_ranges)]
-    k = len(names)
-    if k == 0:
+    if not names:
         raise ValueError("the scenario has no non-fixed uncertain input and no lever was given")
     if outputs is None:
         ts = targets if isinstance(targets, TargetSet) else load_targets(targets)
         outputs = {**key_outcomes(), **target_outcomes(ts)}
-
-    u = saltelli_matrices(k, n, seed)
-
-    def run(unit: np.ndarray, run_seed: int) -> xr.Dataset:
-        inputs = {
-            name: transform(dist, params, unit[:, j])
-            for j, (name, (dist, params)) in enumerate(factors.items())
-        }
-        scales = {
-            lever: lo + (hi - lo) * unit[:, len(factors) + j]
-            for j, (lever, (lo, hi)) in enumerate(lever_ranges.items())
-        }
-        return sim(scenario, n, run_seed, inputs=inputs, lever_scale=scales or None)
-
-    runs = [run(u[:, m], seed) for m in range(k + 2)]
-    reseeded = run(u[:, 0], seed + 1) if shocks else None
-    problem = {"num_vars": k, "names": names, "bounds": [[0.0, 1.0]] * k}
-    rng = np.random.default_rng(seed)
-
+    design = _Design(scenario, factors, lever_ranges, n, simulate or _engine_simulate())
+    u = saltelli_matrices(len(names), n, seed)
+    runs = [design.run(u[:, m], seed) for m in range(len(names) + 2)]
+    reseeded = design.run(u[:, 0], seed + 1) if shocks else None
+    analysis = _Analysis(names, shocks, num_resamples, conf_level, seed)
     rows: list[dict[str, Any]] = []
     for out_name, fn in outputs.items():
-        names_out = [*names, *([SHOCKS] if shocks else [])]
-        try:
-            y = np.stack([np.asarray(fn(ds), dtype=float) for ds in runs], axis=1)  # (n, k + 2)
-            y_shocked = np.asarray(fn(reseeded), dtype=float) if reseeded is not None else None
-        except (NotMeasured, KeyError):
-            y = y_shocked = None  # the run does not hold this output (e.g. a year off the horizon)
+        rows += analysis.rows(out_name, *_outcome(fn, runs, reseeded))
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+@dataclass
+class _Design:
+    """Runs of the engine at rows of the unit hypercube: uncertain inputs mapped to their
+    distributions, lever scales mapped onto their ranges."""
+
+    scenario: Any
+    factors: dict[str, tuple[str, dict[str, float]]]
+    lever_ranges: dict[str, tuple[float, float]]
+    n: int
+    simulate: Simulate
+
+    def run(self, unit: np.ndarray, run_seed: int) -> xr.Dataset:
+        """One ensemble of ``n`` draws; ``unit`` has shape ``(n, k)``, in [0, 1)."""
+        inputs = {
+            name: transform(dist, params, unit[:, j])
+            for j, (name, (dist, params)) in enumerate(self.factors.items())
+        }
+        scales = {
+            lever: lo + (hi - lo) * unit[:, len(self.factors) + j]
+            for j, (lever, (lo, hi)) in enumerate(self.lever_ranges.items())
+        }
+        return self.simulate(
+            self.scenario, self.n, run_seed, inputs=inputs, lever_scale=scales or None
+        )
+
+
+def _outcome(
+    fn: Output, runs: list[xr.Dataset], reseeded: xr.Dataset | None
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """An output over the design, shape ``(n, k + 2)``, and over matrix A reseeded, ``(n,)``;
+    ``(None, None)`` when the runs do not hold it (e.g. a year off the horizon)."""
+    try:
+        y = np.stack([np.asarray(fn(ds), dtype=float) for ds in runs], axis=1)
+        y_shocked = np.asarray(fn(reseeded), dtype=float) if reseeded is not None else None
+    except (NotMeasured, KeyError):
+        return None, None
+    return y, y_shocked
+
+
+@dataclass
+class _Analysis:
+    """SALib's Sobol analysis of one output, as rows of the result table."""
+
+    names: list[str]
+    shocks: bool
+    num_resamples: int
+    conf_level: float
+    seed: int
+
+    def __post_init__(self) -> None:
+        # one generator for the shocks' bootstrap over all outputs, as the rows are made in turn
+        self.rng = np.random.default_rng(self.seed)
+
+    def rows(
+        self, output: str, y: np.ndarray | None, y_shocked: np.ndarray | None
+    ) -> list[dict[str, Any]]:
+        """One row per input (and one for the shocks); NaN indices when ``y`` is missing or
+        constant over A and B (e.g. a target met in every draw): no variance to share out."""
         if y is None or not np.isfinite(y).all() or np.ptp(y[:, [0, -1]]) <= np.finfo(float).eps:
-            # missing, or constant over A and B (e.g. a target met in every draw): no variance
-            # to share out
-            rows += [
-                {
-                    "output": out_name,
-                    "input": nm,
-                    "S1": np.nan,
-                    "S1_conf": np.nan,
-                    "ST": np.nan,
-                    "ST_conf": np.nan,
-                }
-                for nm in names_out
-            ]
-            continue
+            names = [*self.names, *([SHOCKS] if self.shocks else [])]
+            return [_row(output, name, np.nan, np.nan, np.nan, np.nan) for name in names]
+        k = len(self.names)
+        problem = {"num_vars": k, "names": self.names, "bounds": [[0.0, 1.0]] * k}
         with warnings.catch_warnings():
             # a bootstrap resample of a 0/1 output can be constant over A and B; SALib warns and
             # scores that resample 0, which widens the interval: fine for a confidence column
@@ -195,34 +226,31 @@ def sobol_indices(
                 problem,
                 y.ravel(),
                 calc_second_order=False,
-                num_resamples=num_resamples,
-                conf_level=conf_level,
-                seed=seed,
+                num_resamples=self.num_resamples,
+                conf_level=self.conf_level,
+                seed=self.seed,
             )
-        for j, nm in enumerate(names):
-            rows.append(
-                {
-                    "output": out_name,
-                    "input": nm,
-                    "S1": float(res["S1"][j]),
-                    "S1_conf": float(res["S1_conf"][j]),
-                    "ST": float(res["ST"][j]),
-                    "ST_conf": float(res["ST_conf"][j]),
-                }
+        out = [
+            _row(output, name, res["S1"][j], res["S1_conf"][j], res["ST"][j], res["ST_conf"][j])
+            for j, name in enumerate(self.names)
+        ]
+        if self.shocks and y_shocked is not None:
+            st, conf = _shock_total(
+                y[:, 0], y_shocked, y, self.num_resamples, self.conf_level, self.rng
             )
-        if shocks and y_shocked is not None:
-            st, conf = _shock_total(y[:, 0], y_shocked, y, num_resamples, conf_level, rng)
-            rows.append(
-                {
-                    "output": out_name,
-                    "input": SHOCKS,
-                    "S1": np.nan,
-                    "S1_conf": np.nan,
-                    "ST": st,
-                    "ST_conf": conf,
-                }
-            )
-    return pd.DataFrame(rows, columns=COLUMNS)
+            out.append(_row(output, SHOCKS, np.nan, np.nan, st, conf))
+        return out
+
+
+def _row(output: str, name: str, s1: float, s1_conf: float, st: float, st_conf: float) -> dict:
+    return {
+        "output": output,
+        "input": name,
+        "S1": float(s1),
+        "S1_conf": float(s1_conf),
+        "ST": float(st),
+        "ST_conf": float(st_conf),
+    }
 
 
 def _shock_total(

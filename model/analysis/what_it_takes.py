@@ -93,6 +93,70 @@ def ensemble_size(scenario: Any, draws: int | None, seed: int | None) -> tuple[i
     return draws, seed
 
 
+def default_bounds(
+    scenario: Any, lever: str, search: Literal["scale", "start"]
+) -> tuple[float, float]:
+    """The range searched by default: a scale in ``(0, 5)``; a start year from the first year
+    after the base year (after the lever's trigger year, if it has one) to the end year."""
+    if search == "scale":
+        return (0.0, 5.0)
+    h = scenario.horizon
+    levers = getattr(scenario, "levers", None)
+    # a triggered lever can start only after its condition is checked
+    trigger = getattr(levers[lever], "trigger", None) if levers is not None else None
+    first = h.base_year + 1 if trigger is None else max(h.base_year, trigger.year) + 1
+    return (first, h.end_year)
+
+
+@dataclass
+class _Evaluations:
+    """P(met) of a target at lever settings, each ensemble run once (same draws and seed)."""
+
+    scenario: Any
+    target: Target
+    lever: str
+    search: Literal["scale", "start"]
+    probability: float
+    draws: int
+    seed: int
+    bounds: tuple[float, float]
+    simulate: Simulate
+    cache: dict[float, float] = field(default_factory=dict)
+    history: list[tuple[float, float]] = field(default_factory=list)
+
+    def p_met(self, x: float) -> float:
+        """P(met) with the lever at scale (or start year) ``x``."""
+        if x not in self.cache:
+            kw = (
+                {"lever_scale": {self.lever: x}}
+                if self.search == "scale"
+                else {"lever_start": {self.lever: int(x)}}
+            )
+            run = self.simulate(self.scenario, self.draws, self.seed, **kw)
+            self.cache[x] = attainment(run, self.target)
+            self.history.append((x, self.cache[x]))
+        return self.cache[x]
+
+    def result(self, value: float | None, below: float | None, message: str) -> WhatItTakes:
+        """The search's answer, with every evaluation made to find it."""
+        return WhatItTakes(
+            target=self.target.id,
+            lever=self.lever,
+            search=self.search,
+            probability=self.probability,
+            value=value,
+            achieved=self.cache[value] if value is not None else float("nan"),
+            below=below,
+            below_probability=self.cache[below] if below is not None else float("nan"),
+            evaluations=len(self.history),
+            draws=self.draws,
+            seed=self.seed,
+            bounds=self.bounds,
+            message=message,
+            history=tuple(self.history),
+        )
+
+
 def what_it_takes(
     scenario: Any,
     target: Target | str,
@@ -123,8 +187,7 @@ def what_it_takes(
     search
         ``"scale"``: smallest intensity multiplier; ``"start"``: latest start year.
     bounds
-        Range searched: default ``(0, 5)`` for a scale, the horizon (first year after the base
-        year to the end year) for a start.
+        Range searched: default :func:`default_bounds`.
     draws, seed
         Ensemble size and seed of every evaluation (default: the scenario's).
     tol
@@ -142,54 +205,13 @@ def what_it_takes(
     if levers is not None and lever not in levers:
         raise KeyError(f"no lever named {lever!r}; levers: {', '.join(levers)}")
     n, s = ensemble_size(scenario, draws, seed)
-    if bounds is None:
-        if search == "scale":
-            bounds = (0.0, 5.0)
-        else:
-            h = scenario.horizon
-            # a triggered lever can start only after its condition is checked
-            trigger = getattr(levers[lever], "trigger", None) if levers is not None else None
-            first = h.base_year + 1 if trigger is None else max(h.base_year, trigger.year) + 1
-            bounds = (first, h.end_year)
-    lo, hi = float(bounds[0]), float(bounds[1])
+    lo, hi = (float(b) for b in (bounds or default_bounds(scenario, lever, search)))
     if not lo < hi:
         raise ValueError(f"bounds must be increasing, got {bounds}")
-
-    history: list[tuple[float, float]] = []
-    cache: dict[float, float] = {}
-
-    def p_met(x: float) -> float:
-        if x not in cache:
-            kw = (
-                {"lever_scale": {lever: x}}
-                if search == "scale"
-                else {"lever_start": {lever: int(x)}}
-            )
-            cache[x] = attainment(sim(scenario, n, s, **kw), t)
-            history.append((x, cache[x]))
-        return cache[x]
-
-    def result(value: float | None, below: float | None, message: str) -> WhatItTakes:
-        return WhatItTakes(
-            target=t.id,
-            lever=lever,
-            search=search,
-            probability=probability,
-            value=value,
-            achieved=cache[value] if value is not None else float("nan"),
-            below=below,
-            below_probability=cache[below] if below is not None else float("nan"),
-            evaluations=len(history),
-            draws=n,
-            seed=s,
-            bounds=(lo, hi),
-            message=message,
-            history=tuple(history),
-        )
-
+    runs = _Evaluations(scenario, t, lever, search, probability, n, s, (lo, hi), sim)
     if search == "scale":
-        return _search_scale(p_met, probability, lo, hi, tol, cache, result)
-    return _search_start(p_met, probability, int(np.ceil(lo)), int(np.floor(hi)), result)
+        return _search_scale(runs.p_met, probability, lo, hi, tol, runs.cache, runs.result)
+    return _search_start(runs.p_met, probability, int(np.ceil(lo)), int(np.floor(hi)), runs.result)
 
 
 def _search_scale(p_met, p, lo, hi, tol, cache, result) -> WhatItTakes:

@@ -1,24 +1,26 @@
 """Running an ensemble in chunks of draws, on an executor.
 
-The same chunk function (:func:`vnsim.core.engine.run_chunk`) runs in-process, on local processes,
-or
-on a ``dask.distributed`` cluster. Each chunk's random numbers come from the seed and its draw
-indices only, so results are bit-identical whatever the executor, the chunk size or the order in
-which chunks finish.
+The same chunk function (:func:`vnsim.core.engine.run_chunk`) runs in-process, on local
+processes, or on a ``dask.distributed`` cluster. Each chunk's random numbers come from the seed
+and its draw indices only, so results are bit-identical whatever the executor, the chunk size or
+the order in which chunks finish. A run too big for the machine is refused up front with a
+:class:`~vnsim.errors.ResourceError`.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import signal
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from vnsim.core.engine import run_chunk
 from vnsim.core.plan import Plan
+from vnsim.errors import ResourceError, UserError
 from vnsim.uncertainty import STREAM_BLOCK
 
 Executor = Literal["inprocess", "processes", "dask"]
@@ -51,10 +53,6 @@ def default_chunk_size(plan: Plan, budget: int = 256 * 2**20, draws: int | None 
     size = max(STREAM_BLOCK, size // unit * unit)
     draws = plan.draws if draws is None else draws
     return int(min(draws, size)) if draws > 0 else STREAM_BLOCK
-
-
-class ResourceError(ValueError):
-    """A run that would not fit in this machine's memory or disk, refused before it starts."""
 
 
 def available_memory() -> int:
@@ -145,12 +143,35 @@ def _inprocess(plan: Plan, ranges: list[tuple[int, int]]) -> Iterator[tuple[int,
         yield start, stop, run_chunk(plan, start, stop)
 
 
+def ignore_interrupts() -> None:
+    """Worker start-up: Ctrl-C reaches the whole process group, but only the command decides
+    what an interrupt does (workers would otherwise each print a traceback)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _processes(plan: Plan, ranges, workers: int | None) -> Iterator[tuple[int, int, dict]]:
-    with ProcessPoolExecutor(max_workers=workers or os.cpu_count()) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers or os.cpu_count(), initializer=ignore_interrupts)
+    try:
         futures = {pool.submit(run_chunk, plan, a, b): (a, b) for a, b in ranges}
         for fut in as_completed(futures):
             a, b = futures[fut]
             yield a, b, fut.result()
+    finally:
+        # stopped early (an interrupt): chunks not yet started are dropped, not run
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _dask_client(scheduler: str) -> Any:
+    from dask.distributed import Client
+
+    try:
+        return Client(scheduler)
+    except OSError as exc:  # distributed's connection timeout is an OSError too
+        raise UserError(
+            f"--scheduler {scheduler}: cannot reach the dask scheduler ({exc}); check the "
+            "address and that the scheduler is running, or leave out --scheduler for a local "
+            "cluster"
+        ) from None
 
 
 def _dask(plan: Plan, ranges, scheduler: str | None, workers: int | None):
@@ -167,7 +188,7 @@ def _dask(plan: Plan, ranges, scheduler: str | None, workers: int | None):
         )
         client = Client(cluster)
     else:
-        client = Client(scheduler)
+        client = _dask_client(scheduler)
     try:
         shared = client.scatter(plan, broadcast=True)
         futures = {client.submit(run_chunk, shared, a, b, pure=False): (a, b) for a, b in ranges}

@@ -15,14 +15,14 @@ bounded memory — and compares what produced the run with what is installed now
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from vnsim.blocks import Variable
+from vnsim.errors import DocumentError, RunFolderError
 
 #: Manifest entries a run folder must have to be re-run.
 REQUIRED = (
@@ -33,10 +33,6 @@ REQUIRED = (
     "data_version",
     "package_version",
 )
-
-
-class RunFolderError(ValueError):
-    """The folder is not a finished, readable vnsim run (exit status 2 on the command line)."""
 
 
 @dataclass
@@ -103,7 +99,6 @@ def read_manifest(run_dir: Path) -> dict[str, Any]:
 
 
 def _scenario_differences(manifest: dict[str, Any], scenario) -> list[Difference]:
-    from vnsim.spec.documents import DocumentError
     from vnsim.spec.scenario import file_hash
 
     out = []
@@ -201,6 +196,104 @@ def _compare_coords(plan, stored) -> list[Difference]:
     return out
 
 
+def _manifest_plan(run_dir: Path, manifest: dict[str, Any]) -> tuple[Any, list[Difference]]:
+    """The plan that re-runs the manifest's resolved scenario, seed, draws, sampler and lever
+    overrides, and the scenario's differences from the run (see :func:`_scenario_differences`).
+    """
+    from vnsim.core import engine
+    from vnsim.spec.scenario import Scenario
+
+    try:
+        scenario = Scenario.model_validate(manifest["scenario_resolved"])
+        draws, seed = int(manifest["draws"]), int(manifest["seed"])
+    except (ValueError, TypeError) as exc:
+        raise RunFolderError(
+            f"{run_dir}/manifest.json: the resolved scenario is not valid "
+            f"({str(exc).splitlines()[0]})"
+        ) from None
+    try:
+        # the schema's bounds, checked before anything is sampled: a manifest edited to hold
+        # 10**12 draws must not exhaust memory
+        type(scenario.ensemble).model_validate({**scenario.ensemble.model_dump(), "draws": draws})
+    except ValueError:
+        raise RunFolderError(
+            f"{run_dir}/manifest.json: draws = {draws:,} is outside what a run can hold"
+        ) from None
+    sampler = manifest.get("sampler")
+    if sampler and sampler != scenario.ensemble.sampler:
+        scenario = scenario.model_copy(
+            update={"ensemble": scenario.ensemble.model_copy(update={"sampler": sampler})}
+        )
+    plan = engine.plan(
+        scenario,
+        draws,
+        seed,
+        lever_scale=manifest.get("lever_scale") or None,
+        lever_start=manifest.get("lever_start") or None,
+    )
+    return plan, _scenario_differences(manifest, scenario)
+
+
+def _layout_differences(plan, stored, variables) -> list[Difference]:
+    """Coordinates, draw count and variables of ``ensemble.nc`` that differ from the plan's."""
+    out = _compare_coords(plan, stored)
+    if "draw" not in stored.dimensions or stored.dimensions["draw"].size != plan.draws:
+        out.append(
+            Difference(
+                "numbers", f"ensemble.nc does not hold {plan.draws:,} draws as its manifest says"
+            )
+        )
+    missing = [v for v in variables if v not in stored.variables]
+    if missing:
+        out.append(Difference("numbers", f"ensemble.nc lacks {', '.join(missing)}"))
+    return out
+
+
+@dataclass
+class _Tally:
+    """Per variable of a stored ensemble: how many values differ and the largest difference."""
+
+    stored: Any  # an open h5netcdf.File
+    variables: list[str]
+    count: dict[str, int] = field(default_factory=dict)
+    biggest: dict[str, float] = field(default_factory=dict)
+
+    def compare(self, start: int, stop: int, arrays: dict[str, np.ndarray]) -> None:
+        """Sink of a re-run: compare draws ``[start, stop)`` with the stored ones."""
+        for name in self.variables:
+            have = np.asarray(self.stored.variables[name][start:stop])
+            new = np.asarray(arrays[name]).astype(have.dtype)  # as EnsembleFile stores it
+            if have.shape != new.shape:
+                self._add(name, max(have.size, new.size), float("inf"))
+                continue
+            same = (have == new) | (_isnan(have) & _isnan(new))
+            if not same.all():
+                diff = np.abs(have.astype(float) - new.astype(float))[~same]
+                self._add(name, int((~same).sum()), float(np.nan_to_num(diff, nan=np.inf).max()))
+
+    def _add(self, name: str, count: int, biggest: float) -> None:
+        self.count[name] = self.count.get(name, 0) + count
+        self.biggest[name] = max(self.biggest.get(name, 0.0), biggest)
+
+    def differences(self, draws: int, registry: dict[str, Variable]) -> list[Difference]:
+        """One :class:`Difference` per variable that differs over the first ``draws`` draws."""
+        out = []
+        for name in self.variables:
+            count = self.count.get(name, 0)
+            if not count:
+                continue
+            dims, units = ("draw", *registry[name].dims), registry[name].unit
+            total = draws * int(np.prod([self.stored.dimensions[d].size for d in dims[1:]]))
+            out.append(
+                Difference(
+                    "numbers",
+                    f"{name} differs in {count:,} of {total:,} values "
+                    f"(largest absolute difference {self.biggest[name]:.6g} {units})",
+                )
+            )
+        return out
+
+
 def verify(
     run_dir: str | Path, *, draws_limit: int | None = None, chunk_size: int | None = None
 ) -> VerifyReport:
@@ -223,119 +316,30 @@ def verify(
     """
     import h5netcdf
     from vnsim.blocks import VARIABLES
-    from vnsim.core import engine
     from vnsim.run import executors
-    from vnsim.spec.scenario import Scenario
 
     run_dir = Path(run_dir)
     manifest = read_manifest(run_dir)
-    try:
-        scenario = Scenario.model_validate(manifest["scenario_resolved"])
-        draws, seed = int(manifest["draws"]), int(manifest["seed"])
-    except (ValueError, TypeError) as exc:
-        raise RunFolderError(
-            f"{run_dir}/manifest.json: the resolved scenario is not valid "
-            f"({str(exc).splitlines()[0]})"
-        ) from None
-    sampler = manifest.get("sampler")
-    if sampler and sampler != scenario.ensemble.sampler:
-        scenario = scenario.model_copy(
-            update={"ensemble": scenario.ensemble.model_copy(update={"sampler": sampler})}
-        )
-    differences = _scenario_differences(manifest, scenario)
-
-    plan = engine.plan(
-        scenario,
-        draws,
-        seed,
-        lever_scale=manifest.get("lever_scale") or None,
-        lever_start=manifest.get("lever_start") or None,
-    )
+    plan, differences = _manifest_plan(run_dir, manifest)
     differences += _version_differences(manifest, plan.data_version)
+    draws = plan.draws
     checked = draws if draws_limit is None else max(0, min(draws, int(draws_limit)))
     report = VerifyReport(run_dir, draws, checked, list(VARIABLES), differences)
-
     try:
         stored = h5netcdf.File(run_dir / "ensemble.nc", "r")
     except OSError as exc:
         raise RunFolderError(f"{run_dir}/ensemble.nc: cannot be read ({exc})") from None
     with stored:
-        coord_diffs = _compare_coords(plan, stored)
-        if "draw" not in stored.dimensions or stored.dimensions["draw"].size != draws:
-            coord_diffs.append(
-                Difference(
-                    "numbers", f"ensemble.nc does not hold {draws:,} draws as its manifest says"
-                )
-            )
-        missing = [v for v in VARIABLES if v not in stored.variables]
-        if missing:
-            coord_diffs.append(Difference("numbers", f"ensemble.nc lacks {', '.join(missing)}"))
-        if coord_diffs:
-            report.differences += coord_diffs
+        layout = _layout_differences(plan, stored, VARIABLES)
+        if layout:  # values cannot be compared one to one
+            report.differences += layout
             return report
-
-        # per variable: values that differ, largest absolute difference
-        tally: dict[str, list[float]] = {v: [0, 0.0] for v in VARIABLES}
-
-        def compare(start: int, stop: int, arrays: dict[str, np.ndarray]) -> None:
-            for name in VARIABLES:
-                have = np.asarray(stored.variables[name][start:stop])
-                new = np.asarray(arrays[name]).astype(have.dtype)  # as EnsembleFile stores it
-                if have.shape != new.shape:
-                    tally[name][0] += max(have.size, new.size)
-                    tally[name][1] = float("inf")
-                    continue
-                same = (have == new) | (_isnan(have) & _isnan(new))
-                if not same.all():
-                    diff = np.abs(have.astype(float) - new.astype(float))[~same]
-                    tally[name][0] += int((~same).sum())
-                    tally[name][1] = max(
-                        tally[name][1], float(np.nan_to_num(diff, nan=np.inf).max())
-                    )
-
+        tally = _Tally(stored, list(VARIABLES))
         if checked:
-            executors.run(plan.head(checked), chunk_size=chunk_size, sink=compare)
-        for name, (count, biggest) in tally.items():
-            if count:
-                dims, units = ("draw", *VARIABLES[name].dims), VARIABLES[name].unit
-                total = checked * int(np.prod([stored.dimensions[d].size for d in dims[1:]]))
-                report.differences.append(
-                    Difference(
-                        "numbers",
-                        f"{name} differs in {count:,} of {total:,} values "
-                        f"(largest absolute difference {biggest:.6g} {units})",
-                    )
-                )
+            executors.run(plan.head(checked), chunk_size=chunk_size, sink=tally.compare)
+        report.differences += tally.differences(checked, VARIABLES)
     return report
 
 
 def _isnan(a: np.ndarray) -> np.ndarray:
     return np.isnan(a) if np.issubdtype(a.dtype, np.floating) else np.zeros(a.shape, bool)
-
-
-def cmd_verify(args: argparse.Namespace) -> int:
-    """``vnsim verify``: exit 0 when identical, 1 when different, 2 for a bad run folder."""
-    try:
-        report = verify(
-            Path(args.run_dir), draws_limit=args.draws_limit, chunk_size=args.chunk_size
-        )
-    except RunFolderError as exc:
-        print(f"vnsim verify: {exc}", file=sys.stderr)
-        return 2
-    print(report.format())
-    return 0 if report.ok else 1
-
-
-def register(subparsers: Any) -> None:
-    """Add the ``verify`` sub-command to the ``vnsim`` parser's sub-parsers."""
-    p = subparsers.add_parser(
-        "verify", help="re-run a run folder from its manifest and check the numbers are identical"
-    )
-    p.add_argument("run_dir", help="a run folder written by `vnsim run`")
-    p.add_argument(
-        "--draws-limit",
-        type=int,
-        help="check only the first N draws (a quick check of a large run)",
-    )
-    p.add_argument("--chunk-size", type=int, help="draws per re-run chunk (default: by memory)")
-    p.set_defaults(func=cmd_verify)

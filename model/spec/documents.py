@@ -15,7 +15,9 @@ and through :func:`validate`, which turns every pydantic error of a document int
 from __future__ import annotations
 
 import difflib
+import os
 import re
+import stat
 import types
 import typing
 from collections.abc import Iterable
@@ -25,6 +27,7 @@ from typing import Any
 
 import yaml
 from pydantic import BaseModel, ValidationError
+from vnsim.errors import DocumentError
 
 MAX_BYTES = 1_000_000
 MAX_DEPTH = 40
@@ -52,19 +55,6 @@ class Problem:
         return (
             f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
         )
-
-
-class DocumentError(ValueError):
-    """A document could not be used; ``problems`` lists every reason found."""
-
-    def __init__(self, problems: Iterable[Problem]) -> None:
-        self.problems = sorted(set(problems), key=lambda p: (p.file, p.line or 0, p.field))
-        super().__init__(self.report())
-
-    def report(self) -> str:
-        n = len(self.problems)
-        head = f"{n} problem{'s' if n != 1 else ''} found:"
-        return "\n".join([head, *(f"  {p}" for p in self.problems)])
 
 
 def dotted(loc: Loc) -> str:
@@ -97,6 +87,177 @@ class Lines:
         return Problem(file, line, dotted(loc), message)
 
 
+def _fail(name: str, message: str, line: int | None = None) -> DocumentError:
+    """A document error with one problem that stops the reading of file ``name``."""
+    return DocumentError([Problem(name, line, "", message)])
+
+
+def _read_text(path: Path, name: str) -> str:
+    """The text of ``path``, refused if it is not a regular file, too big, not UTF-8 or empty."""
+    try:
+        # a FIFO or a device would block or never end: only regular files are opened
+        kind = path.stat().st_mode
+        if not stat.S_ISREG(kind):
+            what = "it is a folder" if stat.S_ISDIR(kind) else "not a regular file"
+            raise _fail(name, f"cannot read the file ({what})")
+        with path.open("rb") as f:
+            raw = f.read(MAX_BYTES + 1)  # never more than the limit, whatever the file's size
+            size = max(len(raw), os.fstat(f.fileno()).st_size)
+    except OSError as exc:
+        raise _fail(name, f"cannot read the file ({exc.strerror or exc})") from None
+    if size > MAX_BYTES:
+        raise _fail(name, f"file is {size:,} bytes; scenario files are limited to {MAX_BYTES:,}")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise _fail(
+            name, f"not UTF-8 text (byte {exc.start}); save the file as UTF-8", line
+        ) from None
+    if not text.strip():
+        raise _fail(name, "file is empty; a scenario needs at least a 'name'")
+    return text
+
+
+def _check_events(text: str, name: str) -> None:
+    """Refuse anchors, aliases and documents too deep or too large, while parsing.
+
+    Events are checked as they are parsed, so that a hostile file (thousands of nested
+    brackets, a huge list) is refused before the parser's cost grows with it.
+    """
+    depth = nodes = 0
+    for ev in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(ev, yaml.AliasEvent) or getattr(ev, "anchor", None):
+            raise _fail(
+                name,
+                "YAML anchors and aliases (&name, *name, <<) are not allowed: write values out",
+                ev.start_mark.line + 1,
+            )
+        if isinstance(ev, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH + 1:  # the file's own mapping is the first level
+                raise _fail(
+                    name,
+                    f"nested too deeply (more than {MAX_DEPTH} levels)",
+                    ev.start_mark.line + 1,
+                )
+        elif isinstance(ev, yaml.CollectionEndEvent):
+            depth -= 1
+        if isinstance(ev, yaml.NodeEvent):
+            nodes += 1
+            if nodes > 2 * MAX_NODES + 1:  # keys are events too: at most one per value
+                raise _fail(name, f"more than {MAX_NODES:,} values; files are limited to that")
+
+
+def _compose(text: str, name: str) -> yaml.MappingNode:
+    """The node tree of a checked YAML text, whose root must be a mapping."""
+    try:
+        _check_events(text, name)
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        msg = f"not valid YAML: {exc.problem or exc.context}"
+        raise _fail(name, msg, mark.line + 1 if mark else None) from None
+    except yaml.YAMLError as exc:
+        raise _fail(name, f"not valid YAML: {exc}") from None
+    except RecursionError:
+        raise _fail(name, f"nested too deeply (more than {MAX_DEPTH} levels)") from None
+    if not isinstance(root, yaml.MappingNode):
+        raise _fail(name, "the file must be a mapping of keys to values (key: value)", 1)
+    return root
+
+
+@dataclass
+class _Builder:
+    """Builds plain data from a node tree, noting the line of every location and the problems
+    (duplicate keys, keys YAML reads as booleans) that still let the document be read."""
+
+    name: str
+    lines: Lines
+    problems: list[Problem] = field(default_factory=list)
+    count: int = 0
+    constructor: yaml.SafeLoader = field(default_factory=lambda: yaml.SafeLoader(""))
+
+    def scalar(self, node: yaml.ScalarNode) -> Any:
+        try:
+            return self.constructor.construct_object(node, deep=True)
+        except (yaml.YAMLError, ValueError, KeyError, AttributeError) as exc:
+            # `!!bool abc` fails with KeyError, `!!timestamp abc` with AttributeError
+            # e.g. 2022-13-01 is resolved as a timestamp and fails in datetime, not in YAML
+            reason = getattr(exc, "problem", None) or exc
+            raise _fail(
+                self.name, f"bad value {node.value!r}: {reason}", node.start_mark.line + 1
+            ) from None
+
+    def build(self, node: yaml.Node, loc: Loc) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise _fail(
+                self.name, f"more than {MAX_NODES:,} values; scenario files are limited to that"
+            )
+        if len(loc) > MAX_DEPTH:
+            raise _fail(
+                self.name,
+                f"nested too deeply (more than {MAX_DEPTH} levels)",
+                node.start_mark.line + 1,
+            )
+        self.lines.at.setdefault(loc, (self.name, node.start_mark.line + 1))
+        # checked on every node: a tag on a mapping or list would otherwise pass unnoticed
+        self._check_tag(node)
+        if isinstance(node, yaml.ScalarNode):
+            return self.scalar(node)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*loc, i)) for i, item in enumerate(node.value)]
+        return self.mapping(node, loc)
+
+    def _check_tag(self, node: yaml.Node) -> None:
+        if node.tag not in PLAIN_TAGS and node.tag != "!":
+            raise _fail(
+                self.name, f"custom YAML tag {node.tag} is not allowed", node.start_mark.line + 1
+            )
+
+    def mapping(self, node: yaml.MappingNode, loc: Loc) -> dict[Any, Any]:
+        out: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = self.key(key_node, loc)
+            key_line = key_node.start_mark.line + 1
+            if key in out:
+                first = self.lines.at.get((*loc, key), (self.name, "?"))[1]
+                self.problems.append(
+                    Problem(
+                        self.name,
+                        key_line,
+                        dotted((*loc, key)),
+                        f"duplicate key (first given at line {first}); give each key once",
+                    )
+                )
+            else:
+                self.lines.at[(*loc, key)] = (self.name, key_line)
+            out[key] = self.build(value_node, (*loc, key))
+        return out
+
+    def key(self, key_node: yaml.Node, loc: Loc) -> Any:
+        """The key of a mapping entry; a key YAML reads as a boolean or null is kept as written."""
+        if not isinstance(key_node, yaml.ScalarNode):
+            raise _fail(
+                self.name, "keys must be plain names or numbers", key_node.start_mark.line + 1
+            )
+        self._check_tag(key_node)
+        key = self.scalar(key_node)
+        if isinstance(key, bool) or key is None:
+            # YAML 1.1 reads on/off/yes/no/null as booleans or null, even as keys
+            self.problems.append(
+                Problem(
+                    self.name,
+                    key_node.start_mark.line + 1,
+                    dotted((*loc, key_node.value)),
+                    f"YAML reads the key {key_node.value!r} as {key}; put it in quotes",
+                )
+            )
+            key = key_node.value
+        return key
+
+
 def read_yaml(
     path: Path, display: str | None = None
 ) -> tuple[dict[str, Any], Lines, list[Problem]]:
@@ -106,128 +267,9 @@ def read_yaml(
     read (duplicate keys). Raises :class:`DocumentError` when nothing usable can be read.
     """
     name = display or str(path)
-    lines = Lines(name)
-
-    def fail(message: str, line: int | None = None) -> DocumentError:
-        return DocumentError([Problem(name, line, "", message)])
-
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise fail(f"cannot read the file ({exc.strerror or exc})") from None
-    if len(raw) > MAX_BYTES:
-        raise fail(f"file is {len(raw):,} bytes; scenario files are limited to {MAX_BYTES:,}")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise fail(f"not UTF-8 text (byte {exc.start}); save the file as UTF-8", line) from None
-    if not text.strip():
-        raise fail("file is empty; a scenario needs at least a 'name'")
-
-    try:
-        # Events are checked as they are parsed, so that a hostile file (thousands of nested
-        # brackets, a huge list) is refused before the parser's cost grows with it.
-        depth = nodes = 0
-        for ev in yaml.parse(text, Loader=yaml.SafeLoader):
-            if isinstance(ev, yaml.AliasEvent) or getattr(ev, "anchor", None):
-                raise fail(
-                    "YAML anchors and aliases (&name, *name, <<) are not allowed: write values out",
-                    ev.start_mark.line + 1,
-                )
-            if isinstance(ev, yaml.CollectionStartEvent):
-                depth += 1
-                if depth > MAX_DEPTH + 1:  # the file's own mapping is the first level
-                    raise fail(
-                        f"nested too deeply (more than {MAX_DEPTH} levels)", ev.start_mark.line + 1
-                    )
-            elif isinstance(ev, yaml.CollectionEndEvent):
-                depth -= 1
-            if isinstance(ev, yaml.NodeEvent):
-                nodes += 1
-                if nodes > 2 * MAX_NODES + 1:  # keys are events too: at most one per value
-                    raise fail(f"more than {MAX_NODES:,} values; files are limited to that")
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        msg = f"not valid YAML: {exc.problem or exc.context}"
-        raise fail(msg, mark.line + 1 if mark else None) from None
-    except yaml.YAMLError as exc:
-        raise fail(f"not valid YAML: {exc}") from None
-    except RecursionError:
-        raise fail(f"nested too deeply (more than {MAX_DEPTH} levels)") from None
-
-    if not isinstance(root, yaml.MappingNode):
-        raise fail("the file must be a mapping of keys to values (key: value)", 1)
-
-    problems: list[Problem] = []
-    constructor = yaml.SafeLoader("")
-    count = 0
-
-    def scalar(node: yaml.ScalarNode) -> Any:
-        try:
-            return constructor.construct_object(node, deep=True)
-        except (yaml.YAMLError, ValueError, KeyError, AttributeError) as exc:
-            # `!!bool abc` fails with KeyError, `!!timestamp abc` with AttributeError
-            # e.g. 2022-13-01 is resolved as a timestamp and fails in datetime, not in YAML
-            reason = getattr(exc, "problem", None) or exc
-            raise fail(f"bad value {node.value!r}: {reason}", node.start_mark.line + 1) from None
-
-    def build(node: yaml.Node, loc: Loc) -> Any:
-        nonlocal count
-        count += 1
-        if count > MAX_NODES:
-            raise fail(f"more than {MAX_NODES:,} values; scenario files are limited to that")
-        if len(loc) > MAX_DEPTH:
-            raise fail(
-                f"nested too deeply (more than {MAX_DEPTH} levels)", node.start_mark.line + 1
-            )
-        lines.at.setdefault(loc, (name, node.start_mark.line + 1))
-        if node.tag not in PLAIN_TAGS and node.tag != "!":
-            # checked on every node: a tag on a mapping or list would otherwise pass unnoticed
-            raise fail(f"custom YAML tag {node.tag} is not allowed", node.start_mark.line + 1)
-        if isinstance(node, yaml.ScalarNode):
-            return scalar(node)
-        if isinstance(node, yaml.SequenceNode):
-            return [build(item, (*loc, i)) for i, item in enumerate(node.value)]
-        out: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
-                raise fail("keys must be plain names or numbers", key_node.start_mark.line + 1)
-            if key_node.tag not in PLAIN_TAGS and key_node.tag != "!":
-                raise fail(
-                    f"custom YAML tag {key_node.tag} is not allowed", key_node.start_mark.line + 1
-                )
-            key = scalar(key_node)
-            key_line = key_node.start_mark.line + 1
-            if isinstance(key, bool) or key is None:
-                # YAML 1.1 reads on/off/yes/no/null as booleans or null, even as keys
-                problems.append(
-                    Problem(
-                        name,
-                        key_line,
-                        dotted((*loc, key_node.value)),
-                        f"YAML reads the key {key_node.value!r} as {key}; put it in quotes",
-                    )
-                )
-                key = key_node.value
-            if key in out:
-                first = lines.at.get((*loc, key), (name, "?"))[1]
-                problems.append(
-                    Problem(
-                        name,
-                        key_line,
-                        dotted((*loc, key)),
-                        f"duplicate key (first given at line {first}); give each key once",
-                    )
-                )
-                out[key] = build(value_node, (*loc, key))
-                continue
-            lines.at[(*loc, key)] = (name, key_line)
-            out[key] = build(value_node, (*loc, key))
-        return out
-
-    return build(root, ()), lines, problems
+    root = _compose(_read_text(Path(path), name), name)
+    builder = _Builder(name, Lines(name))
+    return builder.build(root, ()), builder.lines, builder.problems
 
 
 def _inner_models(annotation: Any) -> list[Any]:

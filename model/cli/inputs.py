@@ -1,0 +1,94 @@
+"""What the commands read from their arguments: scenario files and run folders.
+
+Each path the user names is checked here, so every command refuses a missing file or a folder
+that is not a run with the same :class:`~vnsim.errors.UserError` message.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from vnsim.errors import UserError
+
+DEFAULT_SCENARIO = Path("scenarios") / "baseline.yaml"
+#: Languages of the commands that print or draw for readers.
+LANGUAGES = ("en", "vi")
+TARGETS_HELP = "target set file or name (default decision_942_2025)"
+
+
+def scenario_path(arg: str | None) -> Path:
+    """The scenario file named on the command line, or the default one; it must exist."""
+    path = Path(arg) if arg else DEFAULT_SCENARIO
+    if not path.is_file():
+        hint = "" if arg else " (run from the project folder, or name a scenario file)"
+        raise UserError(f"{path}: no such scenario file{hint}")
+    return path
+
+
+def open_runs(folders: list[str]) -> dict[str, Any]:
+    """Run folders by scenario name (made unique: ``name (2)``), each opened lazily.
+
+    Returns ``{name: xarray.Dataset}`` in the order given.
+    """
+    from vnsim.run import store
+
+    runs: dict[str, Any] = {}
+    for folder in folders:
+        path = Path(folder)
+        if not (path / "ensemble.nc").is_file():
+            raise UserError(f"{folder}: not a vnsim run folder (no ensemble.nc)")
+        ds = store.open_run(path)
+        name = str(ds.attrs.get("scenario", path.name))
+        key, n = name, 1
+        while key in runs:
+            n += 1
+            key = f"{name} ({n})"
+        runs[key] = ds
+    return runs
+
+
+# argparse types: a number no command can use is a usage error (exit 2), never a bug
+
+
+def _integer(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+
+
+def seed(text: str) -> int:
+    """A random seed: a whole number, 0 or more."""
+    value = _integer(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more (got {value})")
+    return value
+
+
+def count(text: str) -> int:
+    """A number of draws (or of anything else counted): a whole number, 1 or more."""
+    value = _integer(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1 (got {value})")
+    return value
+
+
+def power_of_two(text: str) -> int:
+    """A base sample size of a Sobol' design: 2, 4, 8, …"""
+    value = _integer(text)
+    if value < 2 or value & (value - 1):
+        raise argparse.ArgumentTypeError(f"must be a power of 2, at least 2 (got {value})")
+    return value
+
+
+def probability(text: str) -> float:
+    """A required probability, above 0 and at most 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0 < value <= 1:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"must be above 0 and at most 1 (got {text})")
+    return value

@@ -1,0 +1,140 @@
+"""``vnsim run [SCENARIO]``: simulate a scenario and write a run folder."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from vnsim.cli.inputs import DEFAULT_SCENARIO, scenario_path, seed
+from vnsim.errors import UserError
+
+MAX_DRAWS = 10_000_000  # as the scenario schema
+
+
+def register(sub: Any) -> None:
+    """Add ``run`` to the sub-parsers ``sub``."""
+    run = sub.add_parser("run", help="run a scenario and write a results folder")
+    run.add_argument("scenario", nargs="?", help=f"scenario file (default {DEFAULT_SCENARIO})")
+    run.add_argument("--draws", type=int, help="number of draws (default: the scenario's)")
+    run.add_argument("--seed", type=seed, help="seed (default: the scenario's)")
+    run.add_argument("--out", help="write the run folder exactly here")
+    run.add_argument("--force", action="store_true", help="replace an existing --out folder")
+    run.add_argument("--results", default="results", help="root of run folders (default results)")
+    run.add_argument("--json", action="store_true", help="print the headline numbers as JSON")
+    run.add_argument("--quiet", action="store_true", help="print nothing on success")
+    run.add_argument(
+        "--executor",
+        choices=["inprocess", "processes", "dask"],
+        default="inprocess",
+        help="where chunks run (default inprocess)",
+    )
+    run.add_argument("--scheduler", help="dask scheduler address (default: a LocalCluster)")
+    run.add_argument("--workers", type=int, help="processes or LocalCluster workers")
+    run.add_argument("--chunk-size", type=int, help="draws per chunk (default: by memory)")
+    run.set_defaults(func=command)
+
+
+def run_folder(scenario_name: str, out: str | None, results_root: Path) -> Path:
+    """``--out`` if given, else a new ``<results>/<scenario>/<UTC time>[-n]`` folder."""
+    if out:
+        return Path(out)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    folder = results_root / scenario_name / stamp
+    n = 1
+    while folder.exists():
+        n += 1
+        folder = results_root / scenario_name / f"{stamp}-{n}"
+    return folder
+
+
+def print_summary(head: dict[str, Any], folder: Path, out: TextIO | None = None) -> None:
+    """Print the headline numbers of a run (``headline.json``) for a reader."""
+    out = out or sys.stdout
+    print(
+        f"vnsim run: {head['scenario']}, {head['draws']} draws, seed {head['seed']} -> {folder}",
+        file=out,
+    )
+    for r in head.get("egdi_rank", [])[1:]:
+        print(
+            f"  EGDI rank {r['edition']} ({head['focus_country']}): median {r['median']:.0f} "
+            f"(80 %: {r['p10']:.0f}-{r['p90']:.0f})",
+            file=out,
+        )
+    print(f"  Targets ({head['target_set']}), P(met):", file=out)
+    for t in head["targets"]:
+        print(f"    {t['description']} ({t['when']}): {t['probability']:.2f}", file=out)
+
+
+def _checked_draws(args: argparse.Namespace, scenario_draws: int) -> int:
+    """The number of draws to run; a :class:`UserError` for numbers no run can use."""
+    draws = scenario_draws if args.draws is None else args.draws
+    if not 1 <= draws <= MAX_DRAWS:
+        raise UserError(f"--draws must be between 1 and {MAX_DRAWS:,} (got {draws:,})")
+    if args.chunk_size is not None and args.chunk_size < 1:
+        raise UserError(f"--chunk-size must be at least 1 (got {args.chunk_size})")
+    if args.workers is not None and args.workers < 1:
+        raise UserError(f"--workers must be at least 1 (got {args.workers})")
+    return draws
+
+
+def _simulate_into(tmp: Path, plan: Any, attrs: dict[str, Any], args: argparse.Namespace) -> Any:
+    """Stream the ensemble into ``tmp/ensemble.nc``; the summary Dataset when complete."""
+    from vnsim.run import executors, store
+
+    writer = store.EnsembleFile(tmp / "ensemble.nc", plan, attrs)
+    try:
+        executors.run(
+            plan,
+            executor=args.executor,
+            chunk_size=args.chunk_size,
+            progress=not (args.quiet or args.json) and sys.stderr.isatty(),
+            sink=writer.write,
+            scheduler=args.scheduler,
+            workers=args.workers,
+            stopped=args.stopped,
+        )
+        if args.stopped():  # a signal after the last chunk: nothing may look finished
+            raise KeyboardInterrupt
+    except BaseException:
+        writer.abort()
+        raise
+    return writer.close()
+
+
+def command(args: argparse.Namespace) -> int:
+    """Run the scenario, write its folder atomically, print the headline numbers."""
+    from vnsim.analysis import summary
+    from vnsim.core import engine
+    from vnsim.run import executors, store
+    from vnsim.spec.scenario import file_hash, load_scenario
+
+    path = scenario_path(args.scenario)
+    scenario = load_scenario(path)
+    draws = _checked_draws(args, scenario.ensemble.draws)
+    folder = run_folder(scenario.name, args.out, Path(args.results))
+    # check sizes with a one-draw plan first: sampling ten million draws takes a minute
+    probe = engine.plan(scenario, 1, args.seed)
+    executors.check_resources(probe, folder, chunk_size=args.chunk_size, draws=draws)
+    plan = engine.plan(scenario, draws, args.seed)
+    attrs = store.provenance(plan, args.executor)
+    try:
+        run = store.RunFolder(folder, force=args.force)
+    except FileExistsError as exc:
+        raise UserError(str(exc)) from None
+    with run as tmp:
+        summary_ds = _simulate_into(tmp, plan, attrs, args)
+        summary.summarise(summary_ds).to_csv(tmp / "summary.csv", index=False)
+        head = summary.headline(summary_ds)
+        store.write_json(tmp / "headline.json", head)
+        manifest = store.manifest(plan, attrs, str(path), file_hash(path))
+        store.write_json(tmp / "manifest.json", manifest)
+    if args.json:
+        json.dump({"run": str(folder), **head}, sys.stdout, indent=2)
+        print()
+    elif not args.quiet:
+        print_summary(head, folder)
+    return 0
