@@ -125,8 +125,16 @@ def test_refusal_names_the_observation_and_the_inputs_to_widen():
     assert "'admin_fully_online_2024'" in text and "0.458" in text
     assert "below the floor of 100" in text  # 5 % of 2,000 draws
     assert "dossier_rate" in text and "fixed" not in text
-    assert text.index("dossier_rate") < text.index("noise")  # strongest association first
+    assert "noise" not in text  # unrelated to the fit: not worth widening
     assert isinstance(err.value, InputError)  # a user problem: exit status 2, no traceback
+
+
+def test_influential_inputs_are_ordered_by_association():
+    rng = np.random.default_rng(9)
+    a, b, noise = rng.random(3_000), rng.random(3_000), rng.random(3_000)
+    log_lik = -(3 * a + b)  # depends mostly on a, less on b, not on noise
+    assert cond.influential_inputs({"noise": noise, "b": b, "a": a}, log_lik) == ["a", "b"]
+    assert cond.influential_inputs({"a": a, "b": b}, log_lik, top=1) == ["a"]
 
 
 def test_refusal_when_every_draw_has_zero_likelihood():

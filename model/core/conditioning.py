@@ -32,6 +32,9 @@ MIN_ESS_FRACTION = 0.05
 MIN_ESS_DRAWS = 20
 #: Inputs named in a refusal: the ones most rank-correlated with the observation's fit.
 INPUTS_SHOWN = 3
+#: Smallest |Spearman correlation| with the log-likelihood for an input to be named; below it
+#: the association is within the noise of a few hundred draws (sd of rho ~ 1/sqrt(draws)).
+MIN_ASSOCIATION = 0.1
 
 
 class ConditioningError(InputError):
@@ -160,12 +163,16 @@ def systematic_resample(
 
 
 def influential_inputs(
-    inputs: Mapping[str, np.ndarray], log_lik: np.ndarray, top: int = INPUTS_SHOWN
+    inputs: Mapping[str, np.ndarray],
+    log_lik: np.ndarray,
+    top: int = INPUTS_SHOWN,
+    min_association: float = MIN_ASSOCIATION,
 ) -> list[str]:
     """Inputs whose draws are most rank-correlated with the log-likelihood, strongest first.
 
     These are the priors to widen or move when an observation cannot be reproduced. Inputs
-    that do not vary (fixed values) are skipped. ``inputs``: name -> ``(draw,)``.
+    that do not vary (fixed values) or whose |Spearman rho| is below ``min_association`` are
+    skipped. ``inputs``: name -> ``(draw,)``.
     """
     ll = np.asarray(log_lik, dtype=float)
     ll = np.where(np.isfinite(ll), ll, np.nanmin(ll[np.isfinite(ll)], initial=0.0) - 1.0)
@@ -174,7 +181,8 @@ def influential_inputs(
         v = np.asarray(values, dtype=float)
         if np.ptp(v) > 0 and np.ptp(ll) > 0:
             scores[name] = abs(stats.spearmanr(v, ll).statistic)
-    return sorted(scores, key=lambda k: -scores[k])[:top]
+    strong = [k for k in scores if scores[k] >= min_association]
+    return sorted(strong, key=lambda k: -scores[k])[:top]
 
 
 @dataclass(frozen=True)
