@@ -402,7 +402,10 @@ def check_simulated_editions(
             "starting point, not a forecast; to forecast them from an earlier vintage, set "
             f"as_of to a year before {min(seen)}"
         )
-    early = [e for e in editions if e < origin and e not in observed]
+    before_data = [e for e in editions if e < observed[0]]
+    if before_data:
+        problems.append(f"{before_data} lie before the data (first edition {observed[0]})")
+    early = [e for e in editions if observed[0] < e < origin and e not in observed]
     if early:
         problems.append(f"{early} lie before the latest observed edition {origin}")
     odd = [e for e in editions if e > origin and not is_survey_year(e)]

@@ -390,6 +390,10 @@ def test_simulated_editions_already_observed_or_too_early_are_refused_with_the_f
     assert "as_of to a year before 2024" in text and "simulate every survey year after 2024" in text
     with pytest.raises(ds.EditionError, match=r"\[2019, 2021\] lie before"):
         ds.check_simulated_editions([2019, 2021, 2026], observed)
+    with pytest.raises(
+        ds.EditionError, match=r"\[1999\] lie before the data \(first edition 2003\)"
+    ):
+        ds.check_simulated_editions([1999], observed)
     with pytest.raises(ds.EditionError, match=r"\[2027\] are not UN survey years"):
         ds.check_simulated_editions([2026, 2027], observed)
     assert isinstance(err.value, InputError)  # exit status 2 with the message
