@@ -519,6 +519,19 @@ def load_groups() -> pd.DataFrame:
     return df.reset_index(drop=True)
 
 
+def edition_date(edition: int, data_home: Path | None = None) -> pd.Timestamp:
+    """Publication date of a survey edition: observed (packaged or user-added) or future.
+
+    A future edition is dated 31 December of its year (editions so far were all published in
+    their own year), so ``members(group, edition_date(e))`` counts the members an edition
+    published that year would count (e.g. ASEAN's eleven from the 2026 edition on).
+    """
+    user = _user_editions(data_home)
+    if edition in user:
+        return _user_published(user[edition], edition)
+    return _default_published(int(edition))
+
+
 def members(group: str, on_date: dt.date | str) -> tuple[str, ...]:
     """ISO3 codes of the members of ``group`` on ``on_date``, sorted.
 

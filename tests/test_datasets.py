@@ -449,6 +449,15 @@ def test_asean_membership_is_dated():
     assert len(ds.members("asean", "1967-08-08")) == 5
 
 
+def test_asean_counted_at_each_edition(home):
+    assert len(ds.members("asean", ds.edition_date(2024))) == 10
+    assert ds.edition_date(2024) == pd.Timestamp("2024-09-17")
+    assert len(ds.members("asean", ds.edition_date(2026))) == 11  # future: end of 2026
+    ds.add_edition(SYNTHETIC_2026, published="2026-09-01")
+    assert ds.edition_date(2026) == pd.Timestamp("2026-09-01")
+    assert "TLS" in ds.members("asean", ds.edition_date(2026))
+
+
 def test_south_eastern_asia_is_the_survey_subregion():
     s24 = packaged(2024)
     survey = set(s24.loc[s24["subregion"] == "South-eastern Asia", "iso3"])
