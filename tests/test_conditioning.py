@@ -143,6 +143,15 @@ def test_refusal_when_every_draw_has_zero_likelihood():
         cond.condition({"q": x}, [cond.Observation("q", 1.0, 0.1)], seed=0)
 
 
+def test_check_ess_passes_at_the_floor_and_refuses_below():
+    obs, x = cond.Observation("q", 0.5, 0.1), np.linspace(0, 1, 50)
+    cond.check_ess(20.0, 20.0, obs, x, np.zeros(50))  # no error
+    with pytest.raises(cond.ConditioningError, match=r"effective sample size 19\.9 draws"):
+        cond.check_ess(19.9, 20.0, obs, x, np.zeros(50))
+    with pytest.raises(cond.ConditioningError, match="'q'"):  # zero likelihood, even floor 0
+        cond.condition({"q": np.full(5, np.nan)}, [obs], seed=0, floor=0)
+
+
 def test_prior_that_agrees_passes_the_floor():
     x = np.random.default_rng(8).normal(0.45, 0.05, 2_000)
     out = cond.condition({"q": x}, [cond.Observation("q", 0.458, 0.02)], seed=0)

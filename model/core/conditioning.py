@@ -201,13 +201,40 @@ class Conditioned:
     indices: np.ndarray
 
 
-def _refusal(
-    obs: Observation, simulated: np.ndarray, ess: float, floor: float, widen: list[str]
-) -> ConditioningError:
+def check_ess(
+    ess: float,
+    floor: float,
+    obs: Observation,
+    simulated: np.ndarray,
+    log_lik: np.ndarray,
+    inputs: Mapping[str, np.ndarray] | None = None,
+) -> None:
+    """Refuse a conditioning step whose effective sample size fell below the floor.
+
+    Parameters
+    ----------
+    ess, floor
+        Effective sample size after the step, and the least accepted, in draws.
+    obs, simulated
+        The observation and the simulated quantity ``(draw,)`` it was compared with.
+    log_lik
+        The step's log-likelihood ``(draw,)``, to find the inputs that drive the fit.
+    inputs
+        Uncertain inputs, name -> ``(draw,)``; the most associated are named as the priors to
+        widen (:func:`influential_inputs`).
+
+    Raises
+    ------
+    ConditioningError
+        Naming the observation, the ESS and floor, the draws' range and the inputs to widen.
+    """
+    if ess >= floor:
+        return
     x = np.asarray(simulated, dtype=float)
     lo, med, hi = np.nanquantile(x, [0.05, 0.5, 0.95]) if np.isfinite(x).any() else (np.nan,) * 3
+    widen = influential_inputs(inputs or {}, log_lik)
     names = ", ".join(widen) if widen else "the inputs that drive this quantity"
-    return ConditioningError(
+    raise ConditioningError(
         f"observation {obs.name!r} ({obs.value:g} ± {obs.sd:g}) cannot be reproduced by the "
         f"prior: effective sample size {ess:.1f} draws, below the floor of {floor:g} "
         f"(the draws' 90 % range is {lo:.3g}-{hi:.3g}, median {med:.3g}). Widen or move the "
@@ -267,12 +294,10 @@ def condition(
         try:
             weights = normalised_weights(total)
         except ConditioningError:
-            widen = influential_inputs(inputs or {}, step)
-            raise _refusal(obs, simulated[obs.name], 0.0, floor, widen) from None
+            # no draw left at all: refused whatever the floor (at least one draw is needed)
+            check_ess(0.0, max(floor, 1.0), obs, simulated[obs.name], step, inputs)
         ess_by_step[obs.name] = effective_sample_size(weights)
-        if ess_by_step[obs.name] < floor:
-            widen = influential_inputs(inputs or {}, step)
-            raise _refusal(obs, simulated[obs.name], ess_by_step[obs.name], floor, widen)
+        check_ess(ess_by_step[obs.name], floor, obs, simulated[obs.name], step, inputs)
     indices = systematic_resample(weights, seed, labels=labels)
     ess = effective_sample_size(weights)
     return Conditioned(weights, total, ess, ess_by_step, floor, indices)
