@@ -345,6 +345,22 @@ def test_vintage_keeps_editions_published_by_the_end_of_the_year(home, as_of, la
         assert (s["published"] <= pd.Timestamp(as_of, 12, 31)).all()
 
 
+@settings(max_examples=12, deadline=None)
+@given(a=st.integers(2000, 2026), b=st.integers(2000, 2026))
+def test_a_later_vintage_sees_everything_an_earlier_one_saw(a, b):
+    early, late = sorted((a, b))
+    assert set(ds.observed_editions(early, Path("/nonexistent"))) <= set(
+        ds.observed_editions(late, Path("/nonexistent"))
+    )
+    obs_early = ds.load_observations(early, latest=False)
+    obs_late = ds.load_observations(late, latest=False)
+    keys = ["series", "period_end", "published"]
+    assert set(map(tuple, obs_early[keys].to_numpy())) <= set(map(tuple, obs_late[keys].to_numpy()))
+    assert (obs_early["published"] <= pd.Timestamp(early, 12, 31)).all()
+    ger_early = ds.load_subindicator("gross_enrolment_tertiary_pct", early)
+    assert len(ger_early) <= len(ds.load_subindicator("gross_enrolment_tertiary_pct", late))
+
+
 def test_every_packaged_edition_has_a_release_date_in_its_year():
     releases = ds.edition_releases()
     assert releases["edition"].tolist() == EDITIONS
