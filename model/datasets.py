@@ -315,7 +315,7 @@ def load_surveys(data_home: Path | None = None, as_of: int | None = None) -> pd.
     1 = best) and ``published`` (the edition's release date), sorted by survey_year then
     egdi_rank. Raises :class:`DataError` if a user file is invalid or holds a packaged edition.
     """
-    cut = end_of_year(as_of)  # checked before any file is read
+    end_of_year(as_of)  # a bad vintage is refused before any file is read
     packaged = _packaged_surveys()
     dates = edition_releases().set_index("edition")[PUBLISHED]
     frames = [packaged.assign(**{PUBLISHED: packaged["survey_year"].map(dates)})]
@@ -331,8 +331,7 @@ def load_surveys(data_home: Path | None = None, as_of: int | None = None) -> pd.
     if surveys[PUBLISHED].isna().any():
         missing = sorted(set(surveys.loc[surveys[PUBLISHED].isna(), "survey_year"]))
         raise DataError("un_egov_editions.csv", [f"no release date for edition(s) {missing}"])
-    if cut is not None:
-        surveys = surveys[surveys[PUBLISHED] <= cut]
+    surveys = _published_by(surveys, as_of)
     return surveys.sort_values(["survey_year", "egdi_rank"], kind="stable", ignore_index=True)
 
 
@@ -464,10 +463,9 @@ def load_subindicator(name: str, as_of: int | None = None) -> pd.DataFrame:
         close = difflib.get_close_matches(name, SUBINDICATORS, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise KeyError(f"no sub-indicator {name!r}{hint} (known: {', '.join(SUBINDICATORS)})")
-    cut = end_of_year(as_of)
+    end_of_year(as_of)  # a bad vintage is refused before any file is read
     file = f"subindicator_{name}.csv"
-    df = _with_release_dates(_read_packaged(file), file).reset_index(drop=True)
-    df = df if cut is None else df[df[PUBLISHED] <= cut]
+    df = _published_by(_with_release_dates(_read_packaged(file), file), as_of)
     return df.sort_values(["iso3", "year"], ignore_index=True)
 
 
@@ -480,7 +478,7 @@ def load_internet_users(data_home: Path | None = None, as_of: int | None = None)
     ``published`` (release rule of ``series_releases.csv``; user rows: 31 Dec of year + 1).
     ``as_of`` keeps the rows published by the end of that year.
     """
-    cut = end_of_year(as_of)
+    end_of_year(as_of)  # a bad vintage is refused before any file is read
     frames = {"packaged": _read_packaged("itu_internet_users_pct.csv")}
     user = _home(data_home) / "itu_internet_users_pct.csv"
     if user.exists():
@@ -506,8 +504,7 @@ def load_internet_users(data_home: Path | None = None, as_of: int | None = None)
     df = _with_release_dates(
         df[INTERNET_COLUMNS].astype({"year": "int64"}), "itu_internet_users_pct.csv"
     )
-    df = df if cut is None else df[df[PUBLISHED] <= cut]
-    return df.sort_values(["iso3", "year"], ignore_index=True)
+    return _published_by(df, as_of).sort_values(["iso3", "year"], ignore_index=True)
 
 
 def load_groups() -> pd.DataFrame:
