@@ -62,12 +62,17 @@ TERMS: frozenset[str] = frozenset(
         "osi_country_effect",
         "osi_level_noise",
         "level_trend",
-        "residual_decay",
+        "residual_decay_tii",
+        "residual_decay_hci",
         "residual_noise",
+        "tii_inputs",
+        "hci_inputs",
     }
 )
 #: Chosen by the rolling-origin backtest (docs/egov_v2.md): the other terms did not help.
-DEFAULT_TERMS: frozenset[str] = frozenset({"level_trend", "residual_decay", "osi_reversal"})
+DEFAULT_TERMS: frozenset[str] = frozenset(
+    {"level_trend", "residual_decay_tii", "osi_reversal", "tii_inputs"}
+)
 
 #: Sub-indicators simulated for each component and their saturation level K (units of the data).
 #: Internet users and literacy cannot pass 100 %; subscriptions pass 100 per 100 (the pipeline's
@@ -198,6 +203,16 @@ def quantile_map(index: np.ndarray, a: np.ndarray, beta: np.ndarray) -> np.ndarr
     with np.errstate(divide="ignore"):
         y = special.logit(index)
     return special.expit(a[:, None] + np.exp(beta)[:, None] * y).astype(np.float32)
+
+
+def reorder(level: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """The values of ``level`` re-assigned to countries in the order of ``order`` (last axis).
+
+    The result has exactly the cross-country distribution of ``level`` (its shape and its 0 and
+    1) and the ranks of ``order``: a copula of the two.
+    """
+    ranks = np.argsort(np.argsort(order, axis=-1), axis=-1)
+    return np.take_along_axis(np.sort(level, axis=-1), ranks, axis=-1)
 
 
 def fit_quantile_map(base: np.ndarray, published: np.ndarray) -> np.ndarray:
@@ -351,7 +366,7 @@ def fit_residuals(
     surveys: pd.DataFrame,
     frames: Mapping[str, pd.DataFrame],
     editions: Sequence[int],
-    decay: bool,
+    decay: tuple[bool, bool],
 ) -> tuple[dict[int, pd.DataFrame], np.ndarray, np.ndarray, dict[str, list[np.ndarray]]]:
     """Residual ``published − rebuilt`` per edition, its AR(1) ``ρ, σ_r`` and quantile maps.
 
@@ -379,14 +394,16 @@ def fit_residuals(
         ok = np.isfinite(x) & np.isfinite(y)
         if ok.sum() > 10:
             xv, yv = x[ok], y[ok]
-            rho[j] = float(np.clip((xv * yv).sum() / (xv * xv).sum(), 0, 1)) if decay else 1.0
+            rho[j] = float(np.clip((xv * yv).sum() / (xv * xv).sum(), 0, 1)) if decay[j] else 1.0
             sigma[j] = float(np.sqrt(np.mean((yv - rho[j] * xv) ** 2)))
         for a, b in pairs:
             # the table-wide mean of the residual is the edition's method offset, carried in
             # full; only each country's deviation from it decays
             carried = res[a][comp].reindex(rebuilt[b].index).fillna(0.0) * rho[j]
             carried += offset[a][comp]
-            base = pipeline.rescale01((rebuilt[b][comp] + carried).to_numpy())
+            full = res[a][comp].reindex(rebuilt[b].index).fillna(0.0) + offset[a][comp]
+            level = pipeline.rescale01((rebuilt[b][comp] + full).to_numpy())
+            base = reorder(level, (rebuilt[b][comp] + carried).to_numpy())
             pub = _published(surveys, b, rebuilt[b].index)[comp].to_numpy()
             maps[comp].append(fit_quantile_map(base, pub))
     full = {e: res[e] + offset[e] for e in res}
@@ -506,10 +523,16 @@ def fit(
     osi_eds = [e for e in editions if e >= first_osi_edition]
     copula, scores, change, osi_maps = fit_osi(surveys, osi_eds, countries, frozenset(terms))
     pipe_eds = [e for e in editions if e >= first_pipeline_edition]
-    res, rho, sigma, maps = fit_residuals(surveys, frames, pipe_eds, "residual_decay" in terms)
+    res, rho, sigma, maps = fit_residuals(
+        surveys, frames, pipe_eds, ("residual_decay_tii" in terms, "residual_decay_hci" in terms)
+    )
     trend = "level_trend" in terms
     shocks = {"osi": edition_shock(np.array(osi_maps), trend)}
-    shocks |= {k: edition_shock(np.array(maps[k]), trend) for k in ("tii", "hci")}
+    for k in ("tii", "hci"):
+        if f"{k}_inputs" not in terms:  # the table is held: shocks map published to published
+            pub = [surveys.loc[surveys["survey_year"] == e, k].to_numpy(float) for e in pipe_eds]
+            maps[k] = [fit_quantile_map(a, b) for a, b in itertools.pairwise(pub)]
+        shocks[k] = edition_shock(np.array(maps[k]), trend)
     drift = {}
     for name in (*TII_INPUTS, *HCI_INPUTS):
         last = as_of - PUBLICATION_LAG[name]
@@ -613,6 +636,7 @@ def simulate(
     resid = np.broadcast_to(params.residual.astype(np.float32), (n, 2, c)).copy()
     offset = resid.mean(axis=2, keepdims=True)  # method offset: carried, not decayed
     osi_map = np.zeros((n, 2))
+    held = {k: np.zeros((n, 2)) for k in ("tii", "hci")}
     prev = params.origin
     for j, edition in enumerate(editions):
         steps = max(1, round((edition - prev) / 2))
@@ -627,6 +651,13 @@ def simulate(
         r32, s32 = rho.astype(np.float32)[None, :, None], sig.astype(np.float32)[None, :, None]
         resid = offset + r32 * (resid - offset) + s32 * eps
         for i, comp in enumerate(("tii", "hci")):
+            shock = draw_shock(params.shocks[comp], steps, n, rngs["shock"])
+            if f"{comp}_inputs" not in params.terms:
+                # held at the origin's published table; only the edition shocks move it
+                held[comp] = _compose(held[comp], shock)
+                origin_index = params.published[1 + i].astype(np.float32)[None, :]
+                out[comp][:, j] = quantile_map(origin_index, *held[comp].T)
+                continue
             state = params.inputs[comp]
             y[comp] = advance_inputs(
                 y[comp], state, params.drift, year[comp], edition - DATA_LAG, rngs["inputs"]
@@ -634,8 +665,10 @@ def simulate(
             year[comp] = max(year[comp], edition - DATA_LAG)
             x = input_values(y[comp], state, params.drift)
             raw = pipeline.tii(x) if comp == "tii" else pipeline.hci(x, HCI_INPUT_WEIGHTS)
-            base = pipeline.rescale01(raw + resid[:, i])
-            shock = draw_shock(params.shocks[comp], steps, n, rngs["shock"])
+            # order from the decayed residual, table shape from the carried one: the decay says
+            # which countries' gaps are transient, not that the published shape reverts
+            level = pipeline.rescale01(raw + params.residual[i].astype(np.float32))
+            base = reorder(level, raw + resid[:, i])
             out[comp][:, j] = quantile_map(base, shock[:, 0], shock[:, 1])
         out["egdi"][:, j] = (out["osi"][:, j] + out["tii"][:, j] + out["hci"][:, j]) / 3.0
         out["egdi_rank"][:, j] = rank_desc(out["egdi"][:, j])
