@@ -52,7 +52,9 @@ def test_fit_drift_recovers_logistic_dynamics():
     y = rng.normal(-1.0, 1.5, n)
     rows = []
     for t in years:
-        rows.append(pd.DataFrame({"iso3": np.arange(n), "year": t, "value": 100 / (1 + np.exp(-y))}))
+        rows.append(
+            pd.DataFrame({"iso3": np.arange(n), "year": t, "value": 100 / (1 + np.exp(-y))})
+        )
         y = y + 0.2 - 0.05 * y + 0.1 * rng.standard_normal(n)
     d = dynamics.fit_drift(pd.concat(rows), 100.0, 2020, window=10)
     assert d.intercept == pytest.approx(0.2, abs=0.03)
@@ -77,7 +79,9 @@ def test_fit_sees_only_its_vintage():
     later = surveys["survey_year"] > 2018
     scrambled = surveys.copy()
     scrambled.loc[later, ["osi", "tii", "hci"]] = 0.5
-    frames2 = {k: f.assign(value=np.where(f["year"] >= 2018, 1.0, f["value"])) for k, f in frames.items()}
+    frames2 = {
+        k: f.assign(value=np.where(f["year"] >= 2018, 1.0, f["value"])) for k, f in frames.items()
+    }
     other = dynamics.fit(scrambled, frames2, 2018)
     np.testing.assert_array_equal(base.residual, other.residual)
     for a, b in ((base.osi, other.osi), (base.shocks["tii"], other.shocks["tii"])):
