@@ -126,3 +126,15 @@ def test_no_level_drift_across_simulated_editions():
     observed = surveys.loc[surveys["survey_year"] == 2024, "egdi"]
     assert mean[-1] >= observed.mean() and very_high[-1] >= (observed >= 0.75).mean()
     assert np.all(np.diff(mean) > 0) and np.all(np.diff(very_high) >= 0)
+
+
+def test_a_multi_year_step_matches_yearly_steps_in_distribution():
+    state = dynamics.InputState(("x",), np.array([[20.0, 80.0]]), np.array([[2020, 2020]]))
+    drift = {"x": dynamics.LogisticDrift(100.0, 0.3, -0.1, 0.2, 0.0)}
+    y0 = dynamics.start_inputs(state, drift, 40_000, np.random.default_rng(0))
+    one = dynamics.advance_inputs(y0, state, drift, 2020, 2023, np.random.default_rng(1))
+    step = y0
+    for t in range(2020, 2023):
+        step = dynamics.advance_inputs(step, state, drift, t, t + 1, np.random.default_rng(t))
+    np.testing.assert_allclose(one.mean(0), step.mean(0), atol=0.01)
+    np.testing.assert_allclose(one.std(0), step.std(0), rtol=0.03)

@@ -114,6 +114,7 @@ SHOCK_DF = 4.0
 #: 2020–2022 and by almost nothing for 2016 (research/egov_v2_backtest.py, docs/egov_v2.md).
 REVISION_SD = 0.1
 REVISED_YEARS = 3
+STALE_YEARS = 3
 SHOCK_FLOOR = np.array([0.05, 0.03])  # minimum scale of (a, β): a stated prior, not data
 
 
@@ -182,12 +183,20 @@ def logit_scaled(x: np.ndarray, ceiling: float, eps: float = 1e-3) -> np.ndarray
     return special.logit(np.clip(np.asarray(x) / ceiling, eps, 1.0 - eps))
 
 
+def ranks_of(x: np.ndarray) -> np.ndarray:
+    """0-based ranks (ascending) across the last axis with one sort (a scatter, not two sorts)."""
+    order = np.argsort(x, axis=-1, kind="stable")
+    ranks = np.empty_like(order)
+    seq = np.broadcast_to(np.arange(x.shape[-1]), x.shape)
+    np.put_along_axis(ranks, order, seq, axis=-1)
+    return ranks
+
+
 def normal_scores(x: np.ndarray) -> np.ndarray:
     """Normal scores ``Φ⁻¹((rank − ½) / n)`` across the last axis (ties broken by position)."""
     n = x.shape[-1]
-    ranks = np.argsort(np.argsort(x, axis=-1, kind="stable"), axis=-1)
     table = stats.norm.ppf((np.arange(n) + 0.5) / n).astype(np.float32)
-    return table[ranks]
+    return table[ranks_of(x)]
 
 
 def quantile_map(index: np.ndarray, a: np.ndarray, beta: np.ndarray) -> np.ndarray:
@@ -202,7 +211,8 @@ def quantile_map(index: np.ndarray, a: np.ndarray, beta: np.ndarray) -> np.ndarr
     """
     with np.errstate(divide="ignore"):
         y = special.logit(index)
-    return special.expit(a[:, None] + np.exp(beta)[:, None] * y).astype(np.float32)
+    a32, b32 = np.asarray(a, np.float32)[:, None], np.exp(np.asarray(beta, np.float32))[:, None]
+    return special.expit(a32 + b32 * y).astype(np.float32, copy=False)
 
 
 def reorder(level: np.ndarray, order: np.ndarray) -> np.ndarray:
@@ -211,8 +221,9 @@ def reorder(level: np.ndarray, order: np.ndarray) -> np.ndarray:
     The result has exactly the cross-country distribution of ``level`` (its shape and its 0 and
     1) and the ranks of ``order``: a copula of the two.
     """
-    ranks = np.argsort(np.argsort(order, axis=-1), axis=-1)
-    return np.take_along_axis(np.sort(level, axis=-1), ranks, axis=-1)
+    out = np.empty_like(level)
+    np.put_along_axis(out, np.argsort(order, axis=-1), np.sort(level, axis=-1), axis=-1)
+    return out
 
 
 def fit_quantile_map(base: np.ndarray, published: np.ndarray) -> np.ndarray:
@@ -279,8 +290,9 @@ def start_inputs(
         d = drift[name]
         recent = state.year[i] > state.year[i][state.year[i] < NEVER].max() - REVISED_YEARS
         y[:, i] = logit_scaled(state.value[i], d.ceiling)[None, :]
-        err = d.revision * rng.standard_t(3.0, (n_draws, c)) * recent[None, :]
-        y[:, i] += err.astype(np.float32)
+        if d.revision > 0:
+            err = d.revision * rng.standard_t(3.0, (n_draws, int(recent.sum())))
+            y[:, i, recent] += err.astype(np.float32)
     return y
 
 
@@ -293,18 +305,33 @@ def advance_inputs(
     rng: np.random.Generator,
 ) -> np.ndarray:
     """Move logit sub-indicators ``y`` ``(draw, indicator, country)`` from data year ``start``
-    to ``year``, one year at a time; a country moves only in years after its latest published
-    value (a mask, no loop over countries), so published values are nowcasts, not forecasts.
+    to ``year``. A country moves only in years after its latest published value, so published
+    values are nowcasts, not forecasts.
+
+    The yearly step is linear in ``y`` with Gaussian noise, so ``k`` years are one exact step::
+
+        y[t+k] = g·y[t] + α·(g − 1)/λ + σ·√((g² − 1)/((1 + λ)² − 1))·ε,   g = (1 + λ)^k
+
+    with ``k`` per country (0 for countries already published), one draw of ``ε``.
     """
     y = y.copy()
     n, _, c = y.shape
     for i, name in enumerate(state.names):
         d = drift[name]
-        for t in range(start + 1, year + 1):
-            moving = (state.year[i] < t)[None, :]
-            noise = rng.standard_normal((n, c), dtype=np.float32)
-            step = d.intercept + d.slope * y[:, i] + d.sigma * noise
-            y[:, i] = np.where(moving, y[:, i] + step, y[:, i])
+        k = np.clip(year - np.maximum(state.year[i], start), 0, None).astype(float)
+        if not k.any():
+            continue
+        lam = 1.0 + d.slope
+        g = lam**k
+        if abs(d.slope) > 1e-9:
+            mean = d.intercept * (g - 1.0) / d.slope
+            sd = d.sigma * np.sqrt((g**2 - 1.0) / (lam**2 - 1.0))
+        else:
+            mean, sd = d.intercept * k, d.sigma * np.sqrt(k)
+        noise = rng.standard_normal((n, c), dtype=np.float32)
+        y[:, i] = (
+            g.astype(np.float32) * y[:, i] + mean.astype(np.float32) + sd.astype(np.float32) * noise
+        )
     return y
 
 
@@ -336,7 +363,10 @@ def input_state(
         last = f.sort_values("year").groupby("iso3").last().reindex(list(countries))
         default = (fill or {}).get(name, float(last["value"].median()))
         value[i] = last["value"].fillna(default).to_numpy(float)
-        year[i] = last["year"].fillna(NEVER).to_numpy(int)
+        # a value older than STALE_YEARS is projected from STALE_YEARS before the latest year
+        # only: the UN itself carries old figures, and the persistent residual holds the level
+        latest = int(last["year"].max()) if last["year"].notna().any() else as_of
+        year[i] = last["year"].clip(lower=latest - STALE_YEARS).fillna(NEVER).to_numpy(int)
     return InputState(tuple(names), value, year)
 
 
@@ -603,7 +633,7 @@ def _compose(acc: np.ndarray, new: np.ndarray) -> np.ndarray:
 
 def rank_desc(x: np.ndarray) -> np.ndarray:
     """World ranks (1 = highest) across the last axis, int16."""
-    return (np.argsort(np.argsort(-x, axis=-1), axis=-1) + 1).astype(np.int16)
+    return (ranks_of(-x) + 1).astype(np.int16)
 
 
 def simulate(
@@ -631,7 +661,9 @@ def simulate(
     q = np.broadcast_to(params.osi_scores.astype(np.float32), (n, c)).copy()
     dq = np.broadcast_to(params.osi_change.astype(np.float32), (n, c)).copy()
     osi_table = np.sort(params.published[0]).astype(np.float32)
-    y = {k: start_inputs(params.inputs[k], params.drift, n, rngs["inputs"]) for k in ("tii", "hci")}
+    osi_scores_table = normal_scores(np.arange(c, dtype=np.float32))
+    used = [k for k in ("tii", "hci") if f"{k}_inputs" in params.terms]
+    y = {k: start_inputs(params.inputs[k], params.drift, n, rngs["inputs"]) for k in used}
     year = {k: int(params.inputs[k].year.min()) for k in y}
     resid = np.broadcast_to(params.residual.astype(np.float32), (n, 2, c)).copy()
     offset = resid.mean(axis=2, keepdims=True)  # method offset: carried, not decayed
@@ -643,7 +675,7 @@ def simulate(
         for _ in range(steps):
             q_new = osi_step(params, q, dq, rngs["osi"])
             q, dq = q_new, q_new - q
-        ranks = np.argsort(np.argsort(q, axis=-1), axis=-1)
+        ranks = np.searchsorted(osi_scores_table, q)  # q holds normal scores: exact ranks
         osi_map = _compose(osi_map, draw_shock(params.shocks["osi"], steps, n, rngs["shock"]))
         out["osi"][:, j] = quantile_map(osi_table[ranks], osi_map[:, 0], osi_map[:, 1])
         rho, sig = params.residual_decay**steps, params.residual_sigma * np.sqrt(steps)
