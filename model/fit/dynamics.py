@@ -512,6 +512,24 @@ def published_frames(frames: Mapping[str, pd.DataFrame], as_of: int) -> dict[str
     return {k: f[f["year"] <= as_of - PUBLICATION_LAG.get(k, 1)] for k, f in frames.items()}
 
 
+def fit_drifts(
+    frames: Mapping[str, pd.DataFrame], as_of: int, revision: Mapping[str, float] | None = None
+) -> dict[str, LogisticDrift]:
+    """Yearly logit dynamics of every sub-indicator on the data published by ``as_of``."""
+    drift = {}
+    for name in (*TII_INPUTS, *HCI_INPUTS):
+        last = as_of - PUBLICATION_LAG[name]
+        d = (
+            LogisticDrift(CEILINGS[name], 0.0, 0.0, 0.0, 0.0)
+            if name in HELD
+            else fit_drift(frames[name], CEILINGS[name], last)
+        )
+        if revision is not None and name in revision:
+            d = LogisticDrift(d.ceiling, d.intercept, d.slope, d.sigma, float(revision[name]))
+        drift[name] = d
+    return drift
+
+
 def fit(
     surveys: pd.DataFrame,
     frames: Mapping[str, pd.DataFrame],
@@ -563,17 +581,7 @@ def fit(
             pub = [surveys.loc[surveys["survey_year"] == e, k].to_numpy(float) for e in pipe_eds]
             maps[k] = [fit_quantile_map(a, b) for a, b in itertools.pairwise(pub)]
         shocks[k] = edition_shock(np.array(maps[k]), trend)
-    drift = {}
-    for name in (*TII_INPUTS, *HCI_INPUTS):
-        last = as_of - PUBLICATION_LAG[name]
-        d = (
-            LogisticDrift(CEILINGS[name], 0.0, 0.0, 0.0, 0.0)
-            if name in HELD
-            else fit_drift(frames[name], CEILINGS[name], last)
-        )
-        if revision is not None and name in revision:
-            d = LogisticDrift(d.ceiling, d.intercept, d.slope, d.sigma, float(revision[name]))
-        drift[name] = d
+    drift = fit_drifts(frames, as_of, revision)
     inputs = {
         "tii": input_state(frames, TII_INPUTS, countries, as_of),
         "hci": input_state(
