@@ -1,10 +1,11 @@
 """Rolling-origin backtest of the e-government model v2 (one edition ahead) and term choice.
 
-Usage: ``python research/egov_v2_backtest.py [DRAWS]``. For each origin 2014 … 2022 every method
-is fitted on data published by the origin and scored on the next edition; the model is run with
-each candidate term set. Writes ``research/results/egov_v2_scores.csv`` (per country) and prints
-the tables of docs/egov_v2.md. Reads the shared research data directly (the lead points
-:func:`load` at the packaged loaders).
+Usage: ``python research/egov_v2_backtest.py [DRAWS] [SEED]``. For each origin 2014 … 2022
+every method is fitted on data published by the origin and scored on the next edition; the
+model is run with each candidate term set. Writes
+``research/results/egov_v2_scores_seed<SEED>.csv.gz`` (per country) and prints the tables of
+docs/egov_v2.md. Reads the shared research data directly (the lead points :func:`load` at the
+packaged loaders).
 """
 
 import sys
@@ -78,10 +79,11 @@ def nested(scores: pd.DataFrame) -> pd.DataFrame:
 
 if __name__ == "__main__":
     draws = int(sys.argv[1]) if len(sys.argv) > 1 else 500
-    s = run(draws)
+    seed = int(sys.argv[2]) if len(sys.argv) > 2 else 1
+    s = run(draws, seed)
     s = pd.concat([s, nested(s)], ignore_index=True)
     OUT.mkdir(exist_ok=True)
-    s.to_csv(OUT / "egov_v2_scores.csv", index=False)
+    s.to_csv(OUT / f"egov_v2_scores_seed{seed}.csv.gz", index=False)
     base = ["model", "model_nested", "noisy_persistence", "bootstrap", "persistence"]
     main = s[s["method"].isin(base)]
     with pd.option_context("display.width", 200, "display.precision", 4, "display.max_rows", 300):

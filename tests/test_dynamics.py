@@ -1,5 +1,6 @@
 """Bounded, shape-preserving e-government dynamics (v2): maths, vintages, bounds and drift."""
 
+import dataclasses
 import functools
 from pathlib import Path
 
@@ -138,3 +139,21 @@ def test_a_multi_year_step_matches_yearly_steps_in_distribution():
         step = dynamics.advance_inputs(step, state, drift, t, t + 1, np.random.default_rng(t))
     np.testing.assert_allclose(one.mean(0), step.mean(0), atol=0.01)
     np.testing.assert_allclose(one.std(0), step.std(0), rtol=0.03)
+
+
+@needs_data
+def test_later_vintage_nowcasts_the_next_edition_more_sharply():
+    """From the 2024 edition, the 2026 TII is sharper with ITU 2024 data in hand (as of 2026)
+    than with data to 2023 only (as of 2024): published values replace projections."""
+    surveys, frames = _data()
+    early = dynamics.fit(surveys, frames, 2024, as_of=2024)
+    late = dynamics.fit(surveys, frames, 2024, as_of=2026)
+    assert (late.inputs["tii"].year >= 2024).sum() > (early.inputs["tii"].year >= 2024).sum()
+    spread = []
+    for p in (early, late):
+        p = dataclasses.replace(
+            p, shocks={k: dataclasses.replace(v, scale=0 * v.scale) for k, v in p.shocks.items()}
+        )
+        tii = dynamics.simulate(p, [2026], 400, _rngs(3))["tii"][:, 0]
+        spread.append(np.median(tii.std(0)))
+    assert spread[1] < spread[0]

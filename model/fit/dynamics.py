@@ -7,21 +7,23 @@ spread of the whole table but keeps 0, 1 and every country's order::
     index_E = expit(a_E + exp(β_E) · logit(B_E))          (0 and 1 stay 0 and 1)
     (a_E, β_E) = trend · [on] + scale · t_ν                 one draw per edition and component
 
-* **TII, HCI** — built with the UN pipeline (:mod:`vnsim.fit.pipeline`) from raw
-  sub-indicators of data year ``E − 2``. Each indicator ``x`` with ceiling ``K`` moves on the
-  logit scale, ``y = logit(x / K)``, a year at a time::
+* **TII** (and the HCI with the term ``hci_inputs``) — built with the UN pipeline
+  (:mod:`vnsim.fit.pipeline`) from raw sub-indicators of data year ``E − 2``. Each indicator
+  ``x`` with ceiling ``K`` moves on the logit scale, ``y = logit(x / K)``::
 
       y[t+1] = y[t] + α + λ · y[t] + σ · ε               (pooled per indicator, fitted yearly)
 
-  so values saturate at ``K`` (100 % for internet users; the 120 cap of the pipeline does the
-  rest for subscriptions). Values already published for the data year are used as they are, with
-  a revision error ``σ_rev`` on the logit scale (**nowcasting**); countries still missing start
-  from their latest published value. The published index at the origin differs from the rebuilt
-  one (inputs the public data lack, the UN's gap filling); that **persistent residual**
-  ``r = published − rebuilt`` decays as ``r[E] = ρ · r[E−2] + σ_r · ε``::
-
-      B_E = rescale01(rebuilt_E + r_E)
-
+  (``k`` years in one exact step), so values saturate at ``K`` (100 % for internet users; the
+  120 cap of the pipeline does the rest for subscriptions). Values already published for the
+  data year are used as they are, with a revision error on the logit scale (**nowcasting**);
+  countries still missing start from their latest published value. The published index at the
+  origin differs from the rebuilt one (inputs the public data lack, the UN's gap filling); that
+  **persistent residual** ``r = published − rebuilt`` is its table-wide mean (carried) plus
+  each country's deviation, which decays, ``dev[E] = ρ · dev[E−2]``. The countries' order
+  comes from ``rebuilt_E + mean + ρ·dev``, the table's shape from ``rebuilt_E + r`` (a copula,
+  :func:`reorder`), so the decay does not pull the published shape back to the rebuilt one.
+* **HCI** by default — the origin's published table, moved only by its edition shocks: its
+  rebuilt changes forecast worse than persistence (docs/egov_v2.md §5).
 * **OSI** — no public inputs. Its cross-country order is a Gaussian copula: ``q`` are the
   normal scores of the origin's ranks and each edition::
 
