@@ -153,7 +153,9 @@ def forecast_methods(
     from vnsim.fit import dynamics
 
     cut = surveys[surveys["survey_year"] <= origin]
-    params = dynamics.fit(cut, frames, origin, terms=terms or dynamics.DEFAULT_TERMS)
+    params = dynamics.fit(
+        cut, frames, origin, terms=dynamics.DEFAULT_TERMS if terms is None else terms
+    )
     seeds = np.random.SeedSequence([seed, origin]).spawn(len(dynamics.STREAMS) + 2)
     rngs = {k: np.random.default_rng(s) for k, s in zip(dynamics.STREAMS, seeds, strict=False)}
     model = dynamics.simulate(params, [target], n_draws, rngs)["egdi"][:, 0]
