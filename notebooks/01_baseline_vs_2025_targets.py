@@ -50,11 +50,12 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 from scipy.stats import binomtest
+from vnsim.analysis.scorecard import scorecard
 from vnsim.analysis.summary import headline
 from vnsim.present import charts
 from vnsim.run.simulate import simulate
 from vnsim.spec.scenario import load_scenario
-from vnsim.spec.targets import load_targets, scorecard
+from vnsim.spec.targets import load_targets
 
 scenario = load_scenario(SCENARIO)
 ds = simulate(scenario, draws=DRAWS, seed=SEED)

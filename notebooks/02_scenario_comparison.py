@@ -52,10 +52,11 @@ LANG = "en"  # chart labels: "en" or "vi"
 # ruff: noqa: E402, RUF100  (imports follow the parameters cell; E402 only applies to the .py)
 import pandas as pd
 from IPython.display import Markdown, display
+from vnsim.analysis.scorecard import scorecard
 from vnsim.present import charts
 from vnsim.run.simulate import simulate
 from vnsim.spec.scenario import load_scenario
-from vnsim.spec.targets import load_targets, scorecard
+from vnsim.spec.targets import load_targets
 
 scenarios = {s.name: s for s in map(load_scenario, SCENARIOS)}
 reference = next(iter(scenarios))

@@ -64,12 +64,13 @@ BOUNDS = None  # search range; None = (0, 5) for a scale, the horizon for a star
 import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Markdown, display
+from vnsim.analysis.scorecard import attainment
 from vnsim.analysis.sensitivity import key_outcomes, sobol_indices, target_outcomes
 from vnsim.analysis.what_it_takes import what_it_takes
 from vnsim.present import charts
 from vnsim.run.simulate import simulate
 from vnsim.spec.scenario import load_scenario
-from vnsim.spec.targets import attainment, load_targets
+from vnsim.spec.targets import load_targets
 
 scenario = load_scenario(SCENARIO)
 target_set = load_targets(TARGETS)

@@ -26,13 +26,15 @@ IPYNB = sorted(NOTEBOOKS.glob("*.ipynb"))
 PUBLIC = {
     "vnsim",
     "vnsim.spec.scenario",
-    "vnsim.core.engine",
+    "vnsim.run.simulate",
     "vnsim.present.charts",
     "vnsim.spec.targets",
     "vnsim.analysis.what_it_takes",
     "vnsim.analysis.sensitivity",
     "vnsim.analysis.backtest",
     "vnsim.run.store",
+    "vnsim.analysis.summary",
+    "vnsim.analysis.scorecard",
     "vnsim.datasets",
 }
 
@@ -126,7 +128,7 @@ def test_non_public_uses_are_found():
         "from vnsim.present import charts\n"
         "from vnsim.run.executors import run\n"
         "import vnsim.core.plan\n"
-        "from vnsim.core.engine import _private\n"
+        "from vnsim.run.simulate import _private\n"
         "x = charts._helper\n"
     )
     assert non_public_uses(source) == [
