@@ -84,13 +84,13 @@ def peak_rss_mib() -> float:
 def child_ensemble(scenario: Path, draws: int, executor: str) -> dict[str, Any]:
     """A ``vnsim run``-style run: plan, chunks streamed to ensemble.nc, summary from the stream."""
     from vnsim.analysis import summary as summary_table
-    from vnsim.core import engine
+    from vnsim.core import plan as planning
     from vnsim.run import executors, store
     from vnsim.spec.scenario import load_scenario
 
     t0 = time.perf_counter()
     scn = load_scenario(scenario)
-    p = engine.plan(scn, draws)
+    p = planning.plan(scn, draws)
     t_plan = time.perf_counter() - t0
     chunk = executors.default_chunk_size(p)
     with tempfile.TemporaryDirectory(prefix="vnsim-bench-") as tmp:
@@ -186,10 +186,11 @@ def split(profile: cProfile.Profile) -> dict[str, float]:
 def child_speed(scenario: Path, draws: int, single: int) -> dict[str, Any]:
     """Vectorised vs one-draw-at-a-time on one plan, and the cost split by block."""
     from vnsim.core import engine
+    from vnsim.core import plan as planning
     from vnsim.run import executors
     from vnsim.spec.scenario import load_scenario
 
-    p = engine.plan(load_scenario(scenario), draws)
+    p = planning.plan(load_scenario(scenario), draws)
     executors.run(p, chunk_size=256)  # warm caches and imports once; not timed
     # CPU time as well as wall time: on a shared machine other jobs' load changes wall time
     # between the two measurements, CPU time much less

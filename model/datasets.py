@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import platformdirs
+from vnsim.errors import DataError
 
 SURVEY_COLUMNS = [
     "survey_year", "country", "iso3", "region", "subregion",
@@ -87,16 +88,6 @@ def _sha256(data: bytes) -> str:
 _FILES_DIGEST = _sha256(json.dumps(_MANIFEST["files"], sort_keys=True).encode())[:8]
 #: Version of the packaged data: manifest version, then a digest of the manifest's file entries.
 DATA_VERSION: str = f"{_MANIFEST['version']}-{_FILES_DIGEST}"
-
-
-class DataError(ValueError):
-    """Invalid data file: ``.problems`` lists every problem found, each with its rows shown."""
-
-    def __init__(self, source: str, problems: list[str]):
-        self.source = source
-        self.problems = list(problems)
-        head = f"{len(self.problems)} problem(s) in {source}:"
-        super().__init__("\n".join([head, *(f"- {p}" for p in self.problems)]))
 
 
 def _report(problems: list[str], title: str, df: pd.DataFrame, mask, columns: list[str]) -> None:

@@ -368,7 +368,7 @@ def test_indicator_effect_is_the_un_formula_times_the_change():
     }
     by_indicator = simulate(scenario(data), 32, SEED)
     per_point = tii_shift_from_indicator(
-        plan(scenario(data), 4, SEED).egov_model, "internet_users", 1.0, cap=None
+        plan(scenario(data), 4, SEED).prepared["egov"], "internet_users", 1.0, cap=None
     )
     assert 0 < per_point < 0.05
     data["levers"]["internet"]["effects"] = [{"target": "egov.tii", "size": 3.0 * per_point}]

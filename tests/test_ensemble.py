@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from vnsim.analysis.summary import summarise
 from vnsim.blocks import VARIABLES
 from vnsim.core import engine
+from vnsim.core import plan as planning
 from vnsim.errors import UserError
 from vnsim.run import executors, store
 from vnsim.spec.scenario import load_scenario
@@ -29,7 +30,7 @@ CHUNK_SIZES = (64, 100)
 
 
 @pytest.fixture(scope="module")
-def plan() -> engine.Plan:
+def plan() -> planning.Plan:
     """The baseline scenario (all blocks, all member states) with a lighter e-government fit.
 
     Fewer bootstrap replicates only make the once-per-ensemble fit faster; every draw still
@@ -37,7 +38,7 @@ def plan() -> engine.Plan:
     """
     scn = load_scenario(ROOT / "scenarios" / "baseline.yaml")
     scn = scn.model_copy(update={"egov": scn.egov.model_copy(update={"replicates": 6})})
-    return engine.plan(scn, DRAWS)
+    return planning.plan(scn, DRAWS)
 
 
 @pytest.fixture(scope="module")

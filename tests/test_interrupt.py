@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from vnsim import cli
-from vnsim.core import engine
+from vnsim.core import plan as planning
 from vnsim.errors import ResourceError, RunFolderError
 from vnsim.run import executors
 from vnsim.run.verify import verify
@@ -145,7 +145,7 @@ GIB = 2**30
 
 @pytest.fixture(scope="module")
 def small_plan():
-    return engine.plan(load_scenario(BASELINE), 16, 1)
+    return planning.plan(load_scenario(BASELINE), 16, 1)
 
 
 def test_in_memory_ensemble_too_big_is_refused_with_the_size_and_the_remedy(
@@ -197,7 +197,7 @@ def test_ten_million_draws_refused_by_the_cli_with_the_disk_it_needs(
         lambda p: shutil._ntuple_diskusage(100 * GIB, 50 * GIB, 50 * GIB),
     )
     monkeypatch.setattr(
-        engine,
+        planning,
         "sample_inputs",
         lambda scn, draws, seed: {k: v[:1] for k, v in small_plan.inputs.items()},
     )
@@ -217,12 +217,12 @@ def test_ten_million_draws_refused_before_any_sampling(monkeypatch, tmp_path, ca
         "disk_usage",
         lambda p: shutil._ntuple_diskusage(100 * GIB, 50 * GIB, 50 * GIB),
     )
-    real = engine.sample_inputs
+    real = planning.sample_inputs
 
     def guarded(scn, draws, seed):
         assert draws <= 1000, "sampling 10 million draws before the resource check"
         return real(scn, draws, seed)
 
-    monkeypatch.setattr(engine, "sample_inputs", guarded)
+    monkeypatch.setattr(planning, "sample_inputs", guarded)
     code = cli.main(["run", str(BASELINE), "--draws", "10000000", "--out", str(tmp_path / "b")])
     assert code == 2 and "GiB" in capsys.readouterr().err

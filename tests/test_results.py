@@ -12,6 +12,7 @@ import xarray as xr
 from vnsim.analysis.summary import headline, summarise
 from vnsim.blocks import VARIABLES
 from vnsim.core import engine
+from vnsim.core import plan as planning
 from vnsim.run import executors, store
 from vnsim.run.simulate import simulate
 from vnsim.spec.scenario import load_scenario
@@ -34,7 +35,7 @@ def ds(scenario) -> xr.Dataset:
 @pytest.fixture(scope="module")
 def streamed(scenario, tmp_path_factory):
     """ensemble.nc written chunk by chunk, and the in-memory summary Dataset it returns."""
-    p = engine.plan(scenario, DRAWS, SEED)
+    p = planning.plan(scenario, DRAWS, SEED)
     path = tmp_path_factory.mktemp("run") / "ensemble.nc"
     writer = store.EnsembleFile(path, p, store.provenance(p))
     # uneven chunks that cross no particular boundary, and in reverse order
@@ -68,7 +69,7 @@ def test_streamed_summary_dataset_gives_the_same_summary(ds, streamed):
 
 
 def test_to_dataset_from_joined_chunks(scenario, ds):
-    p = engine.plan(scenario, DRAWS, SEED)
+    p = planning.plan(scenario, DRAWS, SEED)
     arrays = executors.run(p, chunk_size=50)
     again = store.to_dataset(p, arrays)
     for name in VARIABLES:
@@ -76,7 +77,7 @@ def test_to_dataset_from_joined_chunks(scenario, ds):
 
 
 def test_manifest_records_what_is_needed_to_reproduce(scenario):
-    p = engine.plan(scenario, 8, 5)
+    p = planning.plan(scenario, 8, 5)
     attrs = store.provenance(p)
     m = store.manifest(p, attrs, "x.yaml", "abc")
     for key in (

@@ -31,7 +31,7 @@ from vnsim.cli import (
     verify,
     what_it_takes,
 )
-from vnsim.errors import EXIT_BUG, EXIT_OK, DataError, UserError, UserProblem, exit_status
+from vnsim.errors import EXIT_BUG, EXIT_OK, UserError, exit_status
 
 __all__ = ["COMMANDS", "UserError", "build_parser", "main"]
 
@@ -115,20 +115,8 @@ def _dispatch(handler: Callable[[argparse.Namespace], int], args: argparse.Names
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
     except (Exception, KeyboardInterrupt) as exc:
-        status, message = exit_status(_as_user_problem(exc))
+        status, message = exit_status(exc)
         if status == EXIT_BUG and os.environ.get("VNSIM_DEBUG"):
             raise
         print(message, file=sys.stderr)
         return status
-
-
-def _as_user_problem(exc: BaseException) -> BaseException:
-    """A data error still raised as ``vnsim.datasets.DataError``, as the one of ``vnsim.errors``.
-
-    Transitional: remove once ``vnsim.datasets`` raises :class:`vnsim.errors.DataError`.
-    """
-    legacy = sys.modules.get("vnsim.datasets")
-    cls = getattr(legacy, "DataError", None)
-    if isinstance(cls, type) and isinstance(exc, cls) and not isinstance(exc, UserProblem):
-        return DataError(exc.source, exc.problems)  # type: ignore[attr-defined]
-    return exc

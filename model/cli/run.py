@@ -108,7 +108,7 @@ def _simulate_into(tmp: Path, plan: Any, attrs: dict[str, Any], args: argparse.N
 def command(args: argparse.Namespace) -> int:
     """Run the scenario, write its folder atomically, print the headline numbers."""
     from vnsim.analysis import summary
-    from vnsim.core import engine
+    from vnsim.core import plan as planning
     from vnsim.run import executors, store
     from vnsim.spec.scenario import file_hash, load_scenario
 
@@ -117,9 +117,9 @@ def command(args: argparse.Namespace) -> int:
     draws = _checked_draws(args, scenario.ensemble.draws)
     folder = run_folder(scenario.name, args.out, Path(args.results))
     # check sizes with a one-draw plan first: sampling ten million draws takes a minute
-    probe = engine.plan(scenario, 1, args.seed)
+    probe = planning.plan(scenario, 1, args.seed)
     executors.check_resources(probe, folder, chunk_size=args.chunk_size, draws=draws)
-    plan = engine.plan(scenario, draws, args.seed)
+    plan = planning.plan(scenario, draws, args.seed)
     attrs = store.provenance(plan, args.executor)
     try:
         run = store.RunFolder(folder, force=args.force)

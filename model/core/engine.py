@@ -19,12 +19,10 @@ import numpy as np
 import simpy
 from vnsim.blocks import BLOCKS, ENGINE_VARIABLES, TRIGGER_SOURCES, Block, Variable, block_of
 from vnsim.blocks.block import Draws, Effects
-from vnsim.core.plan import Plan, plan, sample_inputs
+from vnsim.core.plan import Plan
 from vnsim.quantity import resolve
 from vnsim.spec.levers import effect_paths, fires, planned_intensity
 from vnsim.uncertainty import Streams
-
-__all__ = ["PHASE", "Plan", "Simulation", "plan", "run_chunk", "sample_inputs"]
 
 #: Order of events within a year (fractions of a year added to the calendar year).
 PHASE = {"year": 0.25, "trigger": 0.5, "edition": 0.75}
@@ -50,8 +48,7 @@ class Simulation:
             for name, lever in scenario.levers.items()
         }
         self.sizes = {
-            (name, i): resolve(eff.size, inputs, n)
-            * block_of(eff.target).effect_scale(plan.prepared[block_of(eff.target).name], eff)
+            (name, i): resolve(eff.size, inputs, n) * _effect_scale(plan, eff)
             for name, lever in scenario.levers.items()
             for i, eff in enumerate(lever.effects)
         }
@@ -140,6 +137,11 @@ class Simulation:
         inputs = self.draws.inputs
         out["inputs"] = np.stack([inputs[k] for k in names], -1) if names else np.zeros((n, 0))
         return out
+
+
+def _effect_scale(plan: Plan, effect) -> float:
+    block = block_of(effect.target)
+    return block.effect_scale(plan.prepared[block.name], effect)
 
 
 def run_chunk(plan: Plan, start: int, stop: int) -> dict[str, np.ndarray]:

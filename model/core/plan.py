@@ -90,10 +90,6 @@ class Plan:
     def levers(self) -> list[str]:
         return list(self.scenario.levers)
 
-    @property
-    def egov_model(self):
-        return self.prepared["egov"]
-
     def coords(self) -> dict[str, np.ndarray]:
         """Coordinates of the results (draw, year, edition and every block's own dims)."""
         out: dict[str, np.ndarray] = {

@@ -200,7 +200,7 @@ def _manifest_plan(run_dir: Path, manifest: dict[str, Any]) -> tuple[Any, list[D
     """The plan that re-runs the manifest's resolved scenario, seed, draws, sampler and lever
     overrides, and the scenario's differences from the run (see :func:`_scenario_differences`).
     """
-    from vnsim.core import engine
+    from vnsim.core import plan as planning
     from vnsim.spec.scenario import Scenario
 
     try:
@@ -224,7 +224,7 @@ def _manifest_plan(run_dir: Path, manifest: dict[str, Any]) -> tuple[Any, list[D
         scenario = scenario.model_copy(
             update={"ensemble": scenario.ensemble.model_copy(update={"sampler": sampler})}
         )
-    plan = engine.plan(
+    plan = planning.plan(
         scenario,
         draws,
         seed,
