@@ -87,7 +87,7 @@ display(Markdown(f"**{scenario.title}**; target set: {target_set.title}"))
 # intervals are wide: read the ranking of the largest indices, not the second decimal.
 
 # %%
-outputs = {**key_outcomes(), **target_outcomes(target_set)}
+outputs = {**key_outcomes(target_set), **target_outcomes(target_set)}
 indices = sobol_indices(scenario, outputs, n=SOBOL_N, seed=SEED, targets=target_set)
 indices.attrs.update(scenario=scenario.name, draws=SOBOL_N, seed=SEED)
 n_inputs = indices["input"].nunique() - 1  # minus the shocks row
@@ -118,7 +118,7 @@ top.set_index(["output", "input"])[["S1", "S1_conf", "ST", "ST_conf"]].round(2)
 
 # %%
 TOP_INPUTS = 8
-for output in ("market_size 2025 [USD bn]", "egdi_rank VNM edition 2026", f"met:{TARGET}"):
+for output in ("market_size 2025 [USD bn]", "egdi_rank VNM edition 2026 [rank]", f"met:{TARGET}"):
     table = indices[indices["output"] == output]
     if table["ST"].notna().any():
         display(charts.sensitivity_bars(table.nlargest(TOP_INPUTS, "ST"), LANG, output=output))

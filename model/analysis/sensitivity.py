@@ -40,9 +40,9 @@ import pandas as pd
 import xarray as xr
 from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import sobol as sobol_sample
-from vnsim.analysis.scorecard import NotMeasured, met
+from vnsim.analysis.scorecard import NotMeasured, indicator_values, met
 from vnsim.analysis.what_it_takes import Simulate, _engine_simulate
-from vnsim.spec.targets import TargetSet, load_targets
+from vnsim.spec.targets import Target, TargetSet, load_targets
 from vnsim.uncertainty import transform
 
 Output = Callable[[xr.Dataset], np.ndarray]
@@ -53,21 +53,17 @@ SHOCKS = "shocks"
 LEVER_PREFIX = "lever:"
 
 
-def key_outcomes() -> dict[str, Output]:
-    """Default continuous outcomes, each ``Dataset -> (draw,)``."""
-    return {
-        "market_size 2025 [USD bn]": lambda ds: ds["market_size"].sel(year=2025).values,
-        "egdi_rank VNM edition 2026": lambda ds: (
-            ds["egdi_rank"].sel(edition=2026, country="VNM").values
-        ),
-        "asean_position edition 2026": lambda ds: ds["asean_position"].sel(edition=2026).values,
-        "admin_fully_online 2025 [share]": lambda ds: (
-            ds["admin_fully_online"].sel(year=2025).values
-        ),
-        "dossiers_online commune 2025 [share]": lambda ds: (
-            ds["dossiers_online"].sel(year=2025, level="commune").values
-        ),
-    }
+def outcome_name(target: Target) -> str:
+    """The name of a target's indicator as an output: ``"egdi_rank VNM edition 2026 [rank]"``."""
+    selection = [x for x in (target.country, target.level) if x]
+    return " ".join([target.indicator, *selection, target.when_label]) + f" [{target.unit}]"
+
+
+def key_outcomes(targets: TargetSet | None = None) -> dict[str, Output]:
+    """The continuous indicators of a target set (default: the default set), each once,
+    ``{name: Dataset -> (draw,)}``."""
+    targets = load_targets() if targets is None else targets
+    return {outcome_name(t): (lambda ds, t=t: indicator_values(ds, t)) for t in targets.targets}
 
 
 def target_outcomes(targets: TargetSet) -> dict[str, Output]:
@@ -117,8 +113,8 @@ def sobol_indices(
     scenario
         A :class:`vnsim.spec.scenario.Scenario`; its non-fixed ``uncertain`` inputs are the factors.
     outputs
-        ``{name: f(ds) -> (draw,)}``; default: :func:`key_outcomes` and, for every target of
-        ``targets`` (default set if None), the met/not-met indicator ``met:<id>``.
+        ``{name: f(ds) -> (draw,)}``; default: for every target of ``targets`` (default set if
+        None), its indicator (:func:`key_outcomes`) and its met/not-met indicator ``met:<id>``.
     n
         Base sample size (power of 2); the engine runs ``n`` draws ``k + 2`` times (``k + 3``
         with ``shocks``), ``k`` = number of factors.
@@ -143,7 +139,7 @@ def sobol_indices(
         raise ValueError("the scenario has no non-fixed uncertain input and no lever was given")
     if outputs is None:
         ts = targets if isinstance(targets, TargetSet) else load_targets(targets)
-        outputs = {**key_outcomes(), **target_outcomes(ts)}
+        outputs = {**key_outcomes(ts), **target_outcomes(ts)}
     design = _Design(scenario, factors, lever_ranges, n, simulate or _engine_simulate())
     u = saltelli_matrices(len(names), n, seed)
     runs = [design.run(u[:, m], seed) for m in range(len(names) + 2)]

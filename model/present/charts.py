@@ -18,6 +18,8 @@ from :class:`vnsim.present.i18n.Translator` (CLDR formats and names through Babe
 
 from __future__ import annotations
 
+import functools
+import re
 import textwrap
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
@@ -41,6 +43,7 @@ from matplotlib.transforms import ScaledTranslation, blended_transform_factory
 from vnsim import __version__
 from vnsim.blocks.egov import ASEAN10
 from vnsim.present.i18n import N_, Lang, Translator, translator
+from vnsim.spec.targets import TARGET_SETS, Target, TargetSet, load_targets
 
 if TYPE_CHECKING:
     from vnsim.analysis.backtest import BacktestResult
@@ -48,22 +51,27 @@ if TYPE_CHECKING:
 #: Physical chart width, inches: A4 half-width (90 mm), for two-column briefings.
 HALF_WIDTH = 90 / 25.4
 
-# Targets drawn on the charts, as in the target files (scenarios/targets/*.yaml, with sources).
-#: IT application market 2025, USD bn (CT 01/BTTTT as attributed; tag [U], unconfirmed).
-MARKET_TARGET_2025 = (25.0, 30.0)
-#: EGDI world-rank targets: rank -> ((year, decision number), ...). QĐ 749 (2020) and QĐ 942
-#: (2021), both [V].
-RANK_TARGETS: dict[int, tuple[tuple[int, int], ...]] = {
-    30: ((2030, 942),),
-    50: ((2025, 942), (2030, 749)),
-    70: ((2025, 749),),
-}
-#: ASEAN position target 2025 (project brief; source not located, tag [U]).
-ASEAN_TARGET_2025 = 3
-#: Work dossiers processed online by 2025, share 0-1, by level (QĐ 749 and QĐ 942, [V]).
-DOSSIER_TARGETS_2025 = {"ministry_province": 0.90, "district": 0.80, "commune": 0.60}
-#: Admin-procedure dossiers processed fully online by 2025, share 0-1 (QĐ 942, [V]).
-ADMIN_FULLY_ONLINE_TARGET_2025 = 0.80
+TargetSets = Sequence[TargetSet] | None
+
+
+@functools.cache
+def _shipped_sets() -> tuple[TargetSet, ...]:
+    return tuple(load_targets(name) for name in TARGET_SETS)
+
+
+def chart_targets(indicator: str, targets: TargetSets = None, **select: str) -> list[Target]:
+    """The targets a chart marks: those on ``indicator`` (and ``country``/``level``) in the
+    given target sets (default: every shipped set), each distinct target once."""
+    found: dict[tuple, Target] = {}
+    for ts in _shipped_sets() if targets is None else targets:
+        for target in ts.targets:
+            if target.indicator == indicator and all(
+                getattr(target, k) == v for k, v in select.items()
+            ):
+                key = (target.comparison, target.threshold, target.when, target.source.decision)
+                found.setdefault(key, target)
+    return list(found.values())
+
 
 #: Colours of named scenarios, the same in every chart. Others get the next free palette colour.
 SCENARIO_COLOURS = {
@@ -376,10 +384,15 @@ def _variable_label(variable: str, t: Translator) -> tuple[str, str]:
     return t(name), t(unit)
 
 
-def _decision(t: Translator, year: int, number: int) -> str:
-    """A target's year and the Prime Minister's decision that set it ("2025 QĐ 942" in vi)."""
-    # TRANSLATORS: a target year and the number of the decision (Quyết định) that set it
-    return t("{year} Decision {number}").format(year=year, number=number)
+def _decision(t: Translator, target: Target) -> str:
+    """The decision that set a target and the year or edition it is checked at ("QĐ 942 (2026)"
+    in vi; on the rank chart the axis is the survey edition)."""
+    when = str(target.when)
+    number = re.search(r"(\d+)/QĐ", target.source.decision)
+    if number is None:
+        return when
+    # TRANSLATORS: the number of the Prime Minister's decision (Quyết định) that set a target
+    return t("Decision {number} ({when})").format(number=number.group(1), when=when)
 
 
 def _band_label(t: Translator, coverage: float) -> str:
@@ -401,10 +414,11 @@ def _fan(ax, x, da: xr.DataArray, colour: str, t: Translator, bands=_BANDS) -> l
     return handles
 
 
-def market_fan(ds: xr.Dataset, lang: Lang = "en") -> Figure:
+def market_fan(ds: xr.Dataset, lang: Lang = "en", targets: TargetSets = None) -> Figure:
     """Fan chart of the IT application market: median and 50/80/95 % bands, USD bn by year.
 
-    The 2025 target band (25–30 bn USD) is shaded at 2025.
+    Market-size targets of ``targets`` (default: the shipped sets) are shaded at their year,
+    from the lowest to the highest threshold of that year (25–30 bn USD in 2025).
     """
     t = translator(lang)
     colour = scenario_colour(str(ds.attrs.get("scenario", "")))
@@ -413,13 +427,17 @@ def market_fan(ds: xr.Dataset, lang: Lang = "en") -> Figure:
         ax = fig.add_subplot()
         years = ds["year"].values
         handles = _fan(ax, years, ds["market_size"], colour, t)
-        lo, hi = MARKET_TARGET_2025
-        if years.min() <= 2025 <= years.max():
-            ax.fill_between([2024.6, 2025.4], lo, hi, color="#e8a33d", alpha=0.55, lw=0)
-            target = t("2025 target: {low}–{high} bn USD").format(
-                low=t.number(lo, 0), high=t.number(hi, 0)
+        by_year: dict[int, list[float]] = {}
+        for target in chart_targets("market_size", targets):
+            if years.min() <= target.year <= years.max():
+                by_year.setdefault(target.year, []).append(target.threshold)
+        for year, values in sorted(by_year.items()):
+            lo, hi = min(values), max(values)
+            ax.fill_between([year - 0.4, year + 0.4], lo, hi, color="#e8a33d", alpha=0.55, lw=0)
+            label = t("{year} target: {low}–{high} bn USD").format(
+                year=year, low=t.number(lo, 0), high=t.number(hi, 0)
             )
-            handles.append(Patch(color="#e8a33d", alpha=0.55, lw=0, label=target))
+            handles.append(Patch(color="#e8a33d", alpha=0.55, lw=0, label=label))
         ax.set_xlabel(t("Year"))
         ax.set_ylabel(t("Market size (USD bn)"))
         ax.set_ylim(bottom=0)
@@ -431,11 +449,14 @@ def market_fan(ds: xr.Dataset, lang: Lang = "en") -> Figure:
         return _finish(fig, title, footnote(ds, lang))
 
 
-def rank_distribution(ds: xr.Dataset, lang: Lang = "en", country: str = "VNM") -> Figure:
+def rank_distribution(
+    ds: xr.Dataset, lang: Lang = "en", country: str = "VNM", targets: TargetSets = None
+) -> Figure:
     """Distribution over draws of a country's EGDI world rank by survey edition.
 
     Boxes span the central 50 % of draws, whiskers the central 90 %, with the median rank
-    written beside each box; dashed lines mark the top-30/50/70 targets. Rank 1 is at the top.
+    written beside each box; dashed lines mark the rank targets of ``targets`` (default: the
+    shipped sets: top 30, 50, 70), labelled with their decisions. Rank 1 is at the top.
     """
     t = translator(lang)
     colour = scenario_colour(str(ds.attrs.get("scenario", "")))
@@ -465,11 +486,14 @@ def rank_distribution(ds: xr.Dataset, lang: Lang = "en", country: str = "VNM") -
                 fontsize=_BASE_FONT - 1,
                 color=colour,
             )
-        for n, why in RANK_TARGETS.items():
+        lines: dict[int, list[Target]] = {}
+        for target in chart_targets("egdi_rank", targets, country=country):
+            lines.setdefault(int(target.threshold), []).append(target)
+        for n, why in sorted(lines.items()):
             ax.axhline(n, color="#777777", lw=0.7, ls="--", zorder=0)
             # Labelled outside the axes, on the right, so they never cover a box.
             ax.annotate(
-                "\n".join([t("Top {n}").format(n=n), *(_decision(t, y, d) for y, d in why)]),
+                "\n".join([t("Top {n}").format(n=n), *(_decision(t, w) for w in why)]),
                 (1.0, n),
                 xycoords=("axes fraction", "data"),
                 xytext=(3, 0),
@@ -480,7 +504,7 @@ def rank_distribution(ds: xr.Dataset, lang: Lang = "en", country: str = "VNM") -
                 annotation_clip=False,
             )
         worst = float(np.nanmax(ranks.quantile(0.95, dim="draw")))
-        bottom = max(worst, max(RANK_TARGETS)) + 8
+        bottom = max(worst, *lines) + 8 if lines else worst + 8
         ax.set_ylim(bottom, 0)
         ax.set_yticks([1, *range(20, int(bottom), 20)])
         ax.set_xlim(editions.min() - 1, editions.max() + 1.6)
@@ -496,8 +520,9 @@ def rank_distribution(ds: xr.Dataset, lang: Lang = "en", country: str = "VNM") -
         return _finish(fig, title, footnote(ds, lang))
 
 
-def asean_position(ds: xr.Dataset, lang: Lang = "en") -> Figure:
-    """Probability of each of Viet Nam's ASEAN positions (1..10) by edition, as a heatmap."""
+def asean_position(ds: xr.Dataset, lang: Lang = "en", targets: TargetSets = None) -> Figure:
+    """Probability of each of Viet Nam's ASEAN positions (1..10) by edition, as a heatmap;
+    dashed lines mark the ASEAN-position targets of ``targets`` (default: the shipped sets)."""
     t = translator(lang)
     pos = ds["asean_position"]
     editions = ds["edition"].values
@@ -525,13 +550,18 @@ def asean_position(ds: xr.Dataset, lang: Lang = "en") -> Figure:
             yticklabels=[str(p) for p in positions],
             cbar_kws={"format": _percent_formatter(t), "label": t("Probability")},
         )
-        ax.axhline(ASEAN_TARGET_2025, color="#e8a33d", lw=1.4, ls="--")
-        ax.set_title(
-            t("dashed line: 2025 target (top {n})").format(n=ASEAN_TARGET_2025),
-            fontsize=_BASE_FONT - 1,
-            fontweight="normal",
-            color="#9a6410",
-        )
+        tops = sorted({int(g.threshold) for g in chart_targets("asean_position", targets)})
+        for n in tops:
+            ax.axhline(n, color="#e8a33d", lw=1.4, ls="--")
+        if tops:
+            ax.set_title(
+                t("dashed line: target (top {n})").format(
+                    n=format_list([str(n) for n in tops], locale=lang)
+                ),
+                fontsize=_BASE_FONT - 1,
+                fontweight="normal",
+                color="#9a6410",
+            )
         ax.tick_params(axis="y", rotation=0)
         ax.set_xlabel(t("UN survey edition"))
         ax.set_ylabel(t("Position in ASEAN (1 = best)"))
@@ -593,12 +623,12 @@ def components(ds: xr.Dataset, lang: Lang = "en", country: str = "VNM", peers: i
         return _finish(fig, title, footnote(ds, lang))
 
 
-def dossier_shares(ds: xr.Dataset, lang: Lang = "en") -> Figure:
-    """Shares of dossiers processed online (median, 80 % band) with the 2025 targets marked.
+def dossier_shares(ds: xr.Dataset, lang: Lang = "en", targets: TargetSets = None) -> Figure:
+    """Shares of dossiers processed online (median, 80 % band) with their targets marked.
 
-    Top: work dossiers by government level (targets 90/80/60 %); bottom: admin-procedure
-    dossiers processed fully online (target 80 %). Either panel is left out if its variable is
-    absent.
+    Top: work dossiers by government level; bottom: admin-procedure dossiers processed fully
+    online. Targets of ``targets`` (default: the shipped sets, e.g. 90/80/60 % and 80 % in 2025)
+    are marked at their year. Either panel is left out if its variable is absent.
     """
     t = translator(lang)
     panels = [v for v in ("dossiers_online", "admin_fully_online") if v in ds]
@@ -615,19 +645,29 @@ def dossier_shares(ds: xr.Dataset, lang: Lang = "en") -> Figure:
                     (str(lv), ds[var].sel(level=lv), _LEVEL_COLOURS.get(str(lv), "#555555"))
                     for lv in ds["level"].values
                 ]
-                targets = DOSSIER_TARGETS_2025
+                marks = {key: chart_targets(var, targets, level=key) for key, _, _ in series}
                 ax.set_title(t("Work dossiers, by level"))
             else:
                 series = [("admin_fully_online", ds[var], _ADMIN_COLOUR)]
-                targets = {"admin_fully_online": ADMIN_FULLY_ONLINE_TARGET_2025}
+                marks = {"admin_fully_online": chart_targets(var, targets)}
                 ax.set_title(t("Admin-procedure dossiers fully online"))
             for key, da, c in series:
                 _fan(ax, years, da, c, t, bands=((0.80, 0.25),))
                 label = t(SERIES_LABELS[key]) if key in SERIES_LABELS else key
                 handles.append(Line2D([], [], color=c, label=label))
-                if key in targets and years.min() <= 2025 <= years.max():
-                    ax.plot(2025, targets[key], marker="D", ms=4.5, color=c, mec="white", mew=0.6)
-            ax.axvline(2025, color="#999999", lw=0.6, ls=":", zorder=0)
+                for target in marks[key]:
+                    if years.min() <= target.year <= years.max():
+                        ax.plot(
+                            target.year,
+                            target.threshold,
+                            marker="D",
+                            ms=4.5,
+                            color=c,
+                            mec="white",
+                            mew=0.6,
+                        )
+            for year in sorted({g.year for marked in marks.values() for g in marked}):
+                ax.axvline(year, color="#999999", lw=0.6, ls=":", zorder=0)
             ax.set_ylim(0, 1.02)
             ax.yaxis.set_major_formatter(_percent_formatter(t))
             ax.set_ylabel(t("Share of dossiers"))
@@ -635,7 +675,7 @@ def dossier_shares(ds: xr.Dataset, lang: Lang = "en") -> Figure:
         axes[-1].xaxis.set_major_locator(MaxNLocator(integer=True))
         handles += [
             Patch(color="#777777", alpha=0.25, lw=0, label=_band_label(t, 0.8)),
-            Line2D([], [], color="#555555", marker="D", ls="", ms=4, label=t("2025 target")),
+            Line2D([], [], color="#555555", marker="D", ls="", ms=4, label=t("target")),
         ]
         _legend_below(axes[-1], handles, ncols=3)
         return _finish(fig, t("Dossiers processed online"), footnote(ds, lang))
