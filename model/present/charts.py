@@ -520,6 +520,36 @@ def rank_distribution(
         return _finish(fig, title, footnote(ds, lang))
 
 
+def _probability_heatmap(
+    ax,
+    values: np.ndarray,
+    annot: np.ndarray,
+    t: Translator,
+    cmap: str,
+    columns,
+    rows,
+    *,
+    font: float,
+    lw: float,
+) -> None:
+    """A heatmap of probabilities 0–1 (``(row, column)``), annotated, with a percent colour bar."""
+    sns.heatmap(
+        values,
+        ax=ax,
+        cmap=cmap,
+        vmin=0,
+        vmax=1,
+        annot=annot,
+        fmt="",
+        annot_kws={"fontsize": font},
+        linewidths=lw,
+        linecolor="white",
+        xticklabels=columns,
+        yticklabels=rows,
+        cbar_kws={"format": _percent_formatter(t), "label": t("Probability")},
+    )
+
+
 def asean_position(ds: xr.Dataset, lang: Lang = "en", targets: TargetSets = None) -> Figure:
     """Probability of each of Viet Nam's ASEAN positions (1..10) by edition, as a heatmap;
     dashed lines mark the ASEAN-position targets of ``targets`` (default: the shipped sets)."""
@@ -535,20 +565,16 @@ def asean_position(ds: xr.Dataset, lang: Lang = "en", targets: TargetSets = None
     with briefing_style():
         fig = _new_figure(3.1)
         ax = fig.add_subplot()
-        sns.heatmap(
+        _probability_heatmap(
+            ax,
             prob,
-            ax=ax,
-            cmap="Blues",
-            vmin=0,
-            vmax=1,
-            annot=annot,
-            fmt="",
-            annot_kws={"fontsize": _BASE_FONT - 1},
-            linewidths=0.5,
-            linecolor="white",
-            xticklabels=[str(e) for e in editions],
-            yticklabels=[str(p) for p in positions],
-            cbar_kws={"format": _percent_formatter(t), "label": t("Probability")},
+            annot,
+            t,
+            "Blues",
+            [str(e) for e in editions],
+            [str(p) for p in positions],
+            font=_BASE_FONT - 1,
+            lw=0.5,
         )
         tops = sorted({int(g.threshold) for g in chart_targets("asean_position", targets)})
         for n in tops:
@@ -709,20 +735,8 @@ def scorecard_heatmap(scorecard: pd.DataFrame, lang: Lang = "en") -> Figure:
         # Title, rotated scenario names and footnote take about 1.8 in.
         fig = _new_figure(1.8 + sum(row_heights))
         ax = fig.add_subplot()
-        sns.heatmap(
-            values,
-            ax=ax,
-            cmap="RdYlGn",
-            vmin=0,
-            vmax=1,
-            annot=annot,
-            fmt="",
-            annot_kws={"fontsize": _BASE_FONT - 0.5},
-            linewidths=0.6,
-            linecolor="white",
-            xticklabels=scenarios,
-            yticklabels=rows,
-            cbar_kws={"format": _percent_formatter(t), "label": t("Probability")},
+        _probability_heatmap(
+            ax, values, annot, t, "RdYlGn", scenarios, rows, font=_BASE_FONT - 0.5, lw=0.6
         )
         ax.tick_params(axis="y", rotation=0, labelsize=_BASE_FONT - 1)
         ax.tick_params(axis="x", top=True, labeltop=True, bottom=False, labelbottom=False)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
-import numpy as np
 import xarray as xr
-from vnsim.core.plan import LeverScale, plan
+from vnsim.core.plan import plan
 from vnsim.run import executors, store
 from vnsim.spec.scenario import Scenario
 
@@ -16,19 +16,18 @@ def simulate(
     draws: int | None = None,
     seed: int | None = None,
     *,
-    lever_scale: Mapping[str, LeverScale] | None = None,
-    lever_start: Mapping[str, int] | None = None,
-    inputs: Mapping[str, np.ndarray] | None = None,
     executor: str = "inprocess",
     chunk_size: int | None = None,
     progress: bool = False,
+    **overrides: Mapping[str, Any],
 ) -> xr.Dataset:
     """Run an ensemble in memory and return the results :class:`xarray.Dataset`.
 
     The same scenario, draws and seed give bit-identical results whatever the executor and
-    chunk size. See :func:`vnsim.core.plan.plan` for the parameters.
+    chunk size. ``overrides`` are the keyword arguments of :func:`vnsim.core.plan.plan`
+    (``lever_scale``, ``lever_start``, ``inputs``).
     """
-    p = plan(scenario, draws, seed, lever_scale=lever_scale, lever_start=lever_start, inputs=inputs)
+    p = plan(scenario, draws, seed, **overrides)
     executors.check_resources(p, chunk_size=chunk_size, in_memory=True)
     arrays = executors.run(p, executor=executor, chunk_size=chunk_size, progress=progress)
     return store.to_dataset(p, arrays)

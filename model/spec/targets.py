@@ -85,6 +85,12 @@ INDICATORS: dict[str, Indicator] = {
     if v.time is not None and len(v.dims) <= 2
 }
 
+
+def _indicator_of(info: ValidationInfo) -> Indicator | None:
+    """The indicator a target being validated names, if it is a known one."""
+    return INDICATORS.get(info.data.get("indicator", ""))
+
+
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 ISO3 = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 Year = Annotated[int, Field(ge=1990, le=2100)]
@@ -141,7 +147,7 @@ class Target(_Section):
     @field_validator("unit")
     @classmethod
     def _indicator_unit(cls, v: str, info: ValidationInfo) -> str:
-        ind = INDICATORS.get(info.data.get("indicator", ""))
+        ind = _indicator_of(info)
         if ind is not None and v != ind.unit:
             raise ValueError(f"the unit of {info.data['indicator']} is {ind.unit!r}, not {v!r}")
         return v
@@ -149,7 +155,7 @@ class Target(_Section):
     @field_validator("threshold")
     @classmethod
     def _threshold_in_range(cls, v: float, info: ValidationInfo) -> float:
-        ind = INDICATORS.get(info.data.get("indicator", ""))
+        ind = _indicator_of(info)
         if ind is not None and not ind.bounds[0] <= v <= ind.bounds[1]:
             lo, hi = ind.bounds
             raise ValueError(
@@ -160,30 +166,27 @@ class Target(_Section):
 
     # Selection and time are checked field by field (validate_default: also when absent) so that
     # every mistake of a file is reported at once, at its own line.
-    @field_validator("country", "level", mode="after")
+    @field_validator("country", "level", "year", "edition", mode="after")
     @classmethod
-    def _selection(cls, v: str | None, info: ValidationInfo) -> str | None:
-        ind = INDICATORS.get(info.data.get("indicator", ""))
+    def _selection_and_time(cls, v: str | int | None, info: ValidationInfo) -> str | int | None:
+        ind = _indicator_of(info)
         if ind is None:
             return v
-        sel = info.field_name
-        if sel == ind.select and v is None:
-            raise ValueError(f"{info.data['indicator']} needs '{sel}'")
-        if sel != ind.select and v is not None:
-            raise ValueError(f"{info.data['indicator']} has no '{sel}'; remove it")
-        return v
-
-    @field_validator("year", "edition", mode="after")
-    @classmethod
-    def _time(cls, v: int | None, info: ValidationInfo) -> int | None:
-        ind = INDICATORS.get(info.data.get("indicator", ""))
-        if ind is None:
-            return v
-        name = info.data["indicator"]
-        if info.field_name == ind.when and v is None:
-            raise ValueError(f"{name} is measured by {ind.when}: give '{ind.when}'")
-        if info.field_name != ind.when and v is not None:
-            raise ValueError(f"{name} is measured by {ind.when}, not {info.field_name}: remove it")
+        name, field = info.data["indicator"], info.field_name
+        time = field in ("year", "edition")
+        wanted = ind.when if time else ind.select
+        if field == wanted and v is None:
+            raise ValueError(
+                f"{name} is measured by {ind.when}: give '{field}'"
+                if time
+                else f"{name} needs '{field}'"
+            )
+        if field != wanted and v is not None:
+            raise ValueError(
+                f"{name} is measured by {ind.when}, not {field}: remove it"
+                if time
+                else f"{name} has no '{field}'; remove it"
+            )
         return v
 
     @property
