@@ -1,10 +1,16 @@
-"""Packaged UN E-Government Survey history and ITU internet-use series, plus user-added editions.
+"""Packaged data with publication dates, user-added survey editions, dated groups, observations.
 
 The packaged files live in ``model/data`` (sources and checks: ``model/data/SOURCES.md``; version
 and checksums: ``model/data/manifest.json``). A new survey edition is added from the UN Data
 Center's own export ``EGOV_DATA_<year>.csv`` with :func:`add_edition`: it is validated, its
 country names are mapped to ISO3 and M49 regions through the packaged history, and it is stored
 in :func:`user_data_home` (never inside the installed package) as ``surveys/un_egov_<year>.csv``.
+
+Vintages: every row a loader returns carries the date it was published (column ``published``),
+and every loader takes ``as_of`` (a year): only rows published by 31 December of that year are
+returned, ``None`` = everything packaged plus user-added. Survey editions get their release date
+from ``un_egov_editions.csv``; indicator series get theirs from the release rule of
+``series_releases.csv`` (data year + stated lag, never later than the copy read).
 
 Edition policy: a user edition can never replace a packaged one (the packaged editions are
 checked against independent copies; a different history is a different dataset, not an
@@ -13,6 +19,7 @@ addition). ``replace=True`` only replaces an earlier *user* edition of the same 
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import hashlib
 import json
@@ -22,13 +29,14 @@ import tempfile
 import textwrap
 import unicodedata
 import warnings
+from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import platformdirs
-from vnsim.errors import DataError
+from vnsim.errors import DataError, InputError
 
 SURVEY_COLUMNS = [
     "survey_year", "country", "iso3", "region", "subregion",
@@ -61,6 +69,24 @@ EGDI_PUBLISHED_EXCEPTIONS = frozenset({(2008, "KHM"), (2008, "CMR")})
 #: mean(0.1179, 0.0396, 1.422)); see the preface of model/data/SOURCES.md.
 RANGE_PUBLISHED_EXCEPTIONS = frozenset({(2003, "FSM", "hci"), (2003, "TUV", "hci")})
 MAX_ROWS_SHOWN = 5
+#: Editions a user file may hold: the first UN survey (2003) up to the last year a scenario can
+#: reach (the horizon's bound in ``vnsim.spec.scenario``); later years could never be simulated.
+EDITION_RANGE = (2003, 2100)
+#: Column holding each row's publication date (datetime64, day precision).
+PUBLISHED = "published"
+#: Indicator series packaged as ``subindicator_<name>.csv`` (columns iso3, year, value):
+#: the ITU inputs of the TII and the UNESCO/UNDP inputs of the HCI (SOURCES.md).
+SUBINDICATORS = (
+    "internet_users_pct", "mobile_cellular_per100", "active_mobile_broadband_per100",
+    "fixed_broadband_per100", "adult_literacy_pct", "gross_enrolment_tertiary_pct",
+    "expected_years_schooling", "mean_years_schooling",
+)  # fmt: skip
+#: Dated country groups in ``groups.csv``.
+GROUPS = ("asean", "south_eastern_asia")
+OBSERVATION_COLUMNS = [
+    "series", "period_start", "period_end", "value", "unit", "sd",
+    "definition", "source", "published", "precision",
+]  # fmt: skip
 
 _DATA = resources.files("vnsim") / "data"
 
@@ -201,21 +227,88 @@ def _read_csv(source, **kwargs) -> pd.DataFrame:
     return df
 
 
-def _packaged_surveys() -> pd.DataFrame:
-    with (_DATA / "un_egov_surveys.csv").open("rb") as f:
-        return validate_surveys(_read_csv(f), "packaged un_egov_surveys.csv")
+class EditionError(InputError):
+    """A survey edition a scenario asks for that cannot be simulated (observed or too early)."""
 
 
-def load_surveys(data_home: Path | None = None) -> pd.DataFrame:
-    """UN E-Government Survey rows: packaged editions 2003-2022 plus the user's added editions.
+def end_of_year(as_of: int | None) -> pd.Timestamp | None:
+    """The last day of year ``as_of`` (the cut-off of a vintage), ``None`` for no cut-off.
 
-    One row per member state and edition, columns :data:`SURVEY_COLUMNS` (indices 0-1, rank
-    1 = best), sorted by survey_year then egdi_rank. ``data_home`` defaults to
-    :func:`user_data_home`. Raises :class:`DataError` if a user file is invalid or holds a
-    packaged edition.
+    Raises :class:`InputError` for a year outside 1990-2100 or not an integer.
     """
+    if as_of is None:
+        return None
+    if isinstance(as_of, bool) or not isinstance(as_of, int | np.integer):
+        raise InputError(f"as_of must be a year (an integer), not {as_of!r}")
+    if not 1990 <= as_of <= 2100:
+        raise InputError(f"as_of {as_of} is outside 1990-2100; give the year of the vintage")
+    return pd.Timestamp(int(as_of), 12, 31)
+
+
+def _published_by(df: pd.DataFrame, as_of: int | None) -> pd.DataFrame:
+    cut = end_of_year(as_of)
+    return df if cut is None else df[df[PUBLISHED] <= cut]
+
+
+def _read_packaged(name: str, **kwargs) -> pd.DataFrame:
+    with (_DATA / name).open("rb") as f:
+        return _read_csv(f, **kwargs)
+
+
+def edition_releases() -> pd.DataFrame:
+    """Release dates of the UN survey editions: columns edition, published, precision, source.
+
+    ``precision`` is ``day`` where a source gives the date, else ``year`` (31 December used).
+    """
+    df = _read_packaged("un_egov_editions.csv", parse_dates=[PUBLISHED])
+    return df.reset_index(drop=True)
+
+
+def _default_published(edition: int) -> pd.Timestamp:
+    """Release date of an edition: from the release table, else 31 December of its year.
+
+    Every edition so far was published in its own year (``un_egov_editions.csv``).
+    """
+    known = edition_releases().set_index("edition")[PUBLISHED]
+    return known.get(edition, pd.Timestamp(edition, 12, 31))
+
+
+def _packaged_surveys() -> pd.DataFrame:
+    return validate_surveys(_read_packaged("un_egov_surveys.csv"), "packaged un_egov_surveys.csv")
+
+
+def _user_published(path: Path, year: int) -> pd.Timestamp:
+    """The publication date stored with a user edition (first row), else the default."""
+    head = pd.read_csv(path, nrows=1)
+    if PUBLISHED in head and pd.notna(head[PUBLISHED].iloc[0]):
+        try:
+            return pd.Timestamp(head[PUBLISHED].iloc[0])
+        except ValueError:
+            problem = f"published: not a date: {head[PUBLISHED].iloc[0]!r}"
+            raise DataError(str(path), [problem]) from None
+    return _default_published(year)
+
+
+def load_surveys(data_home: Path | None = None, as_of: int | None = None) -> pd.DataFrame:
+    """UN E-Government Survey rows: packaged editions 2003-2024 plus the user's added editions.
+
+    Parameters
+    ----------
+    data_home
+        User data folder; default :func:`user_data_home`.
+    as_of
+        Year of the vintage: only editions published by 31 December of it; ``None`` = all.
+
+    Returns
+    -------
+    One row per member state and edition, columns :data:`SURVEY_COLUMNS` (indices 0-1, rank
+    1 = best) and ``published`` (the edition's release date), sorted by survey_year then
+    egdi_rank. Raises :class:`DataError` if a user file is invalid or holds a packaged edition.
+    """
+    end_of_year(as_of)  # a bad vintage is refused before any file is read
     packaged = _packaged_surveys()
-    frames = [packaged]
+    dates = edition_releases().set_index("edition")[PUBLISHED]
+    frames = [packaged.assign(**{PUBLISHED: packaged["survey_year"].map(dates)})]
     for year, path in _user_editions(data_home).items():
         df = validate_surveys(_read_csv(path), str(path))
         if year in set(packaged["survey_year"]):
@@ -223,20 +316,160 @@ def load_surveys(data_home: Path | None = None) -> pd.DataFrame:
         if set(df["survey_year"]) != {year}:
             years = sorted(set(df["survey_year"]))
             raise DataError(str(path), [f"file name says edition {year}, rows say {years}"])
-        frames.append(df)
+        frames.append(df.assign(**{PUBLISHED: _user_published(path, year)}))
     surveys = pd.concat(frames, ignore_index=True)
+    if surveys[PUBLISHED].isna().any():
+        missing = sorted(set(surveys.loc[surveys[PUBLISHED].isna(), "survey_year"]))
+        raise DataError("un_egov_editions.csv", [f"no release date for edition(s) {missing}"])
+    surveys = _published_by(surveys, as_of)
     return surveys.sort_values(["survey_year", "egdi_rank"], kind="stable", ignore_index=True)
 
 
-def load_internet_users(data_home: Path | None = None) -> pd.DataFrame:
+def observed_editions(as_of: int | None = None, data_home: Path | None = None) -> list[int]:
+    """Survey editions published by the end of ``as_of`` (None = all), oldest first."""
+    return sorted(int(e) for e in load_surveys(data_home, as_of)["survey_year"].unique())
+
+
+def latest_edition(as_of: int | None = None, data_home: Path | None = None) -> int:
+    """The latest survey edition published by the end of ``as_of`` (None = all data).
+
+    This is the origin of a forecast made with that vintage. Raises :class:`InputError` if no
+    edition had been published by then.
+    """
+    editions = observed_editions(as_of, data_home)
+    if not editions:
+        raise InputError(
+            f"no UN survey edition had been published by the end of {as_of}; the first "
+            f"({edition_releases()['edition'].min()}) sets the earliest usable as_of"
+        )
+    return editions[-1]
+
+
+def is_survey_year(year: int) -> bool:
+    """Whether the UN publishes an edition in ``year`` (2003-2005, then every even year)."""
+    return bool(_is_edition(pd.Series([int(year)])).iloc[0])
+
+
+def editions_after(origin: int, end_year: int) -> list[int]:
+    """Survey years after edition ``origin`` up to ``end_year``: the editions a run simulates.
+
+    Biennial from 2008 (the UN's cycle); e.g. ``editions_after(2024, 2030) == [2026, 2028, 2030]``.
+    """
+    return [y for y in range(int(origin) + 1, int(end_year) + 1) if is_survey_year(y)]
+
+
+def check_simulated_editions(
+    editions: Iterable[int], observed: Iterable[int], source: str = "egov.editions"
+) -> None:
+    """Refuse simulated editions that are already observed, before the data or not survey years.
+
+    Parameters
+    ----------
+    editions
+        The editions a scenario asks to simulate.
+    observed
+        The observed editions of the vintage (:func:`observed_editions`).
+    source
+        Where the editions were written, for the message (e.g. a scenario field).
+
+    Raises
+    ------
+    EditionError
+        Naming every bad edition and the fix (drop the list to simulate every survey year
+        after the latest observed edition, or use ``as_of`` for an earlier vintage).
+    """
+    observed = sorted(int(e) for e in observed)
+    editions = [int(e) for e in editions]
+    if not observed:
+        raise EditionError(f"{source}: no observed survey edition to start from")
+    origin = observed[-1]
+    problems = []
+    seen = [e for e in editions if e in observed]
+    if seen:
+        problems.append(
+            f"{seen} already observed (the data run to the {origin} edition): they are the "
+            "starting point, not a forecast; to forecast them from an earlier vintage, set "
+            f"as_of to a year before {min(seen)}"
+        )
+    before_data = [e for e in editions if e < observed[0]]
+    if before_data:
+        problems.append(f"{before_data} lie before the data (first edition {observed[0]})")
+    early = [e for e in editions if observed[0] < e < origin and e not in observed]
+    if early:
+        problems.append(f"{early} lie before the latest observed edition {origin}")
+    odd = [e for e in editions if e > origin and not is_survey_year(e)]
+    if odd:
+        problems.append(f"{odd} are not UN survey years (biennial, even years)")
+    if problems:
+        fix = (
+            f"remove {source} to simulate every survey year after {origin} up to the horizon, "
+            f"or list editions from {editions_after(origin, origin + 2)[0]} on"
+        )
+        raise EditionError(f"{source}: " + "; ".join(problems) + f". Fix: {fix}")
+
+
+def series_releases() -> pd.DataFrame:
+    """Release rule of each packaged indicator series (``series_releases.csv``).
+
+    Columns file, indicator, unit, producer, lag_years, copy_published, source: a value of data
+    year Y is taken as published on ``min(31 Dec of Y + lag_years, copy_published)``.
+    """
+    df = _read_packaged("series_releases.csv", parse_dates=["copy_published"])
+    return df.set_index("file")
+
+
+def series_published(years: pd.Series, lag_years: int, copy_published=None) -> pd.Series:
+    """Publication date of each data year under a release lag, capped by the copy's date.
+
+    Parameters
+    ----------
+    years
+        Data years, shape (n,).
+    lag_years
+        Years from the data year to its first release (published on 31 December of Y + lag).
+    copy_published
+        Date the copy read was published (a value cannot be younger than it); NaT/None = none.
+    """
+    dates = pd.to_datetime((years.astype("int64") + int(lag_years)).astype(str) + "-12-31")
+    if copy_published is not None and pd.notna(copy_published):
+        dates = dates.clip(upper=pd.Timestamp(copy_published))
+    return dates
+
+
+def _with_release_dates(df: pd.DataFrame, file: str) -> pd.DataFrame:
+    rule = series_releases().loc[file]
+    return df.assign(
+        **{PUBLISHED: series_published(df["year"], rule["lag_years"], rule["copy_published"])}
+    )
+
+
+def load_subindicator(name: str, as_of: int | None = None) -> pd.DataFrame:
+    """A packaged TII/HCI sub-indicator: columns iso3, year, value, published.
+
+    ``name`` is one of :data:`SUBINDICATORS` (units in ``series_releases.csv``: percent, per 100
+    inhabitants or years); ``as_of`` keeps the values published by the end of that year.
+    """
+    if name not in SUBINDICATORS:
+        close = difflib.get_close_matches(name, SUBINDICATORS, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise KeyError(f"no sub-indicator {name!r}{hint} (known: {', '.join(SUBINDICATORS)})")
+    end_of_year(as_of)  # a bad vintage is refused before any file is read
+    file = f"subindicator_{name}.csv"
+    df = _published_by(_with_release_dates(_read_packaged(file), file), as_of)
+    return df.sort_values(["iso3", "year"], ignore_index=True)
+
+
+def load_internet_users(data_home: Path | None = None, as_of: int | None = None) -> pd.DataFrame:
     """Individuals using the Internet, share of population in percent (0-100), by iso3 and year.
 
-    Packaged ITU/WDI series (years <= 2022) plus, if present, the user's
+    Packaged ITU/WDI series (years <= 2023) plus, if present, the user's
     ``itu_internet_users_pct.csv`` (same columns) in ``data_home``; a user row for an
-    (iso3, year) already packaged is a :class:`DataError`.
+    (iso3, year) already packaged is a :class:`DataError`. Columns :data:`INTERNET_COLUMNS` and
+    ``published`` (release rule of ``series_releases.csv``; user rows: 31 Dec of year + 1).
+    ``as_of`` keeps the rows published by the end of that year.
     """
-    with (_DATA / "itu_internet_users_pct.csv").open("rb") as f:
-        frames = {"packaged": _read_csv(f)}
+    end_of_year(as_of)  # a bad vintage is refused before any file is read
+    frames = {"packaged": _read_packaged("itu_internet_users_pct.csv")}
     user = _home(data_home) / "itu_internet_users_pct.csv"
     if user.exists():
         frames[str(user)] = _read_csv(user)
@@ -258,8 +491,70 @@ def load_internet_users(data_home: Path | None = None) -> pd.DataFrame:
     _report(problems, "duplicate (iso3, year)", df, duplicated, ["year", "entity"])
     if problems:
         raise DataError("internet users data", problems)
-    df = df[INTERNET_COLUMNS].astype({"year": "int64"})
-    return df.sort_values(["iso3", "year"], ignore_index=True)
+    df = _with_release_dates(
+        df[INTERNET_COLUMNS].astype({"year": "int64"}), "itu_internet_users_pct.csv"
+    )
+    return _published_by(df, as_of).sort_values(["iso3", "year"], ignore_index=True)
+
+
+def load_groups() -> pd.DataFrame:
+    """Dated country groups (``groups.csv``): columns group, iso3, joined, left, source.
+
+    ``joined``/``left`` are dates (NaT = member from the start of the data / still a member).
+    """
+    df = _read_packaged("groups.csv", parse_dates=["joined", "left"])
+    return df.reset_index(drop=True)
+
+
+def edition_date(edition: int, data_home: Path | None = None) -> pd.Timestamp:
+    """Publication date of a survey edition: observed (packaged or user-added) or future.
+
+    A future edition is dated 31 December of its year (editions so far were all published in
+    their own year), so ``members(group, edition_date(e))`` counts the members an edition
+    published that year would count (e.g. ASEAN's eleven from the 2026 edition on).
+    """
+    user = _user_editions(data_home)
+    if edition in user:
+        return _user_published(user[edition], edition)
+    return _default_published(int(edition))
+
+
+def members(group: str, on_date: dt.date | str) -> tuple[str, ...]:
+    """ISO3 codes of the members of ``group`` on ``on_date``, sorted.
+
+    ``group`` is ``"asean"`` (accession dates: Timor-Leste from 2025-10-26) or
+    ``"south_eastern_asia"`` (the UN M49 sub-region the survey reports).
+    """
+    if group not in GROUPS:
+        raise KeyError(f"no group {group!r}; groups: {', '.join(GROUPS)}")
+    day = pd.Timestamp(on_date)
+    g = load_groups().query("group == @group")
+    inside = (g["joined"].isna() | (g["joined"] <= day)) & (g["left"].isna() | (day < g["left"]))
+    return tuple(sorted(g.loc[inside, "iso3"]))
+
+
+def load_observations(as_of: int | None = None, latest: bool = True) -> pd.DataFrame:
+    """Observations of the non-survey series (``observations.csv``), published by ``as_of``.
+
+    Parameters
+    ----------
+    as_of
+        Year of the vintage; ``None`` = every packaged observation.
+    latest
+        Keep only the latest release of each (series, period) known by then (a revision
+        replaces the earlier figure); ``False`` returns every release.
+
+    Returns
+    -------
+    Columns :data:`OBSERVATION_COLUMNS`: ``value`` and ``sd`` (observation error, 1 sd) in
+    ``unit``; ``period_start``/``period_end`` the period covered; ``published`` the release.
+    """
+    dates = ["period_start", "period_end", PUBLISHED]
+    df = _published_by(_read_packaged("observations.csv", parse_dates=dates), as_of)
+    if latest:
+        df = df.sort_values(PUBLISHED, kind="stable")
+        df = df.drop_duplicates(["series", "period_start", "period_end"], keep="last")
+    return df[OBSERVATION_COLUMNS].sort_values(["series", "period_end"], ignore_index=True)
 
 
 def _name_key(name: str) -> str:
@@ -329,16 +624,36 @@ def read_un_csv(path: Path) -> pd.DataFrame:
     return surveys.sort_values("egdi_rank", kind="stable", ignore_index=True)
 
 
-def add_edition(path: Path, data_home: Path | None = None, replace: bool = False) -> Path:
+def add_edition(
+    path: Path,
+    data_home: Path | None = None,
+    replace: bool = False,
+    published: dt.date | str | None = None,
+) -> Path:
     """Validate a UN ``EGOV_DATA_<year>.csv`` and store it as a user edition; return its path.
 
-    Refuses (``FileExistsError``) a packaged edition always, and an existing user edition unless
-    ``replace=True``. The file is written atomically (temporary file, then ``os.replace``).
+    ``published`` is the edition's release date (stored with it, used by ``as_of`` vintages);
+    default: the release table's date, else 31 December of the edition year. Refuses
+    (``FileExistsError``) a packaged edition always, and an existing user edition unless
+    ``replace=True``; refuses (:class:`DataError`) an edition outside :data:`EDITION_RANGE` or
+    a release date before the edition year. The file is written atomically.
     """
     surveys = read_un_csv(path)
     year = int(surveys["survey_year"].iloc[0])
+    low, high = EDITION_RANGE
+    if not low <= year <= high:
+        raise DataError(
+            str(path),
+            [
+                f"survey_year {year}: vnsim reads editions {low}-{high} only (a scenario's "
+                "horizon ends by 2100); check the Survey Year column or the file name"
+            ],
+        )
     if year in set(_packaged_surveys()["survey_year"]):
         raise FileExistsError(f"edition {year} is packaged with vnsim and cannot be replaced")
+    day = _default_published(year) if published is None else pd.Timestamp(published)
+    if day.year < year:
+        raise DataError(str(path), [f"published {day.date()} is before the {year} edition year"])
     target = _home(data_home) / "surveys" / f"un_egov_{year}.csv"
     if target.exists() and not replace:
         raise FileExistsError(f"edition {year} already added at {target}; use replace=True")
@@ -346,7 +661,8 @@ def add_edition(path: Path, data_home: Path | None = None, replace: bool = False
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".un_egov_{year}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            surveys.to_csv(f, index=False, lineterminator="\n")
+            rows = surveys.assign(**{PUBLISHED: day.date().isoformat()})
+            rows.to_csv(f, index=False, lineterminator="\n")
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -355,13 +671,22 @@ def add_edition(path: Path, data_home: Path | None = None, replace: bool = False
 
 
 def list_editions(data_home: Path | None = None) -> pd.DataFrame:
-    """Survey editions available: columns edition, countries, origin ('packaged'/'user'), path."""
-    packaged = _packaged_surveys().groupby("survey_year").size()
+    """Survey editions available: columns edition, countries, origin ('packaged'/'user'),
+    published (release date) and path."""
+    surveys = load_surveys(data_home)
+    user = _user_editions(data_home)
     where = str(_DATA / "un_egov_surveys.csv")
-    rows = [(int(y), int(n), "packaged", where) for y, n in packaged.items()]
-    for year, path in _user_editions(data_home).items():
-        rows.append((year, len(pd.read_csv(path, usecols=["iso3"])), "user", str(path)))
-    return pd.DataFrame(rows, columns=["edition", "countries", "origin", "path"])
+    rows = [
+        (
+            int(y),
+            len(g),
+            "user" if y in user else "packaged",
+            g[PUBLISHED].iloc[0].date().isoformat(),
+            str(user.get(y, where)),
+        )
+        for y, g in surveys.groupby("survey_year")
+    ]
+    return pd.DataFrame(rows, columns=["edition", "countries", "origin", PUBLISHED, "path"])
 
 
 def data_version(data_home: Path | None = None) -> str:

@@ -56,6 +56,7 @@ def test_scores_and_tables(result):
         (2016, 2018),
         (2016, 2020),
         (2020, 2022),
+        (2020, 2024),  # two editions ahead of 2020: the 2024 edition is in the data
     }
     wide = s.pivot_table(index=["method", "origin", "horizon"], columns="metric", values="value")
     assert np.all((wide["cov80"] >= 0) & (wide["cov80"] <= wide["cov95"]) & (wide["cov95"] <= 1))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pickle
 from importlib import resources
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -26,7 +27,7 @@ def surveys() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def model(surveys) -> egov.EgovModel:
-    return egov.prepare(surveys, egov.Settings(editions=[2024, 2026], replicates=8))
+    return egov.prepare(surveys, egov.Settings(origin=2022, editions=[2024, 2026], replicates=8))
 
 
 def _run(model, streams, shift=None):
@@ -142,7 +143,7 @@ def test_settings_validation():
         egov.Settings(unknown=1)
     with pytest.raises(pydantic.ValidationError):
         egov.Settings(origin=2022, editions=[2022, 2024])
-    assert egov.Settings(asean=[*egov.ASEAN10, "TLS"]).asean[-1] == "TLS"
+    assert egov.Settings(asean=["THA", "VNM", "TLS"]).asean[-1] == "TLS"
 
 
 def test_egdi_group_thresholds():
@@ -164,3 +165,73 @@ def test_tii_shift_from_indicator(model):
     )
     with pytest.raises(ValueError, match="indicator_sd"):
         egov.tii_shift_from_indicator(model, "mobile_cellular", 5.0)
+
+
+# --- the origin is the latest observed edition -----------------------------------------------
+
+SHIPPED = ("baseline", "accelerated", "stalled")
+
+
+def _run_shipped(name: str, out, draws: int = 16):
+    import xarray as xr
+    from vnsim.cli import main
+    from vnsim.datasets import shipped_scenarios
+
+    scenario = str(shipped_scenarios() / f"{name}.yaml")
+    assert main(["run", scenario, "--draws", str(draws), "--out", str(out), "--quiet"]) == 0
+    return xr.open_dataset(out / "ensemble.nc", engine="h5netcdf")
+
+
+def test_shipped_scenarios_start_at_the_latest_observed_edition(tmp_path):
+    from vnsim import datasets
+
+    origin = datasets.latest_edition()
+    assert origin == 2024  # the packaged data run to the 2024 edition
+    ds = _run_shipped("baseline", tmp_path / "r", draws=32)
+    assert list(ds.edition.values) == [2024, 2026, 2028, 2030]
+    assert (ds.egdi_rank.sel(country="VNM", edition=2024) == 71).all()  # observed, every draw
+    assert ds.attrs["data_editions"] == "2003–2024"
+
+
+def test_a_newer_edition_added_by_the_user_becomes_the_origin(tmp_path, monkeypatch):
+    """A synthetic 2026 edition (tests/fixtures/data, made from 2024 with noise, not real data)
+    added with `vnsim data add` makes every shipped scenario start from it, unedited."""
+    from vnsim.cli import main
+
+    monkeypatch.setenv("VNSIM_DATA_HOME", str(tmp_path / "home"))
+    path = Path(__file__).parent / "fixtures" / "data" / "EGOV_DATA_2026.csv"
+    assert main(["data", "add", str(path)]) == 0
+    for name in SHIPPED:
+        ds = _run_shipped(name, tmp_path / name)
+        assert list(ds.edition.values) == [2026, 2028, 2030], name
+        assert ds.attrs["data_editions"] == "2003–2026"
+        assert np.ptp(ds.egdi_rank.sel(country="VNM", edition=2026).values) == 0  # observed
+
+
+def test_asean_counts_its_members_on_each_edition_date(surveys):
+    model = egov.prepare(surveys, egov.Settings(origin=2024), end_year=2030)
+    sizes = {e: len(m) for e, m in model.asean_index.items()}
+    assert sizes == {2024: 10, 2026: 11, 2028: 11, 2030: 11}  # Timor-Leste from 26 Oct 2025
+    tls = model.countries.index("TLS")
+    assert tls in model.asean_index[2026] and tls not in model.asean_index[2024]
+
+
+def test_an_observed_edition_listed_as_simulated_is_refused_with_the_fix(surveys):
+    from vnsim.datasets import EditionError
+
+    with pytest.raises(EditionError, match=r"already observed.*Fix: remove egov\.editions"):
+        egov.prepare(surveys, egov.Settings(editions=[2024, 2026]), end_year=2030)
+
+
+def test_lever_years_already_seen_by_the_origin_are_not_counted_again(surveys):
+    """The observed origin edition already holds the policy up to origin - lag: a lever's
+    effect counts from the year after it, so a 2024 origin sees only 2024 onwards."""
+    from vnsim.blocks.block import Effects
+
+    model = egov.prepare(surveys, egov.Settings(origin=2024, replicates=2), end_year=2030)
+    years = np.arange(2022, 2031)
+    paths = np.ones((1, len(years), 1))  # one index point a year on VNM's OSI
+    shift = egov.lever_shift(model, Effects(years, (("egov.osi", "VNM"),), paths), 2026)
+    vnm = model.countries.index("VNM")
+    # edition 2026 sees policy to 2025: the years 2024 and 2025, not 2023
+    assert shift[0, vnm, 0] == pytest.approx(2.0)

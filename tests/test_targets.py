@@ -137,7 +137,7 @@ def test_default_set_is_decision_942_with_the_brief_targets():
     assert load_targets("decision_749_2025")["egdi_rank_top70_2025"].threshold == 70
     later = load_targets("targets_2030")
     assert sorted(t.threshold for t in later.targets if t.indicator == "egdi_rank") == [30, 50]
-    assert {t.source.confidence for t in later.targets if t.indicator == "dossiers_online"} == {"R"}
+    assert {t.source.confidence for t in later.targets if t.indicator == "dossiers_online"} == {"V"}
     assert all(
         any("ạ" <= ch <= "ỹ" or ch in "ăâđêôơư" for ch in t.description_vi) for t in ts.targets
     )

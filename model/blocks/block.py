@@ -133,6 +133,8 @@ class DataSources:
     """
 
     surveys: pd.DataFrame | None = None
+    #: last year of the scenario's horizon
+    end_year: int = 2030
 
 
 class Block(ABC):

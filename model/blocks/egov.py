@@ -31,25 +31,25 @@ from vnsim.egdi import COMPONENTS, TiiIndicator, egdi_weights, position_among, r
 from vnsim.fit.egov import EgovFit, fit_egov
 from vnsim.uncertainty import Streams
 
-#: ASEAN members the 2025 target refers to (forecasting_methods.md, data notes). Timor-Leste
-#: (TLS) joined ASEAN in 2025 and can be added in the scenario.
-ASEAN10: tuple[str, ...] = ("BRN", "KHM", "IDN", "LAO", "MYS", "MMR", "PHL", "SGP", "THA", "VNM")
-
 
 class Settings(pydantic.BaseModel, extra="forbid"):
     """The scenario's ``egov:`` section."""
 
-    editions: list[int] = Field(
-        [2024, 2026, 2028, 2030],
-        description="UN survey editions simulated after the origin (each <= the scenario horizon)",
+    editions: list[int] | None = Field(
+        None,
+        description="UN survey editions simulated after the origin (each <= the scenario "
+        "horizon); None = every survey year after the latest observed edition, to the horizon",
     )
     origin: int | None = Field(
         None,
         description="Last observed edition, used as the start and as the last fitted edition "
         "(None = latest edition in the data)",
     )
-    asean: list[str] = Field(
-        list(ASEAN10), description="ISO3 codes of the members counted for the ASEAN position"
+    asean: list[str] | None = Field(
+        None,
+        description="ISO3 codes of the members counted for the ASEAN position; None = the "
+        "members on each edition's publication date (eleven from 2026: Timor-Leste joined on "
+        "26 Oct 2025)",
     )
     country: str = Field("VNM", description="ISO3 of the country whose ASEAN position is reported")
     assessment_lag_years: int = Field(
@@ -77,6 +77,8 @@ class Settings(pydantic.BaseModel, extra="forbid"):
 
     @pydantic.model_validator(mode="after")
     def _check(self) -> Settings:
+        if self.editions is None:
+            return self
         if sorted(set(self.editions)) != list(self.editions):
             raise ValueError("editions must be strictly increasing")
         if self.origin is not None and any(e <= self.origin for e in self.editions):
@@ -94,7 +96,8 @@ class EgovModel:
     origin: int
     observed: dict[str, np.ndarray]  # osi/tii/hci/egdi (country,) float32, egdi_rank int16
     index_sd: np.ndarray  # (comp,) sd of the published index across assessed countries at origin
-    asean_index: np.ndarray  # positions of the ASEAN members in `countries`
+    editions: tuple[int, ...]  # simulated editions after the origin
+    asean_index: dict[int, np.ndarray]  # by edition: positions of the ASEAN members in `countries`
     country_index: int  # position of `settings.country`
     internet_users: dict[str, float]  # cross-country stats for tii_shift_from_indicator
     data_editions: str  # first and last edition in the survey data used, e.g. "2003–2022"
@@ -138,7 +141,11 @@ def _internet_user_stats(
 
 
 def prepare(
-    surveys: pd.DataFrame, settings: Settings, internet_users: pd.DataFrame | None = None
+    surveys: pd.DataFrame,
+    settings: Settings,
+    internet_users: pd.DataFrame | None = None,
+    *,
+    end_year: int = 2030,
 ) -> EgovModel:
     """Fit the dynamics on editions <= origin and record the observed origin edition.
 
@@ -151,6 +158,9 @@ def prepare(
     internet_users
         ITU internet users (% of population), columns ``iso3, year, internet_users_pct``; only
         used by :func:`tii_shift_from_indicator`. None = the data layer's series.
+    end_year
+        Last year of the scenario: without ``settings.editions`` every survey year after the
+        origin up to it is simulated.
     """
     origin = int(surveys["survey_year"].max()) if settings.origin is None else settings.origin
     fit = fit_egov(
@@ -168,10 +178,16 @@ def prepare(
     observed["egdi_rank"] = frame["egdi_rank"].to_numpy(np.int16)
     assessed = frame["egdi"].to_numpy() > 0
     index_sd = frame.loc[assessed, list(COMPONENTS)].std(ddof=0).to_numpy(float)
-    missing = [c for c in [*settings.asean, settings.country] if c not in countries]
+    editions = _editions(surveys, settings, origin, end_year)
+    asean = {
+        e: settings.asean or datasets.members("asean", datasets.edition_date(e))
+        for e in (origin, *editions)
+    }
+    missing = sorted(
+        {c for m in asean.values() for c in [*m, settings.country] if c not in countries}
+    )
     if missing:
         raise ValueError(f"countries not in the {origin} edition: {missing}")
-    asean_index = np.array([countries.index(c) for c in settings.asean])
     if internet_users is None:
         internet_users = datasets.load_internet_users()
     iu = _internet_user_stats(internet_users, countries, origin, observed["tii"].astype(float))
@@ -182,11 +198,22 @@ def prepare(
         origin=origin,
         observed=observed,
         index_sd=index_sd,
-        asean_index=asean_index,
+        editions=tuple(editions),
+        asean_index={e: np.array([countries.index(c) for c in m]) for e, m in asean.items()},
         country_index=countries.index(settings.country),
         internet_users=iu,
         data_editions=f"{surveys.survey_year.min()}–{surveys.survey_year.max()}",
     )
+
+
+def _editions(surveys: pd.DataFrame, settings: Settings, origin: int, end_year: int) -> list[int]:
+    """The editions to simulate: the scenario's (checked against the data) or every survey
+    year after the origin up to ``end_year``."""
+    if settings.editions is None:
+        return datasets.editions_after(origin, end_year)
+    observed = sorted(int(e) for e in surveys["survey_year"].unique() if e <= origin)
+    datasets.check_simulated_editions(settings.editions, observed)
+    return list(settings.editions)
 
 
 def start(model: EgovModel, streams: Streams) -> EgovState:
@@ -301,7 +328,7 @@ def observe(model: EgovModel, state: EgovState) -> dict[str, np.ndarray]:
         out = {k: np.broadcast_to(v, (n, c)).copy() for k, v in model.observed.items()}
         # published ranks: lower is better, so negate to reuse the "higher is better" count
         out["asean_position"] = position_among(
-            -out["egdi_rank"].astype(np.int32), model.asean_index, model.country_index
+            -out["egdi_rank"].astype(np.int32), model.asean_index[model.origin], model.country_index
         )
         return out
     z = state.z + state.shift / model.index_sd.astype(np.float32)[None, :, None]
@@ -311,7 +338,8 @@ def observe(model: EgovModel, state: EgovState) -> dict[str, np.ndarray]:
     out = {k: index[:, i].copy() for i, k in enumerate(COMPONENTS)}
     out["egdi"] = egdi
     out["egdi_rank"] = rank_desc(egdi)
-    out["asean_position"] = position_among(egdi, model.asean_index, model.country_index)
+    members = model.asean_index[state.edition]
+    out["asean_position"] = position_among(egdi, members, model.country_index)
     return out
 
 
@@ -369,7 +397,7 @@ def tii_shift_from_indicator(
 
 
 @functools.lru_cache(maxsize=8)
-def _prepared(settings_json: str, data_version: str) -> EgovModel:
+def _prepared(settings_json: str, end_year: int, data_version: str) -> EgovModel:
     """The fitted model for settings and the data in use.
 
     The fit is deterministic and takes a fraction of a second to seconds, while searches and
@@ -377,7 +405,8 @@ def _prepared(settings_json: str, data_version: str) -> EgovModel:
     the user adds data, so the cache cannot go stale.
     """
     del data_version  # part of the cache key only
-    return prepare(datasets.load_surveys(), Settings.model_validate_json(settings_json))
+    settings = Settings.model_validate_json(settings_json)
+    return prepare(datasets.load_surveys(), settings, end_year=end_year)
 
 
 def _by_country(
@@ -419,13 +448,13 @@ class EgovBlock(Block):
     )
 
     def horizon_problems(self, settings: Settings, base_year: int, end_year: int) -> list[str]:
-        late = [e for e in settings.editions if e > end_year]
+        late = [e for e in settings.editions or [] if e > end_year]
         return [f"egov.editions {late} lie after horizon.end_year ({end_year})"] if late else []
 
     def prepare(self, settings: Settings, data: DataSources) -> EgovModel:
         if data.surveys is None:
-            return _prepared(settings.model_dump_json(), datasets.data_version())
-        return prepare(data.surveys, settings)
+            return _prepared(settings.model_dump_json(), data.end_year, datasets.data_version())
+        return prepare(data.surveys, settings, end_year=data.end_year)
 
     def coords(self, prepared: EgovModel) -> dict[str, tuple[str, ...]]:
         return {"country": prepared.countries}
@@ -434,7 +463,7 @@ class EgovBlock(Block):
         return {"data_editions": prepared.data_editions}
 
     def times(self, prepared: EgovModel, years: np.ndarray) -> list[int]:
-        return [prepared.origin, *prepared.settings.editions]
+        return [prepared.origin, *prepared.editions]
 
     def effect_scale(self, prepared: EgovModel, effect) -> float:
         if effect.indicator is None:
@@ -460,20 +489,19 @@ class EgovBlock(Block):
 def lever_shift(model: EgovModel, effects: Effects, edition: int) -> np.ndarray:
     """Cumulative lever effects seen by ``edition``, (draw, country, comp) float32 [index points].
 
-    Edition E sees policy up to year E - ``assessment_lag_years``; effects of the base year
-    itself are already in the observed start.
+    Edition E sees policy up to year E - ``assessment_lag_years``; what the observed origin
+    edition saw (and the base year itself) is already in the start, so only later years count.
     """
-    years = effects.years
-    through = int(
-        np.clip(edition - model.settings.assessment_lag_years - years[0], -1, len(years) - 1)
-    )
+    years, lag = effects.years, model.settings.assessment_lag_years
+    through = int(np.clip(edition - lag - years[0], -1, len(years) - 1))
+    first = max(1, model.origin - lag - int(years[0]) + 1)
     index = {c: i for i, c in enumerate(model.countries)}
     shift = np.zeros((effects.paths.shape[0], 3, len(model.countries)), np.float32)
     for j, (target, country) in enumerate(effects.keys):
         if country not in index:
             raise ValueError(f"lever effect on {target}: no UN member state {country!r}")
         shift[:, COMPONENTS.index(target.split(".", 1)[1]), index[country]] = effects.paths[
-            :, 1 : through + 1, j
+            :, first : through + 1, j
         ].sum(axis=1)
     return shift.transpose(0, 2, 1)
 

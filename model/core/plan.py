@@ -180,7 +180,7 @@ def plan(
         if name not in sampled:
             raise KeyError(f"no uncertain input named {name!r}")
         sampled[name] = np.asarray(values, dtype=float)
-    data = DataSources(surveys=surveys)
+    data = DataSources(surveys=surveys, end_year=scenario.horizon.end_year)
     return Plan(
         scenario=scenario,
         draws=draws,

@@ -40,8 +40,7 @@ from matplotlib.patches import Patch
 from matplotlib.textpath import TextToPath
 from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator
 from matplotlib.transforms import ScaledTranslation, blended_transform_factory
-from vnsim import __version__
-from vnsim.blocks.egov import ASEAN10
+from vnsim import __version__, datasets
 from vnsim.present.i18n import N_, Lang, Translator, translator
 from vnsim.spec.targets import TARGET_SETS, Target, TargetSet, load_targets
 
@@ -556,8 +555,9 @@ def asean_position(ds: xr.Dataset, lang: Lang = "en", targets: TargetSets = None
     t = translator(lang)
     pos = ds["asean_position"]
     editions = ds["edition"].values
-    # ten members by default; a scenario may add Timor-Leste (egov.asean)
-    positions = np.arange(1, max(len(ASEAN10), int(pos.max())) + 1)
+    # the members on the last edition's date (eleven from 2026), or more if a scenario lists more
+    members = datasets.members("asean", datasets.edition_date(int(editions.max())))
+    positions = np.arange(1, max(len(members), int(pos.max())) + 1)
     prob = np.array(
         [[(pos.sel(edition=e) == p).mean().item() for e in editions] for p in positions]
     )
@@ -591,7 +591,8 @@ def asean_position(ds: xr.Dataset, lang: Lang = "en", targets: TargetSets = None
         ax.tick_params(axis="y", rotation=0)
         ax.set_xlabel(t("UN survey edition"))
         ax.set_ylabel(t("Position in ASEAN (1 = best)"))
-        title = t("{country}'s EGDI position in ASEAN").format(country=t.country("VNM"))
+        focus = str(ds.attrs.get("focus_country", "VNM"))
+        title = t("{country}'s EGDI position in ASEAN").format(country=t.country(focus))
         return _finish(fig, title, footnote(ds, lang))
 
 
