@@ -23,7 +23,7 @@ import typing
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -43,18 +43,22 @@ Loc = tuple[str | int, ...]
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong in a document, located as precisely as the document allows."""
+    """One thing wrong in a document, located as precisely as the document allows.
+
+    A ``"warning"`` (a number outside its plausible range) lets the document be used unless
+    the check is strict; an ``"error"`` does not.
+    """
 
     file: str
     line: int | None
     field: str
     message: str
+    severity: Literal["error", "warning"] = "error"
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
-        return (
-            f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
-        )
+        what = f"warning: {self.message}" if self.severity == "warning" else self.message
+        return f"{where}: {self.field}: {what}" if self.field else f"{where}: {what}"
 
 
 def dotted(loc: Loc) -> str:
@@ -82,9 +86,11 @@ class Lines:
                 return self.file, None
             loc = loc[:-1]
 
-    def problem(self, loc: Loc, message: str) -> Problem:
+    def problem(
+        self, loc: Loc, message: str, severity: Literal["error", "warning"] = "error"
+    ) -> Problem:
         file, line = self.find(loc)
-        return Problem(file, line, dotted(loc), message)
+        return Problem(file, line, dotted(loc), message, severity)
 
 
 def _fail(name: str, message: str, line: int | None = None) -> DocumentError:

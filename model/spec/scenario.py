@@ -26,6 +26,7 @@ from vnsim.blocks import BLOCKS, Block
 from vnsim.quantity import UNITS, InputName
 from vnsim.spec.documents import DocumentError, Lines, Problem, read_yaml, suggest, validate
 from vnsim.spec.levers import EFFECT_UNITS, TRIGGER_UNITS, Lever
+from vnsim.spec.plausibility import plausibility_problems
 from vnsim.uncertainty import Sampler
 
 #: Parameters each distribution takes (``low``/``high`` optional for beta).
@@ -199,6 +200,12 @@ class _Scenario(_Section):
         return self
 
     _source_file: str | None = PrivateAttr(None)
+    _warnings: tuple[Problem, ...] = PrivateAttr(())
+
+    @property
+    def warnings(self) -> tuple[Problem, ...]:
+        """Numbers outside their plausible range and dates outside the horizon, as loaded."""
+        return self._warnings
 
     @property
     def source_file(self) -> str | None:
@@ -400,8 +407,12 @@ def read_scenario(path: str | Path) -> tuple[dict[str, Any], Lines, list[Problem
     return data, lines, problems, chain
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Read, merge and validate a scenario file; raise :class:`DocumentError` with every problem."""
+def load_scenario(path: str | Path, *, strict: bool = False) -> Scenario:
+    """Read, merge and validate a scenario file; raise :class:`DocumentError` with every problem.
+
+    Numbers outside their plausible range are kept as :attr:`Scenario.warnings`; with
+    ``strict`` they are errors too. Numbers far outside it are always errors.
+    """
     data, lines, problems, _ = read_scenario(path)
     checked = _non_finite(data, lines) + _references(data, lines)
     try:
@@ -412,6 +423,10 @@ def load_scenario(path: str | Path) -> Scenario:
         said = {(p.file, p.line, p.field) for p in checked}
         keep = [p for p in exc.problems if p in checked or (p.file, p.line, p.field) not in said]
         raise DocumentError(keep) from None
+    found = plausibility_problems(scenario, lines)
+    if found and (strict or any(p.severity == "error" for p in found)):
+        raise DocumentError(found)
+    scenario._warnings = tuple(sorted(found, key=lambda p: (p.file, p.line or 0, p.field)))
     scenario._source_file = _display(Path(path).resolve())
     return scenario
 

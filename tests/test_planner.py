@@ -1,0 +1,137 @@
+"""Mistakes a planner makes in a scenario that still validates: each is warned about (or refused)
+with file, line, field, the value in words and the plausible range.
+
+Each case writes a child scenario that ``extends`` the shipped baseline, so the mistake is the
+only thing that differs from a file that checks clean.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from vnsim.errors import DocumentError
+from vnsim.spec.plausibility import judge, meaning
+from vnsim.spec.scenario import load_scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def child(tmp_path: Path, body: str) -> Path:
+    """A scenario extending a copy of the baseline in ``tmp_path``, with ``body`` after the name."""
+    shutil.copy(ROOT / "scenarios" / "baseline.yaml", tmp_path / "baseline.yaml")
+    path = tmp_path / "child.yaml"
+    path.write_text(f"extends: baseline.yaml\nname: child\n{body}", encoding="utf-8")
+    return path
+
+
+def line_of(path: Path, text: str) -> int:
+    return next(i for i, line in enumerate(path.read_text().splitlines(), 1) if text in line)
+
+
+def only_warning(path: Path, field: str):
+    found = [w for w in load_scenario(path).warnings if w.field == field]
+    assert len(found) == 1, [str(w) for w in load_scenario(path).warnings]
+    assert found[0].severity == "warning"
+    return found[0]
+
+
+def test_growth_effect_written_as_percent_is_warned_with_a_suggestion(tmp_path):
+    path = child(
+        tmp_path,
+        "levers:\n  make_in_vietnam:\n    effects:\n      - {target: market.growth, size: 3}\n",
+    )
+    w = only_warning(path, "levers.make_in_vietnam.effects[0].size")
+    assert w.file.endswith("child.yaml")
+    assert w.line == line_of(path, "size: 3")
+    for words in ("3 share/yr = +300 % growth a year", "did you mean 0.03?", "-0.05 to 0.1"):
+        assert words in w.message
+
+
+def test_intensity_far_above_plan_is_warned(tmp_path):
+    path = child(tmp_path, "levers:\n  broadband:\n    schedule: {2023: 6}\n")
+    w = only_warning(path, "levers.broadband.schedule[2023]")
+    assert w.line == line_of(path, "2023: 6")
+    assert "intensity 6 = 6 times the plan" in w.message
+    assert "0 to 2" in w.message
+    assert "did you mean" not in w.message  # an intensity is not a percentage
+
+
+def test_schedule_entirely_after_the_horizon_says_the_lever_is_off(tmp_path):
+    path = child(tmp_path, "levers:\n  government_cloud:\n    schedule: {2032: 1.2}\n")
+    w = only_warning(path, "levers.government_cloud.schedule[2032]")
+    assert "after the horizon's end_year (2030)" in w.message
+    assert "off for the whole run" in w.message
+
+
+def test_a_date_after_the_horizon_is_not_dropped_silently(tmp_path):
+    path = child(tmp_path, "levers:\n  broadband:\n    schedule: {2019: 0.6, 2035: 1.2}\n")
+    w = only_warning(path, "levers.broadband.schedule[2035]")
+    assert "never in effect" in w.message
+    assert "off for the whole run" not in w.message  # 2019 holds from the base year
+
+
+def test_dates_before_the_base_year_that_are_replaced_are_warned(tmp_path):
+    path = child(tmp_path, "levers:\n  broadband:\n    schedule: {2019: 0.6, 2020: 0.7}\n")
+    w = only_warning(path, "levers.broadband.schedule[2019]")
+    assert "replaced by 2020" in w.message
+
+
+def test_block_setting_outside_its_range_is_warned(tmp_path):
+    path = child(tmp_path, "market:\n  growth: 16\n")
+    w = only_warning(path, "market.growth")
+    assert w.line == line_of(path, "growth: 16")
+    assert "+1600 % growth a year" in w.message and "did you mean 0.16?" in w.message
+
+
+def test_uncertain_input_reaching_outside_the_range_is_warned_at_the_input(tmp_path):
+    body = (
+        "uncertain:\n  effect_miv_market:\n    dist: uniform\n    low: 1\n    high: 3\n"
+        "    unit: share/yr\n    source: assumption\n"
+    )
+    path = child(tmp_path, body)
+    w = only_warning(path, "uncertain.effect_miv_market")
+    assert "used by levers.make_in_vietnam.effects[0].size" in w.message
+
+
+def test_clearly_impossible_size_is_refused(tmp_path):
+    path = child(
+        tmp_path,
+        "levers:\n  make_in_vietnam:\n    effects:\n"
+        "      - {target: market.growth, size: 1.0e+300}\n",
+    )
+    with pytest.raises(DocumentError) as info:
+        load_scenario(path)
+    (p,) = info.value.problems
+    assert p.field == "levers.make_in_vietnam.effects[0].size" and "impossible" in p.message
+
+
+def test_strict_turns_warnings_into_errors(tmp_path):
+    path = child(tmp_path, "market:\n  growth: 16\n")
+    with pytest.raises(DocumentError) as info:
+        load_scenario(path, strict=True)
+    assert [p.field for p in info.value.problems] == ["market.growth"]
+
+
+@pytest.mark.parametrize("name", ["baseline", "accelerated", "stalled"])
+def test_shipped_scenarios_have_no_warnings(name):
+    assert load_scenario(ROOT / "scenarios" / f"{name}.yaml").warnings == ()
+
+
+def test_validate_prints_warnings_and_strict_exits_2(tmp_path):
+    path = child(tmp_path, "market:\n  growth: 16\n")
+    cmd = [sys.executable, "-m", "vnsim.cli", "validate", str(path)]
+    ok = subprocess.run(cmd, capture_output=True, text=True)
+    assert ok.returncode == 0 and "ok (1 warning)" in ok.stdout
+    assert "market.growth: warning:" in ok.stderr
+    strict = subprocess.run([*cmd, "--strict"], capture_output=True, text=True)
+    assert strict.returncode == 2 and "market.growth" in strict.stderr
+    assert "Traceback" not in strict.stderr
+
+
+def test_judge_inside_the_range_says_nothing():
+    assert judge(0.05, "share/yr", (-0.05, 0.1)) is None
+    assert meaning(0.2, "share/yr") == "0.2 share/yr = +20 % growth a year"
