@@ -135,3 +135,89 @@ def test_validate_prints_warnings_and_strict_exits_2(tmp_path):
 def test_judge_inside_the_range_says_nothing():
     assert judge(0.05, "share/yr", (-0.05, 0.1)) is None
     assert meaning(0.2, "share/yr") == "0.2 share/yr = +20 % growth a year"
+
+
+# (body after `name:`, text on the offending line, field, words the message must contain)
+MISTAKES = [
+    (
+        "levers:\n  shared_platform:\n    schedule: {2023: 1.0}\n",
+        "shared_platform:",
+        "levers.shared_platform",
+        ["no lever named 'shared_platform'", "did you mean 'shared_platforms'?"],
+    ),
+    (
+        "uncertain:\n  market_grwth:\n    mean: 0.2\n",
+        "market_grwth:",
+        "uncertain.market_grwth",
+        ["did you mean 'market_growth'?"],
+    ),
+    (
+        "title: x\nlevers:\n  broadband:\n    schedule: {2024a: 1.2}\n",
+        "2024a",
+        "levers.broadband.schedule.2024a",
+        ["'2024a' is not a year", "whole numbers like 2024"],
+    ),
+    (
+        "levers:\n  broadband:\n    schedule: {2022: 0,6}\n",
+        "0,6",
+        "levers.broadband.schedule[6]",
+        ["not a year", "write 0.6, not 0,6"],
+    ),
+    ("market:\n  growth: 0,16\n", "0,16", "market.growth", ["write 0.16, not 0,16"]),
+    (
+        "uncertain:\n  adoption_ceiling:\n    dist: fixed\n    value: '85%'\n",
+        "85%",
+        "uncertain.adoption_ceiling.value",
+        ["write 0.85, not '85%'"],
+    ),
+    (
+        "levers:\n  broadband:\n    schedule:\n    2022: 0.5\n",
+        "2022: 0.5",
+        "levers.broadband[2022]",
+        ["check the indentation", "under `schedule:`"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("body", "text", "field", "words"), MISTAKES)
+def test_schema_mistakes_are_explained_in_a_planners_words(tmp_path, body, text, field, words):
+    path = child(tmp_path, body)
+    with pytest.raises(DocumentError) as info:
+        load_scenario(path)
+    found = [p for p in info.value.problems if p.field == field]
+    assert len(found) == 1, info.value.report()
+    assert found[0].file.endswith("child.yaml") and found[0].line == line_of(path, text)
+    for w in words:
+        assert w in found[0].message
+    assert "Input should" not in info.value.report()
+
+
+def test_name_with_spaces_and_accents_explains_the_rule(tmp_path):
+    path = tmp_path / "s.yaml"
+    shutil.copy(ROOT / "scenarios" / "baseline.yaml", tmp_path / "baseline.yaml")
+    path.write_text("extends: baseline.yaml\nname: Kịch bản 1\n", encoding="utf-8")
+    with pytest.raises(DocumentError) as info:
+        load_scenario(path)
+    (p,) = info.value.problems
+    assert (p.field, p.line) == ("name", 2)
+    assert "no spaces" in p.message and "title" in p.message and "number" not in p.message
+
+
+# (text after `name: a`, line reported, words)
+YAML_MISTAKES = [
+    ("\ttitle: x\n", 3, "a tab character"),
+    ("title: Kịch bản: tăng tốc\n", 3, 'put the text in quotes, e.g. title: "Kịch bản: tăng tốc"'),
+    ('title "x"\nhorizon:\n  base_year: 2022\n', 3, "missing ':' after the key"),
+    ("horizon:\n  base_year: 2022\n end_year: 2030\n", 5, "indentation does not match"),
+    ("title: x\n  description: y\n", 4, "indentation does not match"),
+]
+
+
+@pytest.mark.parametrize(("body", "line", "words"), YAML_MISTAKES)
+def test_yaml_mistakes_get_a_hint_on_the_right_line(tmp_path, body, line, words):
+    path = child(tmp_path, body.replace("name: a\n", ""))
+    path.write_text(f"extends: baseline.yaml\nname: a\n{body}", encoding="utf-8")
+    with pytest.raises(DocumentError) as info:
+        load_scenario(path)
+    (p,) = info.value.problems
+    assert p.line == line and words in p.message, str(p)

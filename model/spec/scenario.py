@@ -24,7 +24,15 @@ from pydantic import (
 )
 from vnsim.blocks import BLOCKS, Block
 from vnsim.quantity import UNITS, InputName
-from vnsim.spec.documents import DocumentError, Lines, Problem, read_yaml, suggest, validate
+from vnsim.spec.documents import (
+    DocumentError,
+    Lines,
+    Problem,
+    number_hint,
+    read_yaml,
+    suggest,
+    validate,
+)
 from vnsim.spec.levers import EFFECT_UNITS, TRIGGER_UNITS, Lever
 from vnsim.spec.plausibility import plausibility_problems
 from vnsim.uncertainty import Sampler
@@ -250,7 +258,9 @@ def _references(data: Any, lines: Lines) -> list[Problem]:
         if unit is None or isinstance(value, bool):
             return
         if isinstance(value, str):
-            if value not in units:
+            if value not in units and (hint := number_hint(value)):
+                problems.append(lines.problem(loc, hint))
+            elif value not in units:
                 known = f"{suggest(value, units)}" or (
                     f" (defined: {', '.join(map(str, units))})" if units else ""
                 )
@@ -407,6 +417,39 @@ def read_scenario(path: str | Path) -> tuple[dict[str, Any], Lines, list[Problem
     return data, lines, problems, chain
 
 
+def _misspelt(problems: list[Problem], data: dict[str, Any]) -> list[Problem]:
+    """Problems of a lever or input that is incomplete because its name is misspelt.
+
+    A child scenario that writes ``shared_platform:`` instead of ``shared_platforms:`` starts a
+    new lever, which then lacks its source and effects: say that once, with the likely name.
+    """
+    out: list[Problem] = []
+    told: set[tuple[str, str]] = set()
+    for p in problems:
+        section, _, rest = p.field.partition(".")
+        name = rest.split(".", 1)[0]
+        entries = data.get(section) if section in ("levers", "uncertain") else None
+        near = (
+            suggest(name, [k for k in entries if k != name])
+            if isinstance(entries, dict) and p.message == "required but missing"
+            else ""
+        )
+        if not near:
+            out.append(p)
+        elif (section, name) not in told:
+            told.add((section, name))
+            what = "lever" if section == "levers" else "uncertain input"
+            out.append(
+                Problem(
+                    p.file,
+                    p.line,
+                    f"{section}.{name}",
+                    f"no {what} named {name!r} to change{near}; a new {what} needs all its keys",
+                )
+            )
+    return out
+
+
 def load_scenario(path: str | Path, *, strict: bool = False) -> Scenario:
     """Read, merge and validate a scenario file; raise :class:`DocumentError` with every problem.
 
@@ -422,7 +465,7 @@ def load_scenario(path: str | Path, *, strict: bool = False) -> Scenario:
         # one message per field, not two
         said = {(p.file, p.line, p.field) for p in checked}
         keep = [p for p in exc.problems if p in checked or (p.file, p.line, p.field) not in said]
-        raise DocumentError(keep) from None
+        raise DocumentError(_misspelt(keep, data)) from None
     found = plausibility_problems(scenario, lines)
     if found and (strict or any(p.severity == "error" for p in found)):
         raise DocumentError(found)
