@@ -112,7 +112,9 @@ class Lever(_Section):
     """A policy lever with a dated intensity schedule."""
 
     description: str = Field("", description="What the lever is, in words")
+    description_vi: str = Field("", description="The description in Vietnamese")
     source: str = Field(description="Source of the schedule and effect sizes, or 'assumption: …'")
+    source_vi: str = Field("", description="The source in Vietnamese")
     schedule: dict[Year, Intensity] = Field(
         default_factory=dict,
         description="Dated intensities {year: intensity}; empty = 1 from start [intensity]",

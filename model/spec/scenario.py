@@ -84,6 +84,7 @@ class UncertainInput(_Section):
     dist: Literal[tuple(DISTRIBUTIONS)] = Field(description="Distribution")  # type: ignore[valid-type]
     unit: str = Field(description=f"Unit, one of: {', '.join(UNITS)}")
     source: str = Field(min_length=1, description="Where the numbers come from, or 'assumption: …'")
+    source_vi: str = Field("", description="The source in Vietnamese, for briefings in Vietnamese")
     value: float | None = None
     low: float | None = None
     mode: float | None = None
@@ -181,8 +182,13 @@ class _Scenario(_Section):
     extends: str | None = Field(None, description="A scenario file this one changes")
     name: Name = Field(description="Short name (letters, digits, '-', '_'); names the run folder")
     title: str = Field("", description="Title for charts and reports")
+    title_vi: str = Field("", description="The title in Vietnamese (briefings with --lang vi)")
     description: str = Field("", description="What the scenario assumes, in words")
+    description_vi: str = Field("", description="The description in Vietnamese")
     sources: list[str] = Field(default_factory=list, description="Documents the numbers come from")
+    sources_vi: list[str] = Field(
+        default_factory=list, description="The sources in Vietnamese, in the same order"
+    )
     horizon: Horizon
     ensemble: Ensemble = Field(default_factory=Ensemble)
     uncertain: dict[InputName, UncertainInput] = Field(
@@ -222,8 +228,22 @@ class _Scenario(_Section):
 
     def content_hash(self) -> str:
         """sha256 of the resolved scenario (what was simulated, whatever the files looked like)."""
-        blob = json.dumps(self.model_dump(mode="json"), sort_keys=True).encode()
+        blob = json.dumps(_untranslated(self.model_dump(mode="json")), sort_keys=True).encode()
         return hashlib.sha256(blob).hexdigest()
+
+
+def _untranslated(dump: Any) -> Any:
+    """A model dump without empty ``*_vi`` texts, so that adding the translation fields left
+    the hash of every scenario written before them unchanged."""
+    if isinstance(dump, dict):
+        return {
+            k: _untranslated(v)
+            for k, v in dump.items()
+            if not (isinstance(k, str) and k.endswith("_vi") and not v)
+        }
+    if isinstance(dump, list):
+        return [_untranslated(v) for v in dump]
+    return dump
 
 
 def _section(block: Block) -> tuple[type[BaseModel], Any]:
