@@ -221,3 +221,28 @@ def test_yaml_mistakes_get_a_hint_on_the_right_line(tmp_path, body, line, words)
         load_scenario(path)
     (p,) = info.value.problems
     assert p.line == line and words in p.message, str(p)
+
+
+def _limitations(lang: str) -> list[dict[str, str]]:
+    from vnsim.present.report import environment
+
+    return list(environment(lang).get_template("limitations.html").module.items)  # type: ignore[attr-defined]
+
+
+def test_readme_quotes_the_limitations_the_page_shows():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Limitations", 1)[1].split("\n## ", 1)[0]
+    flat = " ".join(section.split())
+    for item in _limitations("en"):
+        bold = f"**{item['title']}**" if item["title"] else ""
+        assert f"- {bold}{item['text']}" in flat, item["title"] or item["text"]
+
+
+def test_limitations_section_in_vietnamese():
+    from vnsim.present.report import environment
+
+    html = environment("vi").get_template("limitations.html").render()
+    assert "Hạn chế" in html and "<code>vnsim sensitivity</code>" in html
+    for item in _limitations("vi"):
+        assert item["title_vi"] in html
+        assert "Lever effect sizes" not in html

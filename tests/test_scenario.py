@@ -366,3 +366,17 @@ def test_translations_leave_the_content_hash_of_older_files_unchanged():
     assert sc.content_hash() == hashlib.sha256(before).hexdigest()
     translated = sc.model_copy(update={"title_vi": "Kịch bản"})
     assert translated.content_hash() != sc.content_hash()
+
+
+def test_a_child_that_rewrites_a_text_drops_the_parents_translation(tmp_path):
+    (tmp_path / "baseline.yaml").write_text(
+        (ROOT / "scenarios" / "baseline.yaml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    (tmp_path / "c.yaml").write_text(
+        "extends: baseline.yaml\nname: c\ntitle: Mine\n"
+        "levers:\n  broadband:\n    source: my own estimate\n",
+        encoding="utf-8",
+    )
+    sc = load_scenario(tmp_path / "c.yaml")
+    assert sc.title_vi == "" and sc.levers["broadband"].source_vi == ""
+    assert sc.levers["broadband"].description_vi  # not rewritten: its translation stays

@@ -351,7 +351,11 @@ def _merge(base: Any, child: Any) -> Any:
     """
     dated = isinstance(child, dict) and child and all(isinstance(k, int) for k in child)
     if isinstance(base, dict) and isinstance(child, dict) and not dated:
-        return {**base, **{k: _merge(base.get(k), v) if k in base else v for k, v in child.items()}}
+        # a child that rewrites a text without its translation drops the parent's translation,
+        # which would otherwise describe the parent's text
+        stale = {f"{k}_vi" for k in child if isinstance(k, str)} - set(child)
+        kept = {k: v for k, v in base.items() if k not in stale}
+        return {**kept, **{k: _merge(base.get(k), v) if k in base else v for k, v in child.items()}}
     return child
 
 
