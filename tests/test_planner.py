@@ -246,3 +246,93 @@ def test_limitations_section_in_vietnamese():
     for item in _limitations("vi"):
         assert item["title_vi"] in html
         assert "Lever effect sizes" not in html
+
+
+def vnsim(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "vnsim.cli", *args], cwd=cwd, capture_output=True, text=True
+    )
+
+
+def test_scenarios_list_names_the_shipped_files(tmp_path):
+    out = vnsim("scenarios", "list", cwd=tmp_path)
+    assert out.returncode == 0
+    assert [line.split()[0] for line in out.stdout.splitlines()] == [
+        "accelerated",
+        "baseline",
+        "stalled",
+    ]
+
+
+def test_scenarios_copy_brings_what_the_file_extends_and_never_overwrites(tmp_path):
+    out = vnsim("scenarios", "copy", "accelerated", "mine.yaml", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert (tmp_path / "baseline.yaml").is_file()
+    assert load_scenario(tmp_path / "mine.yaml").name == "accelerated"
+    again = vnsim("scenarios", "copy", "accelerated", "mine.yaml", cwd=tmp_path)
+    assert again.returncode == 2 and "already there" in again.stderr
+    typo = vnsim("scenarios", "copy", "acelerated", "x.yaml", cwd=tmp_path)
+    assert typo.returncode == 2 and "did you mean 'accelerated'?" in typo.stderr
+
+
+def test_run_without_a_scenario_finds_the_shipped_baseline_from_any_folder(tmp_path):
+    out = vnsim("run", "--draws", "4", "--quiet", "--out", "r", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert (tmp_path / "r" / "manifest.json").is_file()
+
+
+@pytest.mark.slow
+def test_a_wheel_installed_elsewhere_runs_the_baseline(tmp_path):
+    """pip wheel, a fresh venv outside the repository, then ``vnsim run`` in an empty folder."""
+    wheels = tmp_path / "wheels"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheels), str(ROOT)],
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = wheels.glob("vnsim-*.whl")
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    # the dependencies come from this environment's site-packages as a plain path entry: its
+    # .pth files (the editable install of the checkout) are not processed from there
+    site_dir = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    deps = "\n".join(p for p in sys.path if p.endswith("site-packages"))
+    (Path(site_dir) / "deps.pth").write_text(deps + "\n", encoding="utf-8")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(python),
+            "install",
+            "-q",
+            "--no-deps",
+            "--no-index",
+            str(wheel),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    out = subprocess.run(
+        [str(venv / "bin" / "vnsim"), "run", "--draws", "16", "--quiet"],
+        cwd=empty,
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 0, out.stderr
+    where = subprocess.run(
+        [str(python), "-c", "import vnsim; print(vnsim.__file__)"],
+        cwd=empty,
+        capture_output=True,
+        text=True,
+    )
+    assert str(ROOT) not in where.stdout  # the installed copy ran, not the checkout
