@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+from vnsim.present.i18n import Translator, translator
 
 #: Characters a spreadsheet reads as the start of a formula (OWASP CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -212,15 +213,18 @@ _HEADERS = {
 }
 
 
-def _number(x: float, unit: str) -> str:
+def _number(x: float, unit: str, t: Translator | None = None) -> str:
+    """A scorecard value in its unit, in the language of ``t`` (default English): shares as
+    percentages with the rule of every command (:meth:`Translator.percent`)."""
+    t = t or translator("en")
     if not np.isfinite(x):
         return "–"
     if unit in ("rank", "position"):
-        return f"{x:.0f}"
+        return t.number(x, 0)
     if unit.startswith("share"):
-        return f"{100 * x:.0f} %"
+        return t.percent(x)
     if unit == "USD bn":
-        return f"{x:.1f}"
+        return t.number(x, 1)
     return f"{x:.3g}"
 
 
@@ -233,6 +237,7 @@ def format_scorecard(df: pd.DataFrame, lang: Literal["en", "vi"] = "en") -> str:
     if lang not in _HEADERS:
         raise ValueError(f"lang must be 'en' or 'vi', not {lang!r}")
     h = _HEADERS[lang]
+    t = translator(lang)
     desc_col = "description_vi" if lang == "vi" else "description"
     cols = ["scenario", "target", "when", "goal", "probability", "median", "interval"]
     table: list[list[str]] = [[h[c] for c in cols]]
@@ -240,10 +245,10 @@ def format_scorecard(df: pd.DataFrame, lang: Literal["en", "vi"] = "en") -> str:
     for r in df.itertuples(index=False):
         unit = str(r.unit)
         when = str(r.when).replace("edition", h["edition"])
-        goal = f"{r.comparison} {_number(r.threshold, unit)}"
-        prob = "–" if not np.isfinite(r.probability) else f"{100 * r.probability:.0f} %"
+        goal = f"{r.comparison} {_number(r.threshold, unit, t)}"
+        prob = t.percent(r.probability)
         interval = (
-            f"{_number(r.low, unit)} – {_number(r.high, unit)}" if np.isfinite(r.low) else "–"
+            f"{_number(r.low, unit, t)} – {_number(r.high, unit, t)}" if np.isfinite(r.low) else "–"
         )
         table.append(
             [
@@ -252,7 +257,7 @@ def format_scorecard(df: pd.DataFrame, lang: Literal["en", "vi"] = "en") -> str:
                 when,
                 goal,
                 prob,
-                _number(r.median, unit),
+                _number(r.median, unit, t),
                 interval,
             ]
         )
