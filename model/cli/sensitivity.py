@@ -65,6 +65,8 @@ def command(args: argparse.Namespace) -> int:
     from vnsim.spec.scenario import load_scenario
 
     scenario = load_scenario(scenario_path(args.scenario))
+    for warning in scenario.warnings:
+        print(f"  {warning}", file=sys.stderr)
     table = ranked(sobol_indices(scenario, n=args.n, seed=args.seed, targets=args.targets))
     if args.out:
         table.to_csv(args.out, index=False)
