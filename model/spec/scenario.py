@@ -442,33 +442,43 @@ def read_scenario(path: str | Path) -> tuple[dict[str, Any], Lines, list[Problem
 
 
 def _misspelt(problems: list[Problem], data: dict[str, Any]) -> list[Problem]:
-    """Problems of a lever or input that is incomplete because its name is misspelt.
+    """Problems of a lever or input that lacks every required key because its name is misspelt.
 
     A child scenario that writes ``shared_platform:`` instead of ``shared_platforms:`` starts a
     new lever, which then lacks its source and effects: say that once, with the likely name.
+    An entry that has some of its required keys is left to the schema's messages.
     """
+    models = {"levers": Lever, "uncertain": UncertainInput}
+    missing: dict[tuple[str, str], set[str]] = {}
+    for p in problems:
+        parts = p.field.split(".")
+        if len(parts) == 3 and parts[0] in models and p.message == "required but missing":
+            missing.setdefault((parts[0], parts[1]), set()).add(parts[2])
     out: list[Problem] = []
     told: set[tuple[str, str]] = set()
     for p in problems:
-        section, _, rest = p.field.partition(".")
-        name = rest.split(".", 1)[0]
-        entries = data.get(section) if section in ("levers", "uncertain") else None
-        near = (
-            suggest(name, [k for k in entries if k != name])
-            if isinstance(entries, dict) and p.message == "required but missing"
-            else ""
+        section, name = [*p.field.split("."), "", ""][:2]
+        entries = data.get(section)
+        required = (
+            {n for n, f in models[section].model_fields.items() if f.is_required()}
+            if section in models
+            else set()
         )
+        near = ""
+        if required and missing.get((section, name)) == required and isinstance(entries, dict):
+            near = suggest(name, [k for k in entries if k != name])
         if not near:
             out.append(p)
         elif (section, name) not in told:
             told.add((section, name))
             what = "lever" if section == "levers" else "uncertain input"
+            keys = ", ".join(sorted(required))
             out.append(
                 Problem(
                     p.file,
                     p.line,
                     f"{section}.{name}",
-                    f"no {what} named {name!r} to change{near}; a new {what} needs all its keys",
+                    f"no {what} named {name!r} to change{near}; a new {what} needs {keys}",
                 )
             )
     return out
