@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import hashlib
+import importlib.util
 import json
 import os
 import re
@@ -97,10 +98,12 @@ def shipped_scenarios() -> Path:
     One copy exists, the repository's ``scenarios/``; an installed wheel carries it as the
     package data ``vnsim.scenarios``, while an editable install reads the checkout's folder.
     """
-    try:
-        return Path(str(resources.files("vnsim.scenarios")))
-    except ModuleNotFoundError:
-        return Path(str(resources.files("vnsim"))).resolve().parent / "scenarios"
+    # a data package without __init__.py is a namespace package: its files() is a
+    # MultiplexedPath, whose str() is not a path; its one search location is
+    spec = importlib.util.find_spec("vnsim.scenarios")
+    if spec is not None and spec.submodule_search_locations:
+        return Path(next(iter(spec.submodule_search_locations)))
+    return Path(str(resources.files("vnsim"))).resolve().parent / "scenarios"
 
 
 _MANIFEST = json.loads((_DATA / "manifest.json").read_text(encoding="utf-8"))

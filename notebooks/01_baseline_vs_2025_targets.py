@@ -40,7 +40,7 @@ import os
 SCENARIO = "../scenarios/baseline.yaml"  # scenario file, relative to this notebook
 TARGETS = "decision_942_2025"  # a shipped target set, or the path of a target file
 DRAWS = int(os.environ.get("VNSIM_NOTEBOOK_DRAWS", 2000))  # ensemble size
-SEED = None  # None = the scenario's own seed
+SEED = None  # None = the seed written in the scenario file
 LANG = "en"  # chart labels: "en" or "vi"
 
 # %%

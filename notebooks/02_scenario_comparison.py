@@ -44,7 +44,7 @@ SCENARIOS = [
 ]  # scenario files, relative to this notebook; the first is the reference
 TARGETS = "decision_942_2025"  # a shipped target set, or the path of a target file
 DRAWS = int(os.environ.get("VNSIM_NOTEBOOK_DRAWS", 2000))  # ensemble size of every scenario
-SEED = None  # None = the first scenario's seed, used for all (common random numbers)
+SEED = None  # None = the seed of the first scenario, used for all (common random numbers)
 LANG = "en"  # chart labels: "en" or "vi"
 
 # %%

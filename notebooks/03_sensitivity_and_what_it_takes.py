@@ -50,8 +50,7 @@ TARGETS = "decision_942_2025"  # a shipped target set, or the path of a target f
 DRAWS = int(os.environ.get("VNSIM_NOTEBOOK_DRAWS", 2000))  # ensemble size per evaluation
 SEED = 0  # seed of the Sobol design, the engine and the bootstrap intervals
 LANG = "en"  # chart labels: "en" or "vi"
-# Sobol base sample (a power of 2); the engine runs it (number of inputs + 3) times.
-SOBOL_N = 2 ** max(4, (DRAWS // 4).bit_length() - 1)
+SOBOL_N = None  # Sobol base sample, a power of 2 (None = about a quarter of DRAWS)
 TARGET = "work_dossiers_commune_60_2025"  # target id in TARGETS for "what it takes"
 LEVER = "shared_platforms"  # lever of the scenario to push
 PROBABILITY = 0.8  # required P(met)
@@ -72,6 +71,10 @@ from vnsim.run.simulate import simulate
 from vnsim.spec.scenario import load_scenario
 from vnsim.spec.targets import load_targets
 
+# derived from the parameters here, after papermill has set them; the engine runs the Sobol
+# base sample (number of inputs + 3) times
+if SOBOL_N is None:
+    SOBOL_N = 2 ** max(4, (DRAWS // 4).bit_length() - 1)
 scenario = load_scenario(SCENARIO)
 target_set = load_targets(TARGETS)
 target = target_set[TARGET]

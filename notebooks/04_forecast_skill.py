@@ -50,7 +50,6 @@ LANG = "en"  # chart labels: "en" or "vi"
 # %%
 # %matplotlib inline
 # ruff: noqa: E402, RUF100  (imports follow the parameters cell; E402 only applies to the .py)
-import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Markdown, display
 from vnsim.analysis.backtest import run_backtest
@@ -78,8 +77,7 @@ pooled.round(3)
 # rank did not change.
 
 # %%
-fig = plot_backtest(result, LANG)
-plt.show()
+display(plot_backtest(result, LANG))
 
 # %% [markdown]
 # ## Origin by origin

@@ -120,3 +120,30 @@ def test_backtest_never_reads_after_origin(surveys, monkeypatch):
             np.testing.assert_array_equal(f1[method][t], f2[method][t])
     with pytest.raises(ValueError, match="cut"):
         backtest.forecast_ranks(surveys, origin, [2016], 10, 0)
+
+
+def test_cli_table_says_which_way_is_better_and_gives_a_verdict(result):
+    from vnsim.cli.backtest import readable, verdict
+
+    pooled = result.pooled()
+    text = readable(pooled)
+    assert "rank CRPS" in text and "lower is better" in text
+    assert "closer to 80 % is better" in text
+    assert "model h1" in text and "bootstrap h2" in text
+    line = verdict(pooled)
+    assert line.startswith("Verdict (rank CRPS, lower is better): the model is")
+    assert "than bootstrap" in line and "than persistence" in line and "\n" not in line
+
+
+def test_verdict_follows_the_scores():
+    import pandas as pd
+    from vnsim.cli.backtest import verdict
+
+    index = pd.MultiIndex.from_tuples(
+        [("model", 1), ("bootstrap", 1), ("persistence", 1)], names=["method", "horizon"]
+    )
+    pooled = pd.DataFrame({"rank_crps": [5.0, 10.0, 5.1]}, index=index)
+    assert verdict(pooled) == (
+        "Verdict (rank CRPS, lower is better): the model is better than bootstrap (+50 %); "
+        "no better than persistence (+2 %)."
+    )

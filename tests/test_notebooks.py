@@ -144,3 +144,53 @@ def test_uses_only_public_api(path: Path):
     nb = nbformat.read(path, as_version=4)
     for i, cell in enumerate(_code(nb)):
         assert non_public_uses(cell.source) == [], f"code cell {i}"
+
+
+def _code_cells(path: Path) -> list[str]:
+    nb = nbformat.read(path, as_version=4)
+    return [c.source for c in nb.cells if c.cell_type == "code"]
+
+
+CHART_CALL = ("charts.", "plot_backtest(")
+
+
+@pytest.mark.parametrize("path", IPYNB, ids=lambda p: p.stem)
+def test_every_vnsim_chart_is_displayed(path):
+    """A figure vnsim returns is not attached to pyplot: plt.show() would show nothing."""
+    for source in _code_cells(path):
+        for line in source.splitlines():
+            code = line.split("#", 1)[0]
+            if any(call in code for call in CHART_CALL) and "import" not in code:
+                assert "display(" in code or "=" in code.split("(", 1)[0], line
+        if any(call in source for call in CHART_CALL) and "plt.show()" in source:
+            assert "plt.subplots" in source, "plt.show() after a vnsim chart shows nothing"
+
+
+@pytest.mark.parametrize("path", IPYNB, ids=lambda p: p.stem)
+def test_parameters_are_plain_values_papermill_can_replace(path):
+    """Each parameter is a literal (or an environment lookup) with an apostrophe-free comment,
+    so that papermill parses the cell and ``-p NAME value`` changes everything derived from it."""
+    nb = nbformat.read(path, as_version=4)
+    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    for line in cell.source.splitlines():
+        if "#" in line:
+            assert "'" not in line.split("#", 1)[1], line
+    for node in ast.parse(cell.source).body:
+        if isinstance(node, ast.Assign):
+            names = {n.id for n in ast.walk(node.value) if isinstance(n, ast.Name)}
+            assert names <= {"int", "float", "os", "None"}, ast.unparse(node)
+
+
+@pytest.mark.slow
+def test_executed_backtest_notebook_shows_its_chart(monkeypatch):
+    """Run notebook 04 with few draws: its chart cell has an image output."""
+    from nbclient import NotebookClient
+
+    monkeypatch.setenv("VNSIM_NOTEBOOK_DRAWS", "8")
+    nb = nbformat.read(NOTEBOOKS / "04_forecast_skill.ipynb", as_version=4)
+    NotebookClient(nb, timeout=600, resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
+    charts = [c for c in nb.cells if c.cell_type == "code" and "plot_backtest(result" in c.source]
+    assert charts
+    for cell in charts:
+        kinds = {k for out in cell.outputs for k in out.get("data", {})}
+        assert "image/png" in kinds, cell.source

@@ -336,3 +336,47 @@ def test_fixtures_are_plain_yaml_files():
     """The broken fixtures are broken for the reason they name, not because they are unreadable."""
     for name in ("unknown_key.yaml", "reversed_range.yaml", "wrong_unit.yaml", "headline.yaml"):
         assert isinstance(yaml.safe_load((FIXTURES / name).read_text()), dict)
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
+def test_shipped_scenarios_read_in_vietnamese(path):
+    """Every text a Vietnamese briefing shows from a shipped scenario has its translation."""
+    sc = load_scenario(path)
+    assert sc.title_vi and sc.description_vi
+    assert len(sc.sources_vi) == len(sc.sources)
+    for name, lever in sc.levers.items():
+        assert lever.source_vi, name
+        assert lever.description_vi or not lever.description, name
+    for name, spec in sc.uncertain.items():
+        assert spec.source_vi, name
+
+
+def test_translations_leave_the_content_hash_of_older_files_unchanged():
+    """A file without ``*_vi`` texts hashes as it did before the fields existed."""
+    import hashlib
+
+    def without_vi(x):
+        if isinstance(x, dict):
+            return {k: without_vi(v) for k, v in x.items() if not str(k).endswith("_vi")}
+        return [without_vi(v) for v in x] if isinstance(x, list) else x
+
+    text = (ROOT / "scenarios" / "baseline.yaml").read_text(encoding="utf-8")
+    sc = Scenario.model_validate(without_vi(yaml.safe_load(text.replace("extends:", "#"))))
+    before = json.dumps(without_vi(sc.model_dump(mode="json")), sort_keys=True).encode()
+    assert sc.content_hash() == hashlib.sha256(before).hexdigest()
+    translated = sc.model_copy(update={"title_vi": "Kịch bản"})
+    assert translated.content_hash() != sc.content_hash()
+
+
+def test_a_child_that_rewrites_a_text_drops_the_parents_translation(tmp_path):
+    (tmp_path / "baseline.yaml").write_text(
+        (ROOT / "scenarios" / "baseline.yaml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    (tmp_path / "c.yaml").write_text(
+        "extends: baseline.yaml\nname: c\ntitle: Mine\n"
+        "levers:\n  broadband:\n    source: my own estimate\n",
+        encoding="utf-8",
+    )
+    sc = load_scenario(tmp_path / "c.yaml")
+    assert sc.title_vi == "" and sc.levers["broadband"].source_vi == ""
+    assert sc.levers["broadband"].description_vi  # not rewritten: its translation stays

@@ -159,6 +159,50 @@ def test_engine_lever_scales_as_factors(engine_scenario):
     df = sobol_indices(engine_scenario, n=32, seed=5, levers={"market_programme": (0.0, 3.0)})
     by = df.set_index(["output", "input"])
     assert by.loc[("market_size 2025 [USD bn]", "lever:market_programme"), "ST"] > 0.05
-    assert (
-        abs(by.loc[("egdi_rank VNM edition 2026 [rank]", "lever:market_programme"), "ST"]) < 1e-12
+    assert abs(by.loc[("egdi_rank VNM edition 2026 [rank]", "lever:market_programme"), "ST"]) < 1e-12
+
+
+def _table(rows):
+    from vnsim.analysis.sensitivity import COLUMNS as cols
+
+    return pd.DataFrame(rows, columns=cols)
+
+
+def test_cli_ranks_by_total_index_within_each_output():
+    from vnsim.cli.sensitivity import ranked
+
+    t = _table(
+        [
+            ("b", "x", 0.1, 0.01, 0.1, 0.01),
+            ("b", "y", 0.5, 0.01, 0.6, 0.01),
+            ("a", "x", 0.0, 0.01, 0.0, 0.01),
+            ("a", "y", 0.2, 0.01, 0.3, 0.01),
+        ]
     )
+    got = ranked(t)
+    assert list(zip(got["output"], got["input"], strict=True)) == [
+        ("b", "y"),
+        ("b", "x"),
+        ("a", "y"),
+        ("a", "x"),
+    ]
+
+
+def test_cli_warns_when_the_sample_is_too_small():
+    from vnsim.cli.sensitivity import doubts
+
+    fine = _table([("a", "x", 0.2, 0.02, 0.3, 0.02)])
+    assert doubts(fine) == []
+    small = _table([("a", "x", 0.6, 0.05, 0.3, 0.05), ("a", "y", 0.1, 0.3, 0.2, 0.3)])
+    said = doubts(small)
+    assert any("S1 above ST" in d and "raise --n" in d for d in said)
+    assert any("wider than" in d for d in said)
+
+
+def test_cli_refuses_n_that_is_not_a_power_of_two(capsys):
+    from vnsim.cli import main
+
+    with pytest.raises(SystemExit) as info:
+        main(["sensitivity", "--n", "100"])
+    assert info.value.code == 2
+    assert "power of 2" in capsys.readouterr().err

@@ -62,7 +62,8 @@ class LeverTarget:
     ``kind`` says how intensities combine: ``"rate"`` effects add ``size x intensity`` every year;
     a ``"jump"`` closes the share ``size`` of a remaining gap when the intensity rises (several
     jumps in a year combine as ``1 - prod(1 - j)``). ``by_country`` effects name the countries
-    they act on.
+    they act on. ``plausible`` is the range of a size per unit of intensity that a planner can
+    defend, in ``unit``; a size outside it is warned about when a scenario is checked.
     """
 
     name: str
@@ -70,6 +71,7 @@ class LeverTarget:
     description: str
     kind: Literal["rate", "jump"] = "rate"
     by_country: bool = False
+    plausible: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Annotated
 
 import numpy as np
 from pydantic import BaseModel, Field, field_validator, model_validator
@@ -40,8 +41,12 @@ class Series(BaseModel, extra="forbid"):
     """One adoption series: share at the scenario's base year, ceiling and logit slope."""
 
     base_value: Quantity = quantity("share", "share at the scenario base year")
-    ceiling: Quantity = quantity("share", "long-run ceiling of the share (0 < m <= 1)")
-    rate: Quantity = quantity("1/yr", "logit slope of progress toward the ceiling")
+    ceiling: Annotated[Quantity, Field(json_schema_extra={"plausible": (0.3, 1.0)})] = quantity(
+        "share", "long-run ceiling of the share (0 < m <= 1)"
+    )
+    rate: Annotated[Quantity, Field(json_schema_extra={"plausible": (0.0, 2.0)})] = quantity(
+        "1/yr", "logit slope of progress toward the ceiling"
+    )
     source: str = Field(
         description="where base value, ceiling and rate come from, or 'assumption: ...'"
     )
@@ -216,13 +221,19 @@ class DossiersBlock(Block):
         ),
     )
     lever_targets = (
-        *(LeverTarget(f"dossiers.{s}.rate", "1/yr", "added to the logit slope") for s in SERIES),
+        *(
+            LeverTarget(
+                f"dossiers.{s}.rate", "1/yr", "added to the logit slope", plausible=(-0.2, 1.0)
+            )
+            for s in SERIES
+        ),
         *(
             LeverTarget(
                 f"dossiers.{s}.jump",
                 "share",
                 "share of the remaining gap closed (a mandate)",
                 kind="jump",
+                plausible=(0.0, 0.9),
             )
             for s in SERIES
         ),

@@ -443,6 +443,7 @@ class EgovBlock(Block):
             "index points/yr",
             "gained each year by the listed countries",
             by_country=True,
+            plausible=(-0.02, 0.05),
         )
         for c in COMPONENTS
     )

@@ -20,6 +20,7 @@ faster than sqrt(T).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -38,9 +39,13 @@ class Settings(BaseModel):
         "domestic software and IT-services revenue",
         description="What the market counts; the base value must use the same definition",
     )
-    base_value: Quantity = quantity("USD bn", "Market size in the scenario's base year")
-    growth: Quantity = quantity("share/yr", "Mean annual growth without levers (0.16 = 16 %)")
-    shock_scale: Quantity = quantity(
+    base_value: Annotated[Quantity, Field(json_schema_extra={"plausible": (1.0, 100.0)})] = (
+        quantity("USD bn", "Market size in the scenario's base year")
+    )
+    growth: Annotated[Quantity, Field(json_schema_extra={"plausible": (-0.2, 0.5)})] = quantity(
+        "share/yr", "Mean annual growth without levers (0.16 = 16 %)"
+    )
+    shock_scale: Annotated[Quantity, Field(json_schema_extra={"plausible": (0.0, 0.3)})] = quantity(
         "share/yr", "Scale of the yearly shock to log growth (0 = no shocks)", default=0.0
     )
     shock_df: float = Field(
@@ -49,7 +54,7 @@ class Settings(BaseModel):
         le=1000.0,
         description="Degrees of freedom of the Student-t shocks (3-5 = heavy tails) [1]",
     )
-    persistence: Quantity = quantity(
+    persistence: Annotated[Quantity, Field(json_schema_extra={"plausible": (0.0, 0.9)})] = quantity(
         "1", "AR(1) coefficient of the growth shocks, in [0, 1)", default=0.0
     )
 
@@ -154,7 +159,12 @@ class MarketBlock(Block):
         ),
     )
     lever_targets = (
-        LeverTarget("market.growth", "share/yr", "added to the market's (log) growth"),
+        LeverTarget(
+            "market.growth",
+            "share/yr",
+            "added to the market's (log) growth",
+            plausible=(-0.05, 0.1),
+        ),
     )
     triggers = (TriggerSource("market.size", "market_size", "USD bn"),)
 

@@ -24,6 +24,7 @@ from vnsim.cli import (
     data,
     report,
     run,
+    scenarios,
     schema,
     sensitivity,
     targets,
@@ -48,6 +49,7 @@ COMMANDS: tuple[ModuleType, ...] = (
     what_it_takes,
     report,
     sensitivity,
+    scenarios,
 )
 HANDLED_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 

@@ -8,7 +8,52 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from vnsim.cli.inputs import LANGUAGES, count, seed
+
+#: How each pooled score reads: its label and which way is better.
+SCORES: dict[str, tuple[str, str]] = {
+    "rank_mae": ("rank MAE", "lower is better"),
+    "rank_mae_30_100": ("rank MAE, ranks 30-100", "lower is better"),
+    "rank_crps": ("rank CRPS", "lower is better"),
+    "cov80": ("80 % coverage", "closer to 80 % is better"),
+    "width80": ("80 % width", "narrower is better at equal coverage"),
+    "cov95": ("95 % coverage", "closer to 95 % is better"),
+    "width95": ("95 % width", "narrower is better at equal coverage"),
+    "brier_top50": ("Brier, top 50", "lower is better"),
+}
+
+
+def readable(pooled: pd.DataFrame) -> str:
+    """The pooled scores as a table: one row per score, one column per method and horizon,
+    with which way is better."""
+    rows = []
+    for metric in pooled.columns:
+        label, better = SCORES.get(metric, (metric, ""))
+        cells = {
+            f"{method} h{horizon}": (
+                f"{100 * v:.0f} %"
+                if metric.startswith("cov")
+                else f"{v:.3g}"
+                if v < 1
+                else f"{v:.1f}"
+            )
+            for (method, horizon), v in pooled[metric].items()
+        }
+        rows.append({"score": label, **cells, "": better})
+    return pd.DataFrame(rows).to_string(index=False)
+
+
+def verdict(pooled: pd.DataFrame) -> str:
+    """One line: is the model's rank CRPS, averaged over horizons, better than the baselines'?"""
+    crps = pooled["rank_crps"].groupby(level="method").mean()
+    model = crps["model"]
+    parts = []
+    for base in (m for m in crps.index if m != "model"):
+        change = (crps[base] - model) / crps[base]
+        word = "better" if change > 0.05 else "worse" if change < -0.05 else "no better"
+        parts.append(f"{word} than {base} ({100 * change:+.0f} %)")
+    return "Verdict (rank CRPS, lower is better): the model is " + "; ".join(parts) + "."
 
 
 def register(sub: Any) -> None:
@@ -33,7 +78,9 @@ def command(args: argparse.Namespace) -> int:
         json.dump(result.to_dict(), sys.stdout, indent=2, default=float)
         print()
     else:
-        print(result.pooled().to_string())
+        pooled = result.pooled()
+        print(readable(pooled))
+        print(verdict(pooled))
     if args.out:
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)

@@ -19,10 +19,24 @@ TARGETS_HELP = "target set file or name (default decision_942_2025)"
 
 
 def scenario_path(arg: str | None) -> Path:
-    """The scenario file named on the command line, or the default one; it must exist."""
-    path = Path(arg) if arg else DEFAULT_SCENARIO
+    """The scenario file named on the command line, or the default one; it must exist.
+
+    The default is ``scenarios/baseline.yaml`` of the current folder when there is one (a
+    project checkout), else the shipped baseline (:func:`vnsim.datasets.shipped_scenarios`),
+    so that ``vnsim run`` works from any folder.
+    """
+    from vnsim.datasets import shipped_scenarios
+
+    if arg:
+        path = Path(arg)
+    else:
+        path = (
+            DEFAULT_SCENARIO
+            if DEFAULT_SCENARIO.is_file()
+            else shipped_scenarios() / "baseline.yaml"
+        )
     if not path.is_file():
-        hint = "" if arg else " (run from the project folder, or name a scenario file)"
+        hint = "" if arg else " (name a scenario file; vnsim scenarios list shows the shipped ones)"
         raise UserError(f"{path}: no such scenario file{hint}")
     return path
 

@@ -2,26 +2,189 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from vnsim.present.i18n import Translator, translator
+
+#: Characters a spreadsheet reads as the start of a formula (OWASP CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: Control characters (C0 except tab, line feed and carriage return, DEL, C1): never exported.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+#: Scorecard columns as the exports name them, by language.
+COLUMNS: dict[str, dict[str, str]] = {
+    "en": {
+        "scenario": "Scenario",
+        "target": "Target id",
+        "description": "Target",
+        "indicator": "Indicator",
+        "comparison": "Comparison",
+        "threshold": "Threshold",
+        "unit": "Unit",
+        "when": "When",
+        "probability": "P(met)",
+        "median": "Median",
+        "low": "80 % interval, low",
+        "high": "80 % interval, high",
+        "draws": "Draws",
+        "reason": "Notes",
+    },
+    "vi": {
+        "scenario": "Kịch bản",
+        "target": "Mã mục tiêu",
+        "description": "Mục tiêu",
+        "indicator": "Chỉ số",
+        "comparison": "So sánh",
+        "threshold": "Ngưỡng",
+        "unit": "Đơn vị",
+        "when": "Thời điểm",
+        "probability": "Xác suất đạt",
+        "median": "Trung vị",
+        "low": "Khoảng 80 %, cận dưới",
+        "high": "Khoảng 80 %, cận trên",
+        "draws": "Số lần mô phỏng",
+        "reason": "Ghi chú",
+    },
+}
+_SHEETS = {
+    "en": {"scorecard": "Scorecard", "assumptions": "Assumptions", "provenance": "Provenance"},
+    "vi": {"scorecard": "Bảng điểm", "assumptions": "Giả định", "provenance": "Nguồn gốc"},
+}
+_PROVENANCE = {"en": ("Item", "Value"), "vi": ("Mục", "Giá trị")}
 
 
-def write_scorecard(df: pd.DataFrame, folder: str | Path) -> list[Path]:
-    """Write the scorecard as ``scorecard.csv`` (UTF-8) and ``scorecard.xlsx``; return the paths."""
+def safe_text(value: Any) -> Any:
+    """A cell value that is data, never code: text loses control characters and, if it starts
+    like a formula, gets a leading apostrophe; numbers, booleans and missing values pass."""
+    if not isinstance(value, str):
+        return value
+    text = _CONTROL.sub("", value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with every text cell and column name passed through :func:`safe_text`."""
+    out = df.map(safe_text) if len(df.columns) else df.copy()
+    out.columns = [safe_text(str(c)) for c in df.columns]
+    return out
+
+
+def export_view(df: pd.DataFrame, lang: Literal["en", "vi"] = "en") -> pd.DataFrame:
+    """The scorecard as exported: the description in ``lang``, headers in ``lang``, text safe."""
+    if lang not in COLUMNS:
+        raise ValueError(f"lang must be 'en' or 'vi', not {lang!r}")
+    view = df.copy()
+    if lang == "vi" and "description_vi" in view:
+        view["description"] = view["description_vi"]
+    view = view[[c for c in view.columns if c != "description_vi"]]
+    names = COLUMNS[lang]
+    return safe_frame(view.rename(columns={c: names.get(c, c) for c in view.columns}))
+
+
+def provenance_rows(attrs: Mapping[str, Any], lang: Literal["en", "vi"] = "en") -> pd.DataFrame:
+    """Provenance (a run's or scorecard's attributes) as two columns, item and value."""
+    item, value = _PROVENANCE[lang]
+    rows = [(str(k), v if isinstance(v, int | float) else str(v)) for k, v in attrs.items()]
+    return safe_frame(pd.DataFrame(rows, columns=[item, value]))
+
+
+def _number_format(unit: str, column: str) -> str | None:
+    """The Excel number format of a value column in ``unit``."""
+    if column == "probability":
+        return "0%"
+    if column in ("threshold", "median", "low", "high"):
+        if unit.startswith("share"):
+            return "0.0%"
+        return "0" if unit in ("rank", "position") else "#,##0.0"
+    return "0" if column == "draws" else None
+
+
+def _format_sheet(sheet: Any, frame: pd.DataFrame) -> None:
+    """Bold frozen header, a filter, and column widths that fit the text (at most 60)."""
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = sheet.dimensions
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for i, col in enumerate(frame.columns, start=1):
+        texts = [str(col), *(str(v) for v in frame.iloc[:, i - 1])]
+        width = max(len(t) for t in texts)
+        sheet.column_dimensions[get_column_letter(i)].width = min(width + 2, 60)
+
+
+def write_scorecard(
+    df: pd.DataFrame,
+    folder: str | Path,
+    *,
+    stem: str = "scorecard",
+    lang: Literal["en", "vi"] = "en",
+    assumptions: pd.DataFrame | None = None,
+    provenance: Mapping[str, Any] | None = None,
+) -> list[Path]:
+    """Write the scorecard as ``<stem>.csv`` and ``<stem>.xlsx`` in ``folder``; return the paths.
+
+    Parameters
+    ----------
+    df
+        The scorecard (:func:`vnsim.analysis.scorecard.scorecard`), probabilities as shares.
+    stem
+        File name without suffix: name it after the page it belongs to (``report-vi``) so that
+        two pages in one folder do not overwrite each other's files.
+    lang
+        Language of the headers, sheet names and target descriptions.
+    assumptions
+        A table for the ``Assumptions`` sheet (e.g. :func:`assumptions_table`); none if None.
+    provenance
+        Items for the ``Provenance`` sheet; default ``df.attrs``.
+
+    The CSV keeps the scorecard's column names (for programs) and is UTF-8 with a byte-order
+    mark, so spreadsheet programs read Vietnamese; the XLSX is for people: headers in ``lang``,
+    a frozen header, percentage and number formats and fitted column widths. Every text cell
+    is data (:func:`safe_text`); numbers stay numbers.
+    """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    csv, xlsx = folder / "scorecard.csv", folder / "scorecard.xlsx"
-    df.to_csv(csv, index=False, encoding="utf-8")
+    csv, xlsx = folder / f"{stem}.csv", folder / f"{stem}.xlsx"
+    safe_frame(df).to_csv(csv, index=False, encoding="utf-8-sig")
+    view = export_view(df, lang)
+    sheets = _SHEETS[lang]
+    extra = {"provenance": provenance_rows(df.attrs if provenance is None else provenance, lang)}
+    if assumptions is not None:
+        extra = {"assumptions": safe_frame(assumptions), **extra}
     with pd.ExcelWriter(xlsx, engine="openpyxl") as writer:
-        df.to_excel(writer, sheet_name="scorecard", index=False)
-        sheet = writer.sheets["scorecard"]
-        for i, col in enumerate(df.columns, start=1):
-            width = max([len(str(col)), *(len(str(v)) for v in df[col])]) if len(df) else len(col)
-            sheet.column_dimensions[sheet.cell(1, i).column_letter].width = min(width + 2, 60)
+        view.to_excel(writer, sheet_name=sheets["scorecard"], index=False)
+        sheet = writer.sheets[sheets["scorecard"]]
+        _format_sheet(sheet, view)
+        for i, column in enumerate([c for c in df.columns if c != "description_vi"], start=1):
+            for row, unit in enumerate(df["unit"].astype(str), start=2):
+                fmt = _number_format(unit, column)
+                if fmt:
+                    sheet.cell(row, i).number_format = fmt
+        for key, frame in extra.items():
+            frame.to_excel(writer, sheet_name=sheets[key], index=False)
+            _format_sheet(writer.sheets[sheets[key]], frame)
     return [csv, xlsx]
+
+
+def assumptions_table(scenarios: Mapping[str, Any]) -> pd.DataFrame:
+    """Each scenario's uncertain inputs and levers as rows: scenario, kind, name, value, unit,
+    source."""
+    rows = []
+    for name, sc in scenarios.items():
+        for key, spec in sc.uncertain.items():
+            params = ", ".join(f"{p}={v:g}" for p, v in spec.params().items())
+            rows.append((name, "input", key, f"{spec.dist}({params})", spec.unit, spec.source))
+        for key, lever in sc.levers.items():
+            schedule = ", ".join(f"{y}: {v:g}" for y, v in sorted(lever.schedule.items()))
+            rows.append((name, "lever", key, schedule or "1", "intensity", lever.source))
+    columns = ["scenario", "kind", "name", "value", "unit", "source"]
+    return pd.DataFrame(rows, columns=columns)
 
 
 _HEADERS = {
@@ -50,15 +213,18 @@ _HEADERS = {
 }
 
 
-def _number(x: float, unit: str) -> str:
+def _number(x: float, unit: str, t: Translator | None = None) -> str:
+    """A scorecard value in its unit, in the language of ``t`` (default English): shares as
+    percentages with the rule of every command (:meth:`Translator.percent`)."""
+    t = t or translator("en")
     if not np.isfinite(x):
         return "–"
     if unit in ("rank", "position"):
-        return f"{x:.0f}"
+        return t.number(x, 0)
     if unit.startswith("share"):
-        return f"{100 * x:.0f} %"
+        return t.percent(x)
     if unit == "USD bn":
-        return f"{x:.1f}"
+        return t.number(x, 1)
     return f"{x:.3g}"
 
 
@@ -71,6 +237,7 @@ def format_scorecard(df: pd.DataFrame, lang: Literal["en", "vi"] = "en") -> str:
     if lang not in _HEADERS:
         raise ValueError(f"lang must be 'en' or 'vi', not {lang!r}")
     h = _HEADERS[lang]
+    t = translator(lang)
     desc_col = "description_vi" if lang == "vi" else "description"
     cols = ["scenario", "target", "when", "goal", "probability", "median", "interval"]
     table: list[list[str]] = [[h[c] for c in cols]]
@@ -78,10 +245,10 @@ def format_scorecard(df: pd.DataFrame, lang: Literal["en", "vi"] = "en") -> str:
     for r in df.itertuples(index=False):
         unit = str(r.unit)
         when = str(r.when).replace("edition", h["edition"])
-        goal = f"{r.comparison} {_number(r.threshold, unit)}"
-        prob = "–" if not np.isfinite(r.probability) else f"{100 * r.probability:.0f} %"
+        goal = f"{r.comparison} {_number(r.threshold, unit, t)}"
+        prob = t.percent(r.probability)
         interval = (
-            f"{_number(r.low, unit)} – {_number(r.high, unit)}" if np.isfinite(r.low) else "–"
+            f"{_number(r.low, unit, t)} – {_number(r.high, unit, t)}" if np.isfinite(r.low) else "–"
         )
         table.append(
             [
@@ -90,7 +257,7 @@ def format_scorecard(df: pd.DataFrame, lang: Literal["en", "vi"] = "en") -> str:
                 when,
                 goal,
                 prob,
-                _number(r.median, unit),
+                _number(r.median, unit, t),
                 interval,
             ]
         )

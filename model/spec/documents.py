@@ -20,10 +20,10 @@ import re
 import stat
 import types
 import typing
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -43,18 +43,22 @@ Loc = tuple[str | int, ...]
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong in a document, located as precisely as the document allows."""
+    """One thing wrong in a document, located as precisely as the document allows.
+
+    A ``"warning"`` (a number outside its plausible range) lets the document be used unless
+    the check is strict; an ``"error"`` does not.
+    """
 
     file: str
     line: int | None
     field: str
     message: str
+    severity: Literal["error", "warning"] = "error"
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
-        return (
-            f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
-        )
+        what = f"warning: {self.message}" if self.severity == "warning" else self.message
+        return f"{where}: {self.field}: {what}" if self.field else f"{where}: {what}"
 
 
 def dotted(loc: Loc) -> str:
@@ -82,9 +86,11 @@ class Lines:
                 return self.file, None
             loc = loc[:-1]
 
-    def problem(self, loc: Loc, message: str) -> Problem:
+    def problem(
+        self, loc: Loc, message: str, severity: Literal["error", "warning"] = "error"
+    ) -> Problem:
         file, line = self.find(loc)
-        return Problem(file, line, dotted(loc), message)
+        return Problem(file, line, dotted(loc), message, severity)
 
 
 def _fail(name: str, message: str, line: int | None = None) -> DocumentError:
@@ -149,15 +155,50 @@ def _check_events(text: str, name: str) -> None:
                 raise _fail(name, f"more than {MAX_NODES:,} values; files are limited to that")
 
 
+def _line_before(mark: Any) -> str:
+    """The text of a mark's line up to the mark."""
+    buffer = getattr(mark, "buffer", None) or ""
+    start = buffer.rfind("\n", 0, mark.pointer) + 1
+    return buffer[start : mark.pointer]
+
+
+def yaml_message(exc: yaml.MarkedYAMLError) -> tuple[str, int | None]:
+    """PyYAML's complaint in a planner's words, and the line it is about."""
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark else None
+    problem = str(exc.problem or exc.context)
+    if "'\\t'" in problem:
+        hint = "a tab character: YAML indents with spaces only; replace the tab with spaces"
+    elif "mapping values are not allowed" in problem and mark and ":" in _line_before(mark):
+        hint = (
+            "a second ':' on this line: put the text in quotes, e.g. title: \"Kịch bản: tăng tốc\""
+        )
+    elif "could not find expected ':'" in problem and exc.context_mark is not None:
+        # PyYAML notices on the next line; the key without its colon is where it started
+        return "not valid YAML: missing ':' after the key (write key: value)", (
+            exc.context_mark.line + 1
+        )
+    elif any(
+        words in problem
+        for words in ("expected <block end>", "did not find expected key", "mapping values")
+    ):
+        hint = (
+            "the indentation does not match the lines above: keys of one section start in "
+            "the same column (spaces only)"
+        )
+    else:
+        hint = problem
+    return f"not valid YAML: {hint}", line
+
+
 def _compose(text: str, name: str) -> yaml.MappingNode:
     """The node tree of a checked YAML text, whose root must be a mapping."""
     try:
         _check_events(text, name)
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        msg = f"not valid YAML: {exc.problem or exc.context}"
-        raise _fail(name, msg, mark.line + 1 if mark else None) from None
+        msg, line = yaml_message(exc)
+        raise _fail(name, msg, line) from None
     except yaml.YAMLError as exc:
         raise _fail(name, f"not valid YAML: {exc}") from None
     except RecursionError:
@@ -313,72 +354,120 @@ def suggest(word: str, choices: Iterable[str]) -> str:
 _TYPE_TAGS = {"float", "int", "str", "bool", "none"}
 
 
+#: What each name pattern of the schema allows, in words.
+NAME_RULES = {
+    r"^[a-z][a-z0-9_]*$": "lower-case letters, digits and '_', starting with a letter",
+    r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$": (
+        "letters without accents, digits, '-' and '_' (no spaces), at most 64, e.g. "
+        "'kich-ban-1'; the title can say anything"
+    ),
+}
+_PERCENT = re.compile(r"^\s*([+-]?\d+(?:[.,]\d+)?)\s*%\s*$")
+_DECIMAL_COMMA = re.compile(r"^\s*([+-]?\d+),(\d+)\s*$")
+
+
+def number_hint(text: Any) -> str:
+    """A hint for a number written as text: ``'85%'`` -> write 0.85; ``'0,6'`` -> write 0.6."""
+    if not isinstance(text, str):
+        return ""
+    if m := _PERCENT.match(text):
+        share = float(m.group(1).replace(",", ".")) / 100
+        return f"shares are fractions: write {share:g}, not {text!r}"
+    if m := _DECIMAL_COMMA.match(text):
+        return f"write {m.group(1)}.{m.group(2)}, not {text}: decimals take a point, not a comma"
+    return ""
+
+
+def _data_loc(err: Mapping[str, Any], lines: Lines) -> tuple[Loc, bool]:
+    """The document location of a pydantic error, and whether the error is about a key.
+
+    pydantic appends union-member and validator names to loc ("float", "constrained-str",
+    "function-after[...]", "[key]"); only data locations are kept: keys found in the document,
+    list positions, and names of missing fields.
+    """
+    loc: Loc = ()
+    key = False
+    for part in err["loc"]:
+        if isinstance(part, int) or (*loc, part) in lines.at:
+            loc = (*loc, part)
+        elif part == "[key]":
+            key = True
+        elif not ("[" in part or "-" in part or part in _TYPE_TAGS):
+            loc = (*loc, part)
+    return loc, key or err["type"] == "invalid_key"
+
+
+def _key_message(loc: Loc, errs: list[dict[str, Any]]) -> str:
+    """What is wrong with the key at the end of ``loc``, for a planner."""
+    key, kinds = loc[-1], {e["type"] for e in errs}
+    pattern = next((e.get("ctx", {}).get("pattern") for e in errs if e.get("ctx")), None)
+    if pattern in NAME_RULES:
+        return f"invalid name {key!r}: use {NAME_RULES[pattern]}"
+    if "int_parsing" in kinds:
+        return f"{key!r} is not a year: `schedule` years are whole numbers like 2024"
+    if kinds & {"greater_than_equal", "less_than_equal"} and isinstance(key, int):
+        comma = " (a decimal comma? write 0.6, not 0,6)" if key < 1000 else ""
+        return f"{key} is not a year between 1990 and 2100{comma}"
+    if kinds & {"string_type", "invalid_key"} and isinstance(key, int):
+        return (
+            f"a year ({key}) where a name is expected: check the indentation; dated values go "
+            "under `schedule:`, indented two spaces more than it"
+        )
+    return f"invalid name {key!r}: " + "; ".join(e["msg"] for e in errs)
+
+
+def _value_message(loc: Loc, errs: list[dict[str, Any]], model: type[BaseModel]) -> str:
+    """What is wrong with the value at ``loc``, for a planner."""
+    kinds = {e["type"] for e in errs}
+    got = errs[0].get("input")
+    if "extra_forbidden" in kinds:
+        keys = allowed_keys(model, loc[:-1])
+        return "unknown key" + (
+            suggest(loc[-1], keys) or (f" (allowed: {', '.join(keys)})" if keys else "")
+        )
+    if "missing" in kinds:
+        return "required but missing"
+    if kinds == {"literal_error"}:
+        # a misspelt choice (dist: unifrom, target: market.growht) deserves a suggestion too
+        choices = re.findall(r"'([^']*)'", str(errs[0].get("ctx", {}).get("expected", "")))
+        return f"unknown value {got!r}{suggest(str(got), choices)}; expected one of: " + ", ".join(
+            choices
+        )
+    if kinds == {"string_pattern_mismatch"}:
+        rule = NAME_RULES.get(errs[0].get("ctx", {}).get("pattern"), "a plain name")
+        return f"{got!r} is not a valid name: use {rule}"
+    if kinds <= {"float_parsing", "float_type", "string_pattern_mismatch", "string_type"}:
+        if hint := number_hint(got):
+            return hint
+        if got is None and loc and isinstance(loc[-1], int):
+            return "no value after the year (a decimal comma? write 0.6, not 0,6)"
+        return f"expected a number or the name of an uncertain input, got {got!r}"
+    if kinds == {"dict_type"} and got is None:
+        return "empty: write its entries on the next lines, indented two spaces more than this key"
+    msgs = []
+    for e in errs:
+        m = e["msg"].removeprefix("Value error, ")
+        if m not in msgs:
+            msgs.append(m)
+    return "; ".join(msgs) + ("" if isinstance(got, dict | list) else f" (got {got!r})")
+
+
 def pydantic_problems(exc: ValidationError, model: type[BaseModel], lines: Lines) -> list[Problem]:
     """Translate every error of a pydantic validation into a located, readable :class:`Problem`."""
     by_loc: dict[Loc, list[dict[str, Any]]] = {}
     bad_keys: set[Loc] = set()
     for err in exc.errors(include_url=False):
-        # pydantic appends union-member and validator names to loc ("float", "constrained-str",
-        # "function-after[...]", "[key]"); keep only data locations: keys found in the document,
-        # list positions, and names of missing fields
-        loc: Loc = ()
-        for part in err["loc"]:
-            if isinstance(part, int) or (*loc, part) in lines.at:
-                loc = (*loc, part)
-            elif part == "[key]":
-                bad_keys.add(loc)
-            elif not ("[" in part or "-" in part or part in _TYPE_TAGS):
-                loc = (*loc, part)
-        by_loc.setdefault(loc, []).append(err)
-
+        loc, key = _data_loc(err, lines)
+        if key:
+            bad_keys.add(loc)
+        by_loc.setdefault(loc, []).append(dict(err))
     out = []
     for loc, errs in by_loc.items():
-        kinds = {e["type"] for e in errs}
         if loc in bad_keys:
-            pattern = next((e.get("ctx", {}).get("pattern") for e in errs), None)
-            rule = (
-                "lower-case letters, digits and '_', starting with a letter"
-                if pattern == r"^[a-z][a-z0-9_]*$"
-                else "; ".join(e["msg"] for e in errs)
-            )
-            out.append(lines.problem(loc, f"invalid name {loc[-1]!r}: use {rule}"))
-            continue
-        if "extra_forbidden" in kinds:
-            keys = allowed_keys(model, loc[:-1])
-            hint = suggest(loc[-1], keys) or (f" (allowed: {', '.join(keys)})" if keys else "")
-            out.append(lines.problem(loc, f"unknown key{hint}"))
-            continue
-        if "missing" in kinds:
-            out.append(lines.problem(loc, "required but missing"))
-            continue
-        if kinds == {"literal_error"}:
-            # a misspelt choice (dist: unifrom, target: market.growht) deserves a suggestion too
-            choices = re.findall(r"'([^']*)'", str(errs[0].get("ctx", {}).get("expected", "")))
-            got = errs[0].get("input")
-            out.append(
-                lines.problem(
-                    loc,
-                    f"unknown value {got!r}{suggest(str(got), choices)}; expected one of: "
-                    + ", ".join(choices),
-                )
-            )
-            continue
-        if kinds <= {"float_parsing", "float_type", "string_pattern_mismatch", "string_type"}:
-            got = errs[0].get("input")
-            out.append(
-                lines.problem(
-                    loc, f"expected a number or the name of an uncertain input, got {got!r}"
-                )
-            )
-            continue
-        msgs = []
-        for e in errs:
-            m = e["msg"].removeprefix("Value error, ")
-            if m not in msgs:
-                msgs.append(m)
-        got = errs[0].get("input")
-        shown = "" if isinstance(got, dict | list) else f" (got {got!r})"
-        out.append(lines.problem(loc, "; ".join(msgs) + shown))
+            keyed = [e for e in errs if "[key]" in e["loc"] or e["type"] == "invalid_key"]
+            out.append(lines.problem(loc, _key_message(loc, keyed or errs)))
+        else:
+            out.append(lines.problem(loc, _value_message(loc, errs, model)))
     return out
 
 

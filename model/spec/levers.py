@@ -29,6 +29,15 @@ TriggerVariable = Literal[tuple(TRIGGER_UNITS)]  # type: ignore[valid-type]
 ISO3 = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 Year = Annotated[int, Field(ge=1990, le=2100)]
 
+#: Intensities a planner can defend: off to twice the plan [intensity]; up to 10 is accepted.
+PLAUSIBLE_INTENSITY = (0.0, 2.0)
+#: Yearly change of a raw ITU indicator a lever can plausibly add, per unit of intensity
+#: [per 100/yr]: internet users rose by at most a few points a year in fast-growing countries.
+PLAUSIBLE_INDICATOR = (-5.0, 10.0)
+Intensity = Annotated[
+    float, Field(ge=0, le=10, json_schema_extra={"plausible": PLAUSIBLE_INTENSITY})
+]
+
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
@@ -78,6 +87,11 @@ class Effect(_Section):
         """Unit of ``size``."""
         return "per 100/yr" if self.indicator else EFFECT_UNITS[self.target]
 
+    @property
+    def plausible(self) -> tuple[float, float] | None:
+        """Range of ``size`` a planner can defend, in :attr:`unit` per unit of intensity."""
+        return PLAUSIBLE_INDICATOR if self.indicator else LEVER_TARGETS[self.target].plausible
+
 
 class Trigger(_Section):
     """Condition, checked per draw at the end of ``year``, for the lever to act at all."""
@@ -98,8 +112,10 @@ class Lever(_Section):
     """A policy lever with a dated intensity schedule."""
 
     description: str = Field("", description="What the lever is, in words")
+    description_vi: str = Field("", description="The description in Vietnamese")
     source: str = Field(description="Source of the schedule and effect sizes, or 'assumption: …'")
-    schedule: dict[Year, Annotated[float, Field(ge=0, le=10)]] = Field(
+    source_vi: str = Field("", description="The source in Vietnamese")
+    schedule: dict[Year, Intensity] = Field(
         default_factory=dict,
         description="Dated intensities {year: intensity}; empty = 1 from start [intensity]",
     )

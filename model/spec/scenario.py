@@ -24,8 +24,17 @@ from pydantic import (
 )
 from vnsim.blocks import BLOCKS, Block
 from vnsim.quantity import UNITS, InputName
-from vnsim.spec.documents import DocumentError, Lines, Problem, read_yaml, suggest, validate
+from vnsim.spec.documents import (
+    DocumentError,
+    Lines,
+    Problem,
+    number_hint,
+    read_yaml,
+    suggest,
+    validate,
+)
 from vnsim.spec.levers import EFFECT_UNITS, TRIGGER_UNITS, Lever
+from vnsim.spec.plausibility import plausibility_problems
 from vnsim.uncertainty import Sampler
 
 #: Parameters each distribution takes (``low``/``high`` optional for beta).
@@ -75,6 +84,7 @@ class UncertainInput(_Section):
     dist: Literal[tuple(DISTRIBUTIONS)] = Field(description="Distribution")  # type: ignore[valid-type]
     unit: str = Field(description=f"Unit, one of: {', '.join(UNITS)}")
     source: str = Field(min_length=1, description="Where the numbers come from, or 'assumption: …'")
+    source_vi: str = Field("", description="The source in Vietnamese, for briefings in Vietnamese")
     value: float | None = None
     low: float | None = None
     mode: float | None = None
@@ -172,8 +182,13 @@ class _Scenario(_Section):
     extends: str | None = Field(None, description="A scenario file this one changes")
     name: Name = Field(description="Short name (letters, digits, '-', '_'); names the run folder")
     title: str = Field("", description="Title for charts and reports")
+    title_vi: str = Field("", description="The title in Vietnamese (briefings with --lang vi)")
     description: str = Field("", description="What the scenario assumes, in words")
+    description_vi: str = Field("", description="The description in Vietnamese")
     sources: list[str] = Field(default_factory=list, description="Documents the numbers come from")
+    sources_vi: list[str] = Field(
+        default_factory=list, description="The sources in Vietnamese, in the same order"
+    )
     horizon: Horizon
     ensemble: Ensemble = Field(default_factory=Ensemble)
     uncertain: dict[InputName, UncertainInput] = Field(
@@ -199,6 +214,12 @@ class _Scenario(_Section):
         return self
 
     _source_file: str | None = PrivateAttr(None)
+    _warnings: tuple[Problem, ...] = PrivateAttr(())
+
+    @property
+    def warnings(self) -> tuple[Problem, ...]:
+        """Numbers outside their plausible range and dates outside the horizon, as loaded."""
+        return self._warnings
 
     @property
     def source_file(self) -> str | None:
@@ -207,8 +228,22 @@ class _Scenario(_Section):
 
     def content_hash(self) -> str:
         """sha256 of the resolved scenario (what was simulated, whatever the files looked like)."""
-        blob = json.dumps(self.model_dump(mode="json"), sort_keys=True).encode()
+        blob = json.dumps(_untranslated(self.model_dump(mode="json")), sort_keys=True).encode()
         return hashlib.sha256(blob).hexdigest()
+
+
+def _untranslated(dump: Any) -> Any:
+    """A model dump without empty ``*_vi`` texts, so that adding the translation fields left
+    the hash of every scenario written before them unchanged."""
+    if isinstance(dump, dict):
+        return {
+            k: _untranslated(v)
+            for k, v in dump.items()
+            if not (isinstance(k, str) and k.endswith("_vi") and not v)
+        }
+    if isinstance(dump, list):
+        return [_untranslated(v) for v in dump]
+    return dump
 
 
 def _section(block: Block) -> tuple[type[BaseModel], Any]:
@@ -243,7 +278,9 @@ def _references(data: Any, lines: Lines) -> list[Problem]:
         if unit is None or isinstance(value, bool):
             return
         if isinstance(value, str):
-            if value not in units:
+            if value not in units and (hint := number_hint(value)):
+                problems.append(lines.problem(loc, hint))
+            elif value not in units:
                 known = f"{suggest(value, units)}" or (
                     f" (defined: {', '.join(map(str, units))})" if units else ""
                 )
@@ -314,7 +351,11 @@ def _merge(base: Any, child: Any) -> Any:
     """
     dated = isinstance(child, dict) and child and all(isinstance(k, int) for k in child)
     if isinstance(base, dict) and isinstance(child, dict) and not dated:
-        return {**base, **{k: _merge(base.get(k), v) if k in base else v for k, v in child.items()}}
+        # a child that rewrites a text without its translation drops the parent's translation,
+        # which would otherwise describe the parent's text
+        stale = {f"{k}_vi" for k in child if isinstance(k, str)} - set(child)
+        kept = {k: v for k, v in base.items() if k not in stale}
+        return {**kept, **{k: _merge(base.get(k), v) if k in base else v for k, v in child.items()}}
     return child
 
 
@@ -400,8 +441,55 @@ def read_scenario(path: str | Path) -> tuple[dict[str, Any], Lines, list[Problem
     return data, lines, problems, chain
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Read, merge and validate a scenario file; raise :class:`DocumentError` with every problem."""
+def _misspelt(problems: list[Problem], data: dict[str, Any]) -> list[Problem]:
+    """Problems of a lever or input that lacks every required key because its name is misspelt.
+
+    A child scenario that writes ``shared_platform:`` instead of ``shared_platforms:`` starts a
+    new lever, which then lacks its source and effects: say that once, with the likely name.
+    An entry that has some of its required keys is left to the schema's messages.
+    """
+    models = {"levers": Lever, "uncertain": UncertainInput}
+    missing: dict[tuple[str, str], set[str]] = {}
+    for p in problems:
+        parts = p.field.split(".")
+        if len(parts) == 3 and parts[0] in models and p.message == "required but missing":
+            missing.setdefault((parts[0], parts[1]), set()).add(parts[2])
+    out: list[Problem] = []
+    told: set[tuple[str, str]] = set()
+    for p in problems:
+        section, name = [*p.field.split("."), "", ""][:2]
+        entries = data.get(section)
+        required = (
+            {n for n, f in models[section].model_fields.items() if f.is_required()}
+            if section in models
+            else set()
+        )
+        near = ""
+        if required and missing.get((section, name)) == required and isinstance(entries, dict):
+            near = suggest(name, [k for k in entries if k != name])
+        if not near:
+            out.append(p)
+        elif (section, name) not in told:
+            told.add((section, name))
+            what = "lever" if section == "levers" else "uncertain input"
+            keys = ", ".join(sorted(required))
+            out.append(
+                Problem(
+                    p.file,
+                    p.line,
+                    f"{section}.{name}",
+                    f"no {what} named {name!r} to change{near}; a new {what} needs {keys}",
+                )
+            )
+    return out
+
+
+def load_scenario(path: str | Path, *, strict: bool = False) -> Scenario:
+    """Read, merge and validate a scenario file; raise :class:`DocumentError` with every problem.
+
+    Numbers outside their plausible range are kept as :attr:`Scenario.warnings`; with
+    ``strict`` they are errors too. Numbers far outside it are always errors.
+    """
     data, lines, problems, _ = read_scenario(path)
     checked = _non_finite(data, lines) + _references(data, lines)
     try:
@@ -411,7 +499,11 @@ def load_scenario(path: str | Path) -> Scenario:
         # one message per field, not two
         said = {(p.file, p.line, p.field) for p in checked}
         keep = [p for p in exc.problems if p in checked or (p.file, p.line, p.field) not in said]
-        raise DocumentError(keep) from None
+        raise DocumentError(_misspelt(keep, data)) from None
+    found = plausibility_problems(scenario, lines)
+    if found and (strict or any(p.severity == "error" for p in found)):
+        raise DocumentError(found)
+    scenario._warnings = tuple(sorted(found, key=lambda p: (p.file, p.line or 0, p.field)))
     scenario._source_file = _display(Path(path).resolve())
     return scenario
 
