@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import io
 import json
 import os
 import re
-import tempfile
+import secrets
 import textwrap
 import unicodedata
 import warnings
@@ -28,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import platformdirs
-from vnsim.errors import DataError
+from vnsim.errors import DataError, UnusableFile, read_input
 
 SURVEY_COLUMNS = [
     "survey_year", "country", "iso3", "region", "subregion",
@@ -61,6 +62,8 @@ EGDI_PUBLISHED_EXCEPTIONS = frozenset({(2008, "KHM"), (2008, "CMR")})
 #: mean(0.1179, 0.0396, 1.422)); see the preface of model/data/SOURCES.md.
 RANGE_PUBLISHED_EXCEPTIONS = frozenset({(2003, "FSM", "hci"), (2003, "TUV", "hci")})
 MAX_ROWS_SHOWN = 5
+#: Largest UN CSV export read (an edition is about 30 kB); checked before reading.
+MAX_CSV_BYTES = 10_000_000
 
 _DATA = resources.files("vnsim") / "data"
 
@@ -278,11 +281,19 @@ def read_un_csv(path: Path) -> pd.DataFrame:
     """
     path = Path(path)
     try:
+        data = read_input(path, MAX_CSV_BYTES, "UN CSV exports")
+    except UnusableFile as exc:
+        raise DataError(str(path), [exc.reason]) from None
+    try:
         with warnings.catch_warnings():
             # rows longer than the header: pandas would drop cells or take them as an index
             warnings.simplefilter("error", pd.errors.ParserWarning)
             raw = _read_csv(
-                path, dtype=str, encoding="utf-8-sig", keep_default_na=False, index_col=False
+                io.BytesIO(data),
+                dtype=str,
+                encoding="utf-8-sig",
+                keep_default_na=False,
+                index_col=False,
             )
     except UnicodeDecodeError as exc:
         raise DataError(
@@ -343,7 +354,9 @@ def add_edition(path: Path, data_home: Path | None = None, replace: bool = False
     if target.exists() and not replace:
         raise FileExistsError(f"edition {year} already added at {target}; use replace=True")
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".un_egov_{year}.", suffix=".tmp")
+    tmp = target.parent / f".un_egov_{year}.{secrets.token_hex(4)}.tmp"
+    # created with the user's umask (mkstemp would make it 0600, unreadable to colleagues)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             surveys.to_csv(f, index=False, lineterminator="\n")

@@ -19,9 +19,13 @@ TARGETS_HELP = "target set file or name (default decision_942_2025)"
 
 
 def scenario_path(arg: str | None) -> Path:
-    """The scenario file named on the command line, or the default one; it must exist."""
+    """The scenario file named on the command line, or the default one; it must exist.
+
+    Whether it is a regular file of a readable size is checked when it is opened
+    (:func:`vnsim.errors.read_input`), so a FIFO or a device is refused, never read.
+    """
     path = Path(arg) if arg else DEFAULT_SCENARIO
-    if not path.is_file():
+    if not path.exists():
         hint = "" if arg else " (run from the project folder, or name a scenario file)"
         raise UserError(f"{path}: no such scenario file{hint}")
     return path
@@ -37,7 +41,7 @@ def open_runs(folders: list[str]) -> dict[str, Any]:
     runs: dict[str, Any] = {}
     for folder in folders:
         path = Path(folder)
-        if not (path / "ensemble.nc").is_file():
+        if not path.is_dir() or not (path / "ensemble.nc").is_file():
             raise UserError(f"{folder}: not a vnsim run folder (no ensemble.nc)")
         ds = store.open_run(path)
         name = str(ds.attrs.get("scenario", path.name))
