@@ -232,7 +232,9 @@ def test_out_refuses_an_existing_folder_unless_forced(tmp_path, capsys):
 
     (out / "keep.txt").unlink()
     for _ in range(2):  # an empty folder, then the finished run written into it
-        assert main(["run", str(BASE), "--draws", "16", "--out", str(out), "--force", "--quiet"]) == 0
+        assert (
+            main(["run", str(BASE), "--draws", "16", "--out", str(out), "--force", "--quiet"]) == 0
+        )
         assert (out / "ensemble.nc").exists() and (out / "COMPLETE").exists()
         assert sorted(p.name for p in tmp_path.iterdir()) == ["exists"]
 
