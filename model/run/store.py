@@ -299,14 +299,15 @@ class RunFolder:
 
     def __enter__(self) -> Path:
         self.target.parent.mkdir(parents=True, exist_ok=True)
-        if not self.target.exists():
-            try:
-                os.mkdir(self.target)  # the claim: exactly one run creates it
-            except FileExistsError:
+        try:
+            os.mkdir(self.target)  # the claim: exactly one run creates it
+            self._claimed = True
+        except FileExistsError:
+            # with --force an existing target is checked again when it is replaced
+            if not self.force:
                 raise RunFolderError(
                     f"{self.target} was just created by another run; choose another --out"
                 ) from None
-            self._claimed = True
         self.tmp = self.target.with_name(
             f".{self.target.name}.partial-{os.getpid()}-{secrets.token_hex(4)}"
         )
