@@ -226,3 +226,40 @@ def test_ten_million_draws_refused_before_any_sampling(monkeypatch, tmp_path, ca
     monkeypatch.setattr(planning, "sample_inputs", guarded)
     code = cli.main(["run", str(BASELINE), "--draws", "10000000", "--out", str(tmp_path / "b")])
     assert code == 2 and "GiB" in capsys.readouterr().err
+
+
+# --- signals during start-up --------------------------------------------------------------------
+
+#: A child that gets SIGINT (or SIGTERM) while ``vnsim.cli`` imports its command modules.
+SIGNAL_DURING_IMPORT = """
+import importlib.abc, os, signal, sys
+
+class Signal(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name == "vnsim.cli.backtest":
+            os.kill(os.getpid(), getattr(signal, sys.argv[1]))
+        return None
+
+sys.meta_path.insert(0, Signal())
+from vnsim.cli import main
+raise SystemExit(main(["schema"]))
+"""
+
+
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM"])
+def test_a_signal_while_the_command_line_starts_is_one_line(sig):
+    proc = subprocess.run(
+        [sys.executable, "-c", SIGNAL_DURING_IMPORT, sig],
+        capture_output=True,
+        text=True,
+        timeout=START_TIMEOUT,
+    )
+    assert proc.returncode == 130, proc.stderr
+    assert proc.stderr == "vnsim: interrupted; no results were written\n"
+    assert proc.stdout == ""
+
+
+def test_start_up_handlers_are_restored_after_import(monkeypatch):
+    # imported in-process (as here, under pytest) the host's handlers are left as they were
+    assert signal.getsignal(signal.SIGINT) is not cli._interrupted_while_starting
+    assert signal.getsignal(signal.SIGTERM) is not cli._interrupted_while_starting

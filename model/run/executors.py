@@ -264,7 +264,9 @@ def _dask(plan: Plan, ranges, scheduler: str | None, workers: int | None):
         client = _dask_client(scheduler)
     try:
         shared = client.scatter(plan, broadcast=True)
-        futures = {client.submit(checked_chunk, shared, a, b, pure=False): (a, b) for a, b in ranges}
+        futures = {
+            client.submit(checked_chunk, shared, a, b, pure=False): (a, b) for a, b in ranges
+        }
         for fut in dask_completed(futures):
             a, b = futures[fut]
             yield a, b, fut.result()
