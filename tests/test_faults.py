@@ -255,3 +255,14 @@ def test_names_that_only_look_like_devices_are_accepted(name):
 def test_names_with_dots_or_slashes_are_refused(name):
     with pytest.raises(ValueError):
         Scenario.model_validate({**load_scenario(BASE).model_dump(mode="json"), "name": name})
+
+
+def test_added_editions_follow_the_umask(tmp_path):
+    un_csv = ROOT / "tests" / "fixtures" / "data" / "EGOV_DATA_2024.csv"
+    old = os.umask(0o022)
+    try:
+        written = datasets.add_edition(un_csv, data_home=tmp_path / "home")
+    finally:
+        os.umask(old)
+    assert written.stat().st_mode & 0o777 == 0o644  # colleagues on a shared server can read it
+    assert [p.name for p in written.parent.iterdir()] == [written.name]

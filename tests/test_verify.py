@@ -238,3 +238,29 @@ def test_results_folder_is_never_overwritten_without_force(fresh, tmp_path, caps
     assert json.loads((target / "manifest.json").read_text())["draws"] == 16
     assert verify(target).ok
     assert not list(tmp_path.glob(".run.*"))  # neither partial nor old copies left behind
+
+
+def test_a_scenario_edited_during_the_run_is_not_certified(tmp_path, monkeypatch, capsys):
+    """The manifest hashes the bytes read at the start, not the file as it is at the end."""
+    import hashlib
+
+    from vnsim.run import executors
+
+    scenario = tmp_path / "baseline.yaml"
+    shutil.copy(BASELINE, scenario)
+    read_at_start = hashlib.sha256(scenario.read_bytes()).hexdigest()
+    real_run = executors.run
+
+    def edit_then_run(*args, **kwargs):
+        text = scenario.read_text(encoding="utf-8")
+        scenario.write_text(text.replace("persistence: 0.3", "persistence: 0.4"), "utf-8")
+        return real_run(*args, **kwargs)
+
+    monkeypatch.setattr(executors, "run", edit_then_run)
+    run = tmp_path / "run"
+    assert vnsim(["run", str(scenario), "--draws", "8", "--out", str(run), "--quiet"]) == 0
+    monkeypatch.setattr(executors, "run", real_run)
+    manifest = json.loads((run / "manifest.json").read_text())
+    assert manifest["scenario_file_hash"] == read_at_start
+    (diff,) = verify(run).differences
+    assert diff.kind == "scenario" and "changed since the run" in diff.message
