@@ -1,8 +1,9 @@
 """Interrupted runs, with real ``vnsim run`` subprocesses, and resource limits refused up front.
 
-SIGKILL at any moment leaves no folder that looks like a finished run (only a hidden
-``.NAME.partial-*`` folder); SIGINT/SIGTERM stop cleanly with one line on stderr and exit 130,
-leaving nothing behind; a later run to the same folder works.
+SIGKILL at any moment leaves no folder that looks like a finished run (only the run's empty
+claim on the folder and a hidden ``.NAME.partial-*`` folder, both removed by the next run);
+SIGINT/SIGTERM stop cleanly with one line on stderr and exit 130, leaving nothing behind; a
+later run to the same folder works.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import pytest
 from vnsim import cli
 from vnsim.core import plan as planning
 from vnsim.errors import ResourceError, RunFolderError
-from vnsim.run import executors
+from vnsim.run import executors, store
 from vnsim.run.verify import verify
 from vnsim.spec.scenario import load_scenario
 
@@ -108,14 +109,16 @@ def test_sigkill_never_leaves_a_folder_that_looks_finished(setup, tmp_path, dela
     proc.send_signal(signal.SIGKILL)
     proc.communicate(timeout=60)
     assert proc.returncode == -signal.SIGKILL
-    assert not out.exists()
+    # at most the run's empty claim on the folder, never anything that looks finished
+    assert list(out.iterdir()) == [] and not store.is_finished_run(out)
     left = partials(out)
     assert len(left) == 1 and not (left[0] / "COMPLETE").exists()
     with pytest.raises(RunFolderError, match="not a finished vnsim run"):
         verify(left[0])
-    # a later run to the same folder works, beside the stale partial folder
+    # a later run to the same folder works: the dead run's claim and partial folder are removed
     rerun_works(scenario, out, env)
     assert verify(out).ok
+    assert sorted(p.name for p in out.parent.iterdir()) == ["run"]
 
 
 @pytest.mark.slow

@@ -192,3 +192,28 @@ def test_two_concurrent_runs_into_one_out_one_wins(tmp_path):
     assert store.is_finished_run(out)
     assert sorted(p.name for p in tmp_path.iterdir() if p.name != "home") == ["run"]
     shutil.rmtree(out)
+
+
+def dead_pid() -> int:
+    proc = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    return int(proc.stdout)
+
+
+def test_the_claim_of_a_killed_run_is_removed_by_the_next(tmp_path):
+    target = tmp_path / "out"
+    target.mkdir()  # claimed by a run that was then SIGKILLed
+    (tmp_path / f".out.claim-{dead_pid()}-0a1b2c3d").touch()
+    with store.RunFolder(target) as tmp:  # no --force needed: nothing of value was there
+        (tmp / store.MANIFEST).write_text("{}")
+    assert store.is_finished_run(target)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_a_live_claim_is_kept(tmp_path):
+    target = tmp_path / "out"
+    with store.RunFolder(target):
+        with pytest.raises(RunFolderError, match="already exists"):
+            store.RunFolder(target)
+        assert target.is_dir()

@@ -256,6 +256,12 @@ def recover(target: Path) -> None:
         pid = _pid_of(partial, "partial")
         if pid is not None and not _alive(pid):
             shutil.rmtree(partial, ignore_errors=True)
+    for claim in parent.glob(f".{name}.claim-*"):
+        pid = _pid_of(claim, "claim")
+        if pid is not None and not _alive(pid):
+            with contextlib.suppress(OSError):
+                os.rmdir(target)  # the dead run's claim, if still empty
+            claim.unlink(missing_ok=True)
 
 
 def _exists_message(target: Path) -> str:
@@ -265,11 +271,12 @@ def _exists_message(target: Path) -> str:
 class RunFolder:
     """A run folder written atomically and exclusively.
 
-    Without ``force`` the target is claimed at the start by creating it (``os.mkdir`` fails if
-    anyone else has it), results go to a hidden ``.NAME.partial-PID-*`` folder beside it, and
-    the complete folder is renamed onto the empty claim at the end. With ``force`` an existing
-    target must be an empty folder or a finished vnsim run; it is swapped out only when the
-    new run is complete (see :func:`recover` for a kill during the swap).
+    Without ``force`` the target is claimed at the start by creating it (``os.mkdir`` fails
+    if anyone else has it; a ``.NAME.claim-PID-*`` file beside it says whose it is). Results
+    go to a hidden ``.NAME.partial-PID-*`` folder beside it, and the complete folder is
+    renamed onto the empty claim at the end. With ``force`` an existing target must be an
+    empty folder or a finished vnsim run; it is swapped out only when the new run is complete
+    (see :func:`recover` for a kill during the swap).
 
     Use as a context manager; on any exception (including ``KeyboardInterrupt``) the temporary
     folder and the claim are removed and an existing ``target`` is untouched. ``done`` is True
@@ -299,10 +306,16 @@ class RunFolder:
 
     def __enter__(self) -> Path:
         self.target.parent.mkdir(parents=True, exist_ok=True)
+        # who holds the claim, so that the claim of a killed run can be removed
+        self._marker = self.target.with_name(
+            f".{self.target.name}.claim-{os.getpid()}-{secrets.token_hex(4)}"
+        )
+        self._marker.touch()
         try:
             os.mkdir(self.target)  # the claim: exactly one run creates it
             self._claimed = True
         except FileExistsError:
+            self._marker.unlink()
             # with --force an existing target is checked again when it is replaced
             if not self.force:
                 raise RunFolderError(
@@ -311,7 +324,11 @@ class RunFolder:
         self.tmp = self.target.with_name(
             f".{self.target.name}.partial-{os.getpid()}-{secrets.token_hex(4)}"
         )
-        os.mkdir(self.tmp)  # with the user's umask, unlike tempfile.mkdtemp's 0700
+        try:
+            os.mkdir(self.tmp)  # with the user's umask, unlike tempfile.mkdtemp's 0700
+        except BaseException:
+            self._abandon()
+            raise
         return self.tmp
 
     def __exit__(self, exc_type, exc, tb) -> None:
@@ -326,6 +343,7 @@ class RunFolder:
                 self._abandon()
                 raise
             self.done = True
+            self._marker.unlink(missing_ok=True)
 
     def _put_in_place(self) -> None:
         try:
@@ -344,10 +362,12 @@ class RunFolder:
             raise
 
     def _abandon(self) -> None:
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        if hasattr(self, "tmp"):
+            shutil.rmtree(self.tmp, ignore_errors=True)
         if self._claimed:
             with contextlib.suppress(OSError):
                 os.rmdir(self.target)  # only if still our empty claim
+        self._marker.unlink(missing_ok=True)
 
 
 def _changed(target: Path) -> str:
@@ -387,7 +407,8 @@ def _alive(pid: int) -> bool:
 
 def write_json(path: Path, data: Any) -> None:
     path.write_text(
-        json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
+        json.dumps(data, indent=2, ensure_ascii=False, default=str, allow_nan=False) + "\n",
+        encoding="utf-8",
     )
 
 
