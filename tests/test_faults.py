@@ -266,3 +266,10 @@ def test_added_editions_follow_the_umask(tmp_path):
         os.umask(old)
     assert written.stat().st_mode & 0o777 == 0o644  # colleagues on a shared server can read it
     assert [p.name for p in written.parent.iterdir()] == [written.name]
+
+
+def test_a_malformed_scheduler_address_is_exit_2(tmp_path, capsys):
+    argv = ["run", str(BASE), "--draws", "8", "--out", str(tmp_path / "out")]
+    code, _, err = vnsim(capsys, *argv, "--executor", "dask", "--scheduler", "not an address")
+    assert code == 2 and "--scheduler not an address: cannot reach the dask scheduler" in err
+    assert not (tmp_path / "out").exists()

@@ -266,3 +266,29 @@ def test_start_up_handlers_are_restored_after_import(monkeypatch):
     # imported in-process (as here, under pytest) the host's handlers are left as they were
     assert signal.getsignal(signal.SIGINT) is not cli._interrupted_while_starting
     assert signal.getsignal(signal.SIGTERM) is not cli._interrupted_while_starting
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_worker_processes_stop_quietly_with_the_command(setup, tmp_path, sig):
+    """Ctrl-C reaches the whole process group: the workers print nothing, the command one line."""
+    scenario, env = setup
+    out = tmp_path / "run"
+    argv = [sys.executable, "-m", "vnsim.cli", "run", str(scenario), "--draws", str(DRAWS)]
+    argv += ["--chunk-size", str(CHUNK), "--out", str(out), "--quiet"]
+    proc = subprocess.Popen(
+        [*argv, "--executor", "processes", "--workers", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        start_new_session=True,
+    )
+    wait_for_partial(proc, out)
+    time.sleep(2.0)
+    assert proc.poll() is None, "the run finished before the signal; raise DRAWS"
+    os.killpg(proc.pid, sig)
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, stderr
+    assert stderr == "vnsim: interrupted; no results were written\n"
+    assert not out.exists() and partials(out) == []

@@ -33,6 +33,9 @@ Sink = Callable[[int, int, dict[str, np.ndarray]], None]
 #: chunk also needs nor rewrites part of an HDF5 chunk another chunk also writes.
 DISK_CHUNK = 1024
 
+#: Seconds to wait for a dask scheduler given with ``--scheduler``.
+CONNECT_TIMEOUT = 10
+
 #: Seconds a run must last before its progress bar appears ("longer than a moment").
 PROGRESS_DELAY = 0.5
 
@@ -238,8 +241,8 @@ def _dask_client(scheduler: str) -> Any:
     from dask.distributed import Client
 
     try:
-        return Client(scheduler)
-    except OSError as exc:  # distributed's connection timeout is an OSError too
+        return Client(scheduler, timeout=CONNECT_TIMEOUT)
+    except (OSError, ValueError) as exc:  # a timeout is an OSError; a bad address a ValueError
         raise UserError(
             f"--scheduler {scheduler}: cannot reach the dask scheduler ({exc}); check the "
             "address and that the scheduler is running, or leave out --scheduler for a local "
