@@ -10,10 +10,11 @@ raise these errors.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import stat
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Protocol
 
@@ -118,6 +119,35 @@ class UnusableFile(UserProblem, ValueError):
 
 class Interrupted(KeyboardInterrupt):
     """An interrupt after the results were complete: the message says where they are."""
+
+
+#: Depth of :func:`interrupts_deferred` blocks, and whether an interrupt came during one.
+_DEFERRED = {"depth": 0, "pending": False}
+
+
+@contextlib.contextmanager
+def interrupts_deferred() -> Iterator[None]:
+    """Interrupts that arrive through :func:`interrupt` wait until the block is over.
+
+    For steps that must not be cut in two (the renames that put a run folder in place); the
+    interrupt is raised as ``KeyboardInterrupt`` when the outermost block ends normally.
+    """
+    _DEFERRED["depth"] += 1
+    try:
+        yield
+    finally:
+        _DEFERRED["depth"] -= 1
+    if not _DEFERRED["depth"] and _DEFERRED["pending"]:
+        _DEFERRED["pending"] = False
+        raise KeyboardInterrupt
+
+
+def interrupt() -> None:
+    """What a signal handler calls: ``KeyboardInterrupt`` now, or after a deferred block."""
+    if _DEFERRED["depth"]:
+        _DEFERRED["pending"] = True
+        return
+    raise KeyboardInterrupt
 
 
 def _kind(mode: int) -> str:

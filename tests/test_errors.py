@@ -172,3 +172,18 @@ def test_main_restores_the_signal_handlers(monkeypatch):
     monkeypatch.setattr(schema, "command", lambda args: 0)
     assert cli.main(["schema"]) == 0
     assert signal.getsignal(signal.SIGTERM) is handler
+
+
+def test_interrupts_wait_for_a_deferred_block_to_end():
+    done = []
+    with pytest.raises(KeyboardInterrupt):
+        with errors.interrupts_deferred():
+            with errors.interrupts_deferred():
+                errors.interrupt()  # what the signal handler calls
+                done.append("inner")
+            done.append("outer")  # nested: still deferred
+    assert done == ["inner", "outer"]
+    with pytest.raises(KeyboardInterrupt):
+        errors.interrupt()  # outside a block: at once
+    with errors.interrupts_deferred():
+        pass  # nothing pending any more

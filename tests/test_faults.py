@@ -273,3 +273,29 @@ def test_a_malformed_scheduler_address_is_exit_2(tmp_path, capsys):
     code, _, err = vnsim(capsys, *argv, "--executor", "dask", "--scheduler", "not an address")
     assert code == 2 and "--scheduler not an address: cannot reach the dask scheduler" in err
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.skipif(not hasattr(__import__("signal"), "pthread_sigmask"), reason="POSIX only")
+def test_a_signal_during_the_final_rename_waits_until_the_folder_is_in_place(
+    tmp_path, capsys, monkeypatch
+):
+    import signal
+
+    real_rename = os.rename
+
+    def signalled_rename(src, dst):
+        if Path(dst) == out:  # the final rename of the run folder
+            os.kill(os.getpid(), signal.SIGINT)
+        return real_rename(src, dst)
+
+    handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    out = tmp_path / "out"
+    monkeypatch.setattr(store.os, "rename", signalled_rename)
+    try:
+        code, _, err = vnsim(capsys, "run", str(BASE), "--draws", "8", "--out", str(out))
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+    assert code == 130
+    assert err.strip() == f"vnsim: interrupted; the results are complete in {out}"
+    assert store.is_finished_run(out) and sorted(p.name for p in tmp_path.iterdir()) == ["out"]

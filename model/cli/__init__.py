@@ -57,7 +57,7 @@ try:
         verify,
         what_it_takes,
     )
-    from vnsim.errors import EXIT_BUG, EXIT_OK, UserError, exit_status
+    from vnsim.errors import EXIT_BUG, EXIT_OK, UserError, exit_status, interrupt
 finally:
     for _sig, _handler in _previous.items():
         signal.signal(_sig, _handler)
@@ -125,7 +125,7 @@ def _signals_as_interrupts(received: list[int]) -> Iterator[None]:
 
     def interrupted(signum: int, frame: FrameType | None) -> None:
         received.append(signum)
-        raise KeyboardInterrupt
+        interrupt()  # raises now, or when a step that must not be cut in two is over
 
     def unraisable(info: Any) -> None:
         # The handler's KeyboardInterrupt is lost when it lands in a weakref callback or

@@ -15,10 +15,7 @@ import os
 import platform
 import secrets
 import shutil
-import signal
 import subprocess
-import threading
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,7 +28,7 @@ import xarray as xr
 from vnsim import __version__
 from vnsim.blocks import VARIABLES, Variable
 from vnsim.core.plan import Plan
-from vnsim.errors import RunFolderError
+from vnsim.errors import RunFolderError, interrupts_deferred
 
 QUANTILES = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
 
@@ -204,7 +201,6 @@ def open_run(folder: str | Path) -> xr.Dataset:
 #: The completion marker: a run folder is finished only when it holds this and a manifest.
 COMPLETE = "COMPLETE"
 MANIFEST = "manifest.json"
-_SIGNALS = ("SIGINT", "SIGTERM")
 
 
 def is_finished_run(folder: Path) -> bool:
@@ -335,7 +331,7 @@ class RunFolder:
         if exc_type is not None:
             self._abandon()
             return
-        with _signals_deferred():
+        with interrupts_deferred():
             try:
                 (self.tmp / COMPLETE).write_text("")
                 self._put_in_place()
@@ -375,21 +371,6 @@ def _changed(target: Path) -> str:
         f"{target} was written by another process during this run; its contents were kept "
         "and this run's results were not: choose another --out"
     )
-
-
-@contextlib.contextmanager
-def _signals_deferred() -> Iterator[None]:
-    """SIGINT and SIGTERM wait until the block is over (POSIX; elsewhere nothing changes)."""
-    block = getattr(signal, "pthread_sigmask", None)
-    if block is None or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    signals = {getattr(signal, s) for s in _SIGNALS}
-    previous = block(signal.SIG_BLOCK, signals)
-    try:
-        yield
-    finally:
-        block(signal.SIG_SETMASK, previous)
 
 
 def _alive(pid: int) -> bool:
