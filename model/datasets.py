@@ -348,6 +348,8 @@ def add_edition(path: Path, data_home: Path | None = None, replace: bool = False
     """
     surveys = read_un_csv(path)
     year = int(surveys["survey_year"].iloc[0])
+    if not 1000 <= year <= 9999:  # stored as un_egov_<4 digits>.csv, or it is never loaded
+        raise DataError(str(path), [f"survey_year: {year} is not a four-digit year"])
     if year in set(_packaged_surveys()["survey_year"]):
         raise FileExistsError(f"edition {year} is packaged with vnsim and cannot be replaced")
     target = _home(data_home) / "surveys" / f"un_egov_{year}.csv"

@@ -299,3 +299,16 @@ def test_a_signal_during_the_final_rename_waits_until_the_folder_is_in_place(
     assert code == 130
     assert err.strip() == f"vnsim: interrupted; the results are complete in {out}"
     assert store.is_finished_run(out) and sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_an_edition_that_could_never_be_loaded_is_refused(tmp_path, capsys):
+    un_csv = ROOT / "tests" / "fixtures" / "data" / "EGOV_DATA_2024.csv"
+    lines = un_csv.read_text(encoding="utf-8-sig").splitlines()
+    rows = [lines[0], *(line.replace("2024,", "10000,", 1) for line in lines[1:])]
+    path = tmp_path / "export.csv"  # no year in the name: the column alone says 10000
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    code, _, err = vnsim(capsys, "data", "add", str(path))
+    assert code == 2 and "10000 is not a four-digit year" in err
+    assert not (tmp_path / "home" / "surveys").exists() or not list(
+        (tmp_path / "home" / "surveys").iterdir()
+    )
