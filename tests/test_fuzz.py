@@ -183,9 +183,10 @@ def misspell(word: str, draw) -> str:
 
 
 @st.composite
-def mutants(draw, max_ops: int = 4) -> tuple[dict, list[str]]:
-    """The baseline with 1-``max_ops`` random mutations; returns it and the ops applied."""
-    data = copy.deepcopy(BASE)
+def mutants(draw, max_ops: int = 4, base: dict | None = None) -> tuple[dict, list[str]]:
+    """The baseline (or ``base``) with 1-``max_ops`` random mutations; returns it and the ops
+    applied."""
+    data = copy.deepcopy(BASE if base is None else base)
     done = []
     for _ in range(draw(st.integers(1, max_ops))):
         locs = paths(data)
@@ -283,6 +284,42 @@ def test_mutants_that_validate_also_run(folder, capsys, mutant):
     _, err = capsys.readouterr()
     assert code == 0, f"validate said ok, run said: {err} (mutations {mutant[1]})"
     shutil.rmtree(out_dir)
+
+
+TARGETS = Path(__file__).resolve().parent.parent / "scenarios" / "targets"
+TARGET_BASE: dict[str, Any] = read_yaml(TARGETS / "decision_942_2025.yaml")[0]
+
+
+@pytest.fixture(scope="module")
+def small_run(tmp_path_factory) -> Path:
+    """A 16-draw run of the test scenario, to score mutated target files against."""
+    folder = tmp_path_factory.mktemp("targets_run")
+    out = folder / "run"
+    scenario = Path(__file__).parent / "fixtures" / "scenarios" / "base.yaml"
+    assert cli.main(["run", str(scenario), "--draws", "16", "--out", str(out), "--quiet"]) == 0
+    return out
+
+
+@pytest.mark.slow
+@fuzz(0.05)
+@given(mutants(base=TARGET_BASE))
+def test_mutated_target_files_load_or_fail_cleanly(folder, mutant):
+    path = write_yaml(mutant[0], folder / "targets_mutant.yaml")
+    try:
+        load_targets(path)
+    except DocumentError as exc:
+        check_report(exc, path, parsed=True)
+
+
+@pytest.mark.slow
+@fuzz(0.02)
+@given(mutants(max_ops=2, base=TARGET_BASE))
+def test_mutated_target_files_through_the_cli_exit_0_or_2(folder, small_run, capsys, mutant):
+    path = write_yaml(mutant[0], folder / "targets_cli_mutant.yaml")
+    code = cli.main(["targets", str(small_run), "--targets", str(path)])
+    _, err = capsys.readouterr()
+    assert code in (0, 2), (err, mutant[1])
+    assert "Traceback" not in err and "internal error" not in err, (err, mutant[1])
 
 
 #: Files that once validated but failed in the engine. The gaps still open need checks
