@@ -312,3 +312,19 @@ def test_an_edition_that_could_never_be_loaded_is_refused(tmp_path, capsys):
     assert not (tmp_path / "home" / "surveys").exists() or not list(
         (tmp_path / "home" / "surveys").iterdir()
     )
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbage"])
+def test_a_damaged_ensemble_file_is_exit_2_for_every_reader(tmp_path, capsys, damage):
+    out = tmp_path / "run"
+    assert vnsim(capsys, "run", str(BASE), "--draws", "8", "--out", str(out), "--quiet")[0] == 0
+    nc = out / "ensemble.nc"
+    if damage == "truncated":
+        os.truncate(nc, nc.stat().st_size // 2)
+    else:
+        nc.write_bytes(b"not a NetCDF file")
+    for argv in (["targets", str(out)], ["charts", str(out), "--out", str(tmp_path / "c")]):
+        code, _, err = vnsim(capsys, *argv)
+        assert code == 2 and "ensemble.nc: cannot be read" in err, (argv, err)
+    code, printed, err = vnsim(capsys, "verify", str(out))
+    assert code in (1, 2) and "ensemble.nc" in err + printed

@@ -43,7 +43,14 @@ def open_runs(folders: list[str]) -> dict[str, Any]:
         path = Path(folder)
         if not path.is_dir() or not (path / "ensemble.nc").is_file():
             raise UserError(f"{folder}: not a vnsim run folder (no ensemble.nc)")
-        ds = store.open_run(path)
+        try:
+            ds = store.open_run(path)
+        except (OSError, ValueError) as exc:  # truncated or not NetCDF at all
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise UserError(
+                f"{folder}/ensemble.nc: cannot be read ({reason}); `vnsim verify {folder}` "
+                "checks the run folder"
+            ) from None
         name = str(ds.attrs.get("scenario", path.name))
         key, n = name, 1
         while key in runs:
