@@ -1,8 +1,11 @@
 """Results: the xarray Dataset of outcomes, its summary, and the run folder on disk.
 
 Variable names, dimensions and units are a public contract (README, "Results"). A run folder
-holds ``ensemble.nc``, ``summary.csv`` and ``manifest.json`` and appears only when complete: it
-is written under a temporary name beside its destination and renamed at the end.
+holds ``ensemble.nc``, ``summary.csv``, ``headline.json``, ``manifest.json`` (with the sha256
+of the other files) and the ``COMPLETE`` marker. It is claimed exclusively at the start,
+written under a hidden temporary name beside its destination and renamed at the end; a
+``--force`` replacement killed half-way is finished or undone by the next command
+(:func:`recover`).
 """
 
 from __future__ import annotations
