@@ -23,10 +23,11 @@ import datetime as dt
 import difflib
 import hashlib
 import importlib.util
+import io
 import json
 import os
 import re
-import tempfile
+import secrets
 import textwrap
 import unicodedata
 import warnings
@@ -37,7 +38,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import platformdirs
-from vnsim.errors import DataError, InputError
+from vnsim.errors import DataError, InputError, UnusableFile, read_input
 
 SURVEY_COLUMNS = [
     "survey_year", "country", "iso3", "region", "subregion",
@@ -88,6 +89,8 @@ OBSERVATION_COLUMNS = [
     "series", "period_start", "period_end", "value", "unit", "sd",
     "definition", "source", "published", "precision",
 ]  # fmt: skip
+#: Largest UN CSV export read (an edition is about 30 kB); checked before reading.
+MAX_CSV_BYTES = 10_000_000
 
 _DATA = resources.files("vnsim") / "data"
 
@@ -576,11 +579,19 @@ def read_un_csv(path: Path) -> pd.DataFrame:
     """
     path = Path(path)
     try:
+        data = read_input(path, MAX_CSV_BYTES, "UN CSV exports")
+    except UnusableFile as exc:
+        raise DataError(str(path), [exc.reason]) from None
+    try:
         with warnings.catch_warnings():
             # rows longer than the header: pandas would drop cells or take them as an index
             warnings.simplefilter("error", pd.errors.ParserWarning)
             raw = _read_csv(
-                path, dtype=str, encoding="utf-8-sig", keep_default_na=False, index_col=False
+                io.BytesIO(data),
+                dtype=str,
+                encoding="utf-8-sig",
+                keep_default_na=False,
+                index_col=False,
             )
     except UnicodeDecodeError as exc:
         raise DataError(
@@ -661,7 +672,9 @@ def add_edition(
     if target.exists() and not replace:
         raise FileExistsError(f"edition {year} already added at {target}; use replace=True")
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".un_egov_{year}.", suffix=".tmp")
+    tmp = target.parent / f".un_egov_{year}.{secrets.token_hex(4)}.tmp"
+    # created with the user's umask (mkstemp would make it 0600, unreadable to colleagues)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             rows = surveys.assign(**{PUBLISHED: day.date().isoformat()})

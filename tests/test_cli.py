@@ -224,17 +224,41 @@ def test_out_refuses_an_existing_folder_unless_forced(tmp_path, capsys):
     assert "already exists" in err and "--force" in err
     assert [p.name for p in out.iterdir()] == ["keep.txt"]
 
-    assert main(["run", str(BASE), "--draws", "16", "--out", str(out), "--force", "--quiet"]) == 0
-    assert (out / "ensemble.nc").exists() and not (out / "keep.txt").exists()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["exists"]
+    # --force replaces only a finished run (or an empty folder), never a folder of other files
+    code = main(["run", str(BASE), "--draws", "16", "--out", str(out), "--force", "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2 and "not a vnsim run folder" in err and "Traceback" not in err
+    assert [p.name for p in out.iterdir()] == ["keep.txt"]
+
+    (out / "keep.txt").unlink()
+    for _ in range(2):  # an empty folder, then the finished run written into it
+        assert (
+            main(["run", str(BASE), "--draws", "16", "--out", str(out), "--force", "--quiet"]) == 0
+        )
+        assert (out / "ensemble.nc").exists() and (out / "COMPLETE").exists()
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["exists"]
+
+
+def test_out_and_results_must_be_folders(tmp_path, capsys):
+    plain = tmp_path / "plain.txt"
+    plain.write_text("mine")
+    code = main(["run", str(BASE), "--draws", "16", "--out", str(plain), "--force"])
+    assert code == 2 and "not a vnsim run folder" in capsys.readouterr().err
+    assert plain.read_text() == "mine"
+    code = main(["run", str(BASE), "--draws", "16", "--results", str(plain)])
+    err = capsys.readouterr().err
+    assert code == 2 and "--results must be a folder (it is a file)" in err
+    assert plain.read_text() == "mine"
 
 
 def test_default_results_folder_is_per_scenario(tmp_path, capsys):
     root = tmp_path / "results"
     for _ in range(2):
         assert main(["run", str(BASE), "--draws", "16", "--results", str(root), "--quiet"]) == 0
-    runs = list((root / "test-base").iterdir())
+    runs = sorted((root / "test-base").iterdir())
     assert len(runs) == 2 and all((r / "ensemble.nc").exists() for r in runs)
+    # run ids carry the process id, so runs of other processes in the same second differ too
+    assert all(f"-{os.getpid()}" in r.name for r in runs)
 
 
 def test_headline_broken_file_exits_2_with_three_problems_and_writes_nothing(tmp_path, capsys):

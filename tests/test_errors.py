@@ -13,8 +13,10 @@ from vnsim.errors import (
     DataError,
     DocumentError,
     InputError,
+    Interrupted,
     ResourceError,
     RunFolderError,
+    UnusableFile,
     UserError,
     UserProblem,
     exit_status,
@@ -40,6 +42,7 @@ def restore_signals():
         ResourceError("10,000,000 draws need about 170 GiB"),
         RunFolderError("run: not a finished vnsim run"),
         InputError("growth below -100 %"),
+        UnusableFile("pipe.yaml", "it is a named pipe (FIFO), not a regular file"),
     ],
     ids=lambda e: type(e).__name__,
 )
@@ -98,6 +101,16 @@ def test_interrupt_memory_environment_and_bugs():
     assert message.splitlines()[0] == "vnsim: internal error: ZeroDivisionError: division by zero"
     # an OSError that is not the environment's state (a bad file descriptor) is a bug
     assert exit_status(OSError(errno.EBADF, "Bad file descriptor"))[0] == 1
+    # a path through a file, a name too long: the user's to fix
+    assert exit_status(NotADirectoryError(errno.ENOTDIR, "Not a directory", "a/b"))[0] == 2
+    assert exit_status(OSError(errno.ENAMETOOLONG, "File name too long", "x" * 300))[0] == 2
+
+
+def test_an_interrupt_after_the_results_are_complete_says_where_they_are():
+    status, message = exit_status(Interrupted("the results are complete in results/x"))
+    assert status == 130
+    assert message == "vnsim: interrupted; the results are complete in results/x"
+    assert isinstance(Interrupted(), KeyboardInterrupt)  # still stops whatever catches those
 
 
 # --- main applies the rule to whatever a command raises -------------------------------------
@@ -159,3 +172,18 @@ def test_main_restores_the_signal_handlers(monkeypatch):
     monkeypatch.setattr(schema, "command", lambda args: 0)
     assert cli.main(["schema"]) == 0
     assert signal.getsignal(signal.SIGTERM) is handler
+
+
+def test_interrupts_wait_for_a_deferred_block_to_end():
+    done = []
+    with pytest.raises(KeyboardInterrupt):
+        with errors.interrupts_deferred():
+            with errors.interrupts_deferred():
+                errors.interrupt()  # what the signal handler calls
+                done.append("inner")
+            done.append("outer")  # nested: still deferred
+    assert done == ["inner", "outer"]
+    with pytest.raises(KeyboardInterrupt):
+        errors.interrupt()  # outside a block: at once
+    with errors.interrupts_deferred():
+        pass  # nothing pending any more

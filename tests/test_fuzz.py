@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -182,9 +183,10 @@ def misspell(word: str, draw) -> str:
 
 
 @st.composite
-def mutants(draw, max_ops: int = 4) -> tuple[dict, list[str]]:
-    """The baseline with 1-``max_ops`` random mutations; returns it and the ops applied."""
-    data = copy.deepcopy(BASE)
+def mutants(draw, max_ops: int = 4, base: dict | None = None) -> tuple[dict, list[str]]:
+    """The baseline (or ``base``) with 1-``max_ops`` random mutations; returns it and the ops
+    applied."""
+    data = copy.deepcopy(BASE if base is None else base)
     done = []
     for _ in range(draw(st.integers(1, max_ops))):
         locs = paths(data)
@@ -265,6 +267,89 @@ def test_invalid_mutants_are_refused_by_vnsim_run_before_any_work(folder, capsys
     assert code == 2
     assert "Traceback" not in err and f"{path}:" in err
     assert not out_dir.exists()
+
+
+@pytest.mark.slow
+@fuzz(0.01)
+@given(mutants(max_ops=2))
+def test_mutants_that_validate_also_run(folder, capsys, mutant):
+    """`vnsim validate` is the same check as `vnsim run`: a file it accepts runs (4 draws)."""
+    path = write_yaml(mutant[0], folder / "validate_then_run.yaml")
+    if cli.main(["validate", str(path)]) != 0:
+        capsys.readouterr()
+        return
+    out_dir = folder / "validated"
+    shutil.rmtree(out_dir, ignore_errors=True)
+    code = cli.main(["run", str(path), "--draws", "4", "--out", str(out_dir), "--quiet"])
+    _, err = capsys.readouterr()
+    assert code == 0, f"validate said ok, run said: {err} (mutations {mutant[1]})"
+    shutil.rmtree(out_dir)
+
+
+TARGETS = Path(__file__).resolve().parent.parent / "scenarios" / "targets"
+TARGET_BASE: dict[str, Any] = read_yaml(TARGETS / "decision_942_2025.yaml")[0]
+
+
+@pytest.fixture(scope="module")
+def small_run(tmp_path_factory) -> Path:
+    """A 16-draw run of the test scenario, to score mutated target files against."""
+    folder = tmp_path_factory.mktemp("targets_run")
+    out = folder / "run"
+    scenario = Path(__file__).parent / "fixtures" / "scenarios" / "base.yaml"
+    assert cli.main(["run", str(scenario), "--draws", "16", "--out", str(out), "--quiet"]) == 0
+    return out
+
+
+@pytest.mark.slow
+@fuzz(0.05)
+@given(mutants(base=TARGET_BASE))
+def test_mutated_target_files_load_or_fail_cleanly(folder, mutant):
+    path = write_yaml(mutant[0], folder / "targets_mutant.yaml")
+    try:
+        load_targets(path)
+    except DocumentError as exc:
+        check_report(exc, path, parsed=True)
+
+
+@pytest.mark.slow
+@fuzz(0.02)
+@given(mutants(max_ops=2, base=TARGET_BASE))
+def test_mutated_target_files_through_the_cli_exit_0_or_2(folder, small_run, capsys, mutant):
+    path = write_yaml(mutant[0], folder / "targets_cli_mutant.yaml")
+    code = cli.main(["targets", str(small_run), "--targets", str(path)])
+    _, err = capsys.readouterr()
+    assert code in (0, 2), (err, mutant[1])
+    assert "Traceback" not in err and "internal error" not in err, (err, mutant[1])
+
+
+#: Files that once validated but failed in the engine. The gaps still open need checks
+#: outside the command line: plausible lever sizes (spec/levers.py) and editions after the
+#: data's last edition (blocks/egov.py ``horizon_problems``).
+VALIDATE_THEN_RUN = {
+    "nul_in_title": 'name: nulbyte\ntitle: "a\\0b"\n',
+    "tab_in_title": 'name: tab\ntitle: "a\\tb"\n',
+    "huge_effect": pytest.param(
+        "name: huge\nlevers:\n  skills:\n    source: x\n    schedule: {2023: 1.0}\n"
+        "    effects: [{target: market.growth, size: 1.0e+308, lag: 0}]\n",
+        marks=pytest.mark.xfail(strict=True, reason="lever sizes have no plausibility bound"),
+    ),
+    "editions_before_the_data": pytest.param(
+        "name: early\negov: {replicates: 2, editions: [2010, 2012]}\n",
+        marks=pytest.mark.xfail(strict=True, reason="egov editions before the data's last"),
+    ),
+}
+
+
+@pytest.mark.parametrize("text", VALIDATE_THEN_RUN.values(), ids=list(VALIDATE_THEN_RUN))
+def test_known_cases_fail_in_validate_or_run(tmp_path, capsys, text):
+    shutil.copy(Path(__file__).parent / "fixtures" / "scenarios" / "base.yaml", tmp_path)
+    path = tmp_path / "case.yaml"
+    path.write_text("extends: base.yaml\n" + text, encoding="utf-8")
+    valid = cli.main(["validate", str(path)])
+    code = cli.main(["run", str(path), "--draws", "4", "--out", str(tmp_path / "o"), "--quiet"])
+    err = capsys.readouterr().err
+    assert "internal error" not in err
+    assert code == (0 if valid == 0 else 2), err
 
 
 NUMERIC_UNCERTAIN = [

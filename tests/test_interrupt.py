@@ -1,8 +1,9 @@
 """Interrupted runs, with real ``vnsim run`` subprocesses, and resource limits refused up front.
 
-SIGKILL at any moment leaves no folder that looks like a finished run (only a hidden
-``.NAME.partial-*`` folder); SIGINT/SIGTERM stop cleanly with one line on stderr and exit 130,
-leaving nothing behind; a later run to the same folder works.
+SIGKILL at any moment leaves no folder that looks like a finished run (only the run's empty
+claim on the folder and a hidden ``.NAME.partial-*`` folder, both removed by the next run);
+SIGINT/SIGTERM stop cleanly with one line on stderr and exit 130, leaving nothing behind; a
+later run to the same folder works.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import pytest
 from vnsim import cli
 from vnsim.core import plan as planning
 from vnsim.errors import ResourceError, RunFolderError
-from vnsim.run import executors
+from vnsim.run import executors, store
 from vnsim.run.verify import verify
 from vnsim.spec.scenario import load_scenario
 
@@ -108,14 +109,16 @@ def test_sigkill_never_leaves_a_folder_that_looks_finished(setup, tmp_path, dela
     proc.send_signal(signal.SIGKILL)
     proc.communicate(timeout=60)
     assert proc.returncode == -signal.SIGKILL
-    assert not out.exists()
+    # at most the run's empty claim on the folder, never anything that looks finished
+    assert list(out.iterdir()) == [] and not store.is_finished_run(out)
     left = partials(out)
     assert len(left) == 1 and not (left[0] / "COMPLETE").exists()
     with pytest.raises(RunFolderError, match="not a finished vnsim run"):
         verify(left[0])
-    # a later run to the same folder works, beside the stale partial folder
+    # a later run to the same folder works: the dead run's claim and partial folder are removed
     rerun_works(scenario, out, env)
     assert verify(out).ok
+    assert sorted(p.name for p in out.parent.iterdir()) == ["run"]
 
 
 @pytest.mark.slow
@@ -226,3 +229,66 @@ def test_ten_million_draws_refused_before_any_sampling(monkeypatch, tmp_path, ca
     monkeypatch.setattr(planning, "sample_inputs", guarded)
     code = cli.main(["run", str(BASELINE), "--draws", "10000000", "--out", str(tmp_path / "b")])
     assert code == 2 and "GiB" in capsys.readouterr().err
+
+
+# --- signals during start-up --------------------------------------------------------------------
+
+#: A child that gets SIGINT (or SIGTERM) while ``vnsim.cli`` imports its command modules.
+SIGNAL_DURING_IMPORT = """
+import importlib.abc, os, signal, sys
+
+class Signal(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name == "vnsim.cli.backtest":
+            os.kill(os.getpid(), getattr(signal, sys.argv[1]))
+        return None
+
+sys.meta_path.insert(0, Signal())
+from vnsim.cli import main
+raise SystemExit(main(["schema"]))
+"""
+
+
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM"])
+def test_a_signal_while_the_command_line_starts_is_one_line(sig):
+    proc = subprocess.run(
+        [sys.executable, "-c", SIGNAL_DURING_IMPORT, sig],
+        capture_output=True,
+        text=True,
+        timeout=START_TIMEOUT,
+    )
+    assert proc.returncode == 130, proc.stderr
+    assert proc.stderr == "vnsim: interrupted; no results were written\n"
+    assert proc.stdout == ""
+
+
+def test_start_up_handlers_are_restored_after_import(monkeypatch):
+    # imported in-process (as here, under pytest) the host's handlers are left as they were
+    assert signal.getsignal(signal.SIGINT) is not cli._interrupted_while_starting
+    assert signal.getsignal(signal.SIGTERM) is not cli._interrupted_while_starting
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_worker_processes_stop_quietly_with_the_command(setup, tmp_path, sig):
+    """Ctrl-C reaches the whole process group: the workers print nothing, the command one line."""
+    scenario, env = setup
+    out = tmp_path / "run"
+    argv = [sys.executable, "-m", "vnsim.cli", "run", str(scenario), "--draws", str(DRAWS)]
+    argv += ["--chunk-size", str(CHUNK), "--out", str(out), "--quiet"]
+    proc = subprocess.Popen(
+        [*argv, "--executor", "processes", "--workers", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        start_new_session=True,
+    )
+    wait_for_partial(proc, out)
+    time.sleep(2.0)
+    assert proc.poll() is None, "the run finished before the signal; raise DRAWS"
+    os.killpg(proc.pid, sig)
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, stderr
+    assert stderr == "vnsim: interrupted; no results were written\n"
+    assert not out.exists() and partials(out) == []

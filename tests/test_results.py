@@ -13,6 +13,7 @@ from vnsim.analysis.summary import headline, summarise
 from vnsim.blocks import VARIABLES
 from vnsim.core import engine
 from vnsim.core import plan as planning
+from vnsim.errors import RunFolderError
 from vnsim.run import executors, store
 from vnsim.run.simulate import simulate
 from vnsim.spec.scenario import load_scenario
@@ -123,7 +124,8 @@ def test_run_folder_appears_complete(tmp_path):
     target = tmp_path / "r1"
     with store.RunFolder(target) as tmp:
         (tmp / "summary.csv").write_text("x")
-        assert not target.exists()
+        assert list(target.iterdir()) == []  # claimed, empty, not a finished run
+        assert not store.is_finished_run(target)
     assert (target / "summary.csv").read_text() == "x"
     assert (target / "COMPLETE").exists()
     assert leftovers(tmp_path) == ["r1"]
@@ -133,19 +135,27 @@ def test_run_folder_refuses_existing_unless_forced(tmp_path):
     target = tmp_path / "r1"
     target.mkdir()
     (target / "old.txt").write_text("old")
-    with pytest.raises(FileExistsError, match="--force"):
+    with pytest.raises(RunFolderError, match="--force"):
         store.RunFolder(target)
+    with pytest.raises(RunFolderError, match="not a vnsim run folder"):
+        store.RunFolder(target, force=True)
+    (target / "old.txt").unlink()
     with store.RunFolder(target, force=True) as tmp:
         (tmp / "new.txt").write_text("new")
-    assert leftovers(target) == ["COMPLETE", "new.txt"]
+        (tmp / "manifest.json").write_text("{}")
+    assert leftovers(target) == ["COMPLETE", "manifest.json", "new.txt"]
     assert leftovers(tmp_path) == ["r1"]
+    with store.RunFolder(target, force=True) as tmp:  # a finished run is replaced
+        (tmp / "manifest.json").write_text("{}")
+    assert leftovers(target) == ["COMPLETE", "manifest.json"]
 
 
 def test_forced_run_folder_keeps_the_old_one_if_the_body_fails(tmp_path):
     target = tmp_path / "r1"
     target.mkdir()
-    (target / "old.txt").write_text("old")
+    for name in ("COMPLETE", "manifest.json"):
+        (target / name).write_text("")
     with pytest.raises(RuntimeError), store.RunFolder(target, force=True):
         raise RuntimeError
-    assert leftovers(target) == ["old.txt"]
+    assert leftovers(target) == ["COMPLETE", "manifest.json"]
     assert leftovers(tmp_path) == ["r1"]

@@ -159,7 +159,9 @@ def test_engine_lever_scales_as_factors(engine_scenario):
     df = sobol_indices(engine_scenario, n=32, seed=5, levers={"market_programme": (0.0, 3.0)})
     by = df.set_index(["output", "input"])
     assert by.loc[("market_size 2025 [USD bn]", "lever:market_programme"), "ST"] > 0.05
-    assert abs(by.loc[("egdi_rank VNM edition 2026 [rank]", "lever:market_programme"), "ST"]) < 1e-12
+    assert (
+        abs(by.loc[("egdi_rank VNM edition 2026 [rank]", "lever:market_programme"), "ST"]) < 1e-12
+    )
 
 
 def _table(rows):

@@ -113,8 +113,11 @@ def test_altered_number_is_reported_with_variable_and_size(copy_of, capsys):
         f["egdi_rank"][1, 2, 10] += 3
     report = verify(copy_of)
     assert not report.ok
-    messages = {d.message.split()[0]: d.message for d in report.differences}
+    numbers = [d for d in report.differences if d.kind == "numbers"]
+    messages = {d.message.split()[0]: d.message for d in numbers}
     assert set(messages) == {"market_size", "egdi_rank"}
+    (changed,) = [d for d in report.differences if d.kind == "files"]
+    assert changed.message.startswith("ensemble.nc changed since the run")
     assert f"1 of {DRAWS * 9:,} values" in messages["market_size"]
     assert "largest absolute difference 0.25 USD bn" in messages["market_size"]
     assert "largest absolute difference 3 " in messages["egdi_rank"]
@@ -133,6 +136,64 @@ def test_changed_code_version_and_edited_manifest_are_reported(copy_of):
     assert {"code", "scenario", "numbers"} <= kinds
     assert any("vnsim 0.0.1 then" in d.message for d in report.differences)
     assert any("manifest was edited" in d.message for d in report.differences)
+
+
+@pytest.mark.parametrize(
+    "edit, needle",
+    [
+        (
+            lambda run: (run / "summary.csv").write_text("scenario,median\nx,1\n"),
+            "summary.csv changed",
+        ),
+        (lambda run: (run / "headline.json").unlink(), "headline.json is missing"),
+    ],
+)
+def test_every_file_of_the_run_is_checked(copy_of, capsys, edit, needle):
+    edit(copy_of)
+    report = verify(copy_of)
+    assert [d.kind for d in report.differences] == ["files"]
+    assert needle in report.differences[0].message
+    assert vnsim(["verify", str(copy_of)]) == 1
+    assert "DIFFERENT (files)" in capsys.readouterr().out
+
+
+def test_manifest_without_checksums_is_reported(copy_of):
+    path = copy_of / "manifest.json"
+    manifest = json.loads(path.read_text())
+    assert set(manifest["files"]) == {"ensemble.nc", "headline.json", "summary.csv"}
+    del manifest["files"]
+    path.write_text(json.dumps(manifest))
+    (diff,) = verify(copy_of).differences
+    assert diff.kind == "files" and "no checksums" in diff.message
+
+
+MANIFEST_EDITS = {
+    "draws_as_text": {"draws": "1e12"},
+    "draws_float": {"draws": 16.0},
+    "negative_seed": {"seed": -1},
+    "bool_seed": {"seed": True},
+    "short_hash": {"scenario_hash": "abc"},
+    "file_outside": {"files": {"../../etc/passwd": "0" * 64}},
+    "bad_checksum": {"files": {"ensemble.nc": "not a hash"}},
+    "lever_scale_text": {"lever_scale": {"x": "big"}},
+    "not_a_mapping": None,
+}
+
+
+@pytest.mark.parametrize("edit", MANIFEST_EDITS, ids=list(MANIFEST_EDITS))
+def test_manifest_is_validated_before_any_number_is_used(copy_of, capsys, monkeypatch, edit):
+    from vnsim.core import plan as planning
+
+    path = copy_of / "manifest.json"
+    manifest = json.loads(path.read_text())
+    change = MANIFEST_EDITS[edit]
+    path.write_text(json.dumps([1, 2] if change is None else {**manifest, **change}))
+    monkeypatch.setattr(planning, "plan", lambda *a, **k: pytest.fail("planned a bad manifest"))
+    with pytest.raises(RunFolderError, match=r"manifest\.json"):
+        verify(copy_of)
+    assert vnsim(["verify", str(copy_of)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("vnsim verify: ") and "Traceback" not in err
 
 
 @pytest.mark.parametrize(
@@ -177,3 +238,29 @@ def test_results_folder_is_never_overwritten_without_force(fresh, tmp_path, caps
     assert json.loads((target / "manifest.json").read_text())["draws"] == 16
     assert verify(target).ok
     assert not list(tmp_path.glob(".run.*"))  # neither partial nor old copies left behind
+
+
+def test_a_scenario_edited_during_the_run_is_not_certified(tmp_path, monkeypatch, capsys):
+    """The manifest hashes the bytes read at the start, not the file as it is at the end."""
+    import hashlib
+
+    from vnsim.run import executors
+
+    scenario = tmp_path / "baseline.yaml"
+    shutil.copy(BASELINE, scenario)
+    read_at_start = hashlib.sha256(scenario.read_bytes()).hexdigest()
+    real_run = executors.run
+
+    def edit_then_run(*args, **kwargs):
+        text = scenario.read_text(encoding="utf-8")
+        scenario.write_text(text.replace("persistence: 0.3", "persistence: 0.4"), "utf-8")
+        return real_run(*args, **kwargs)
+
+    monkeypatch.setattr(executors, "run", edit_then_run)
+    run = tmp_path / "run"
+    assert vnsim(["run", str(scenario), "--draws", "8", "--out", str(run), "--quiet"]) == 0
+    monkeypatch.setattr(executors, "run", real_run)
+    manifest = json.loads((run / "manifest.json").read_text())
+    assert manifest["scenario_file_hash"] == read_at_start
+    (diff,) = verify(run).differences
+    assert diff.kind == "scenario" and "changed since the run" in diff.message

@@ -8,31 +8,60 @@ can fix (a message on stderr, never a traceback, nothing written), 130 interrupt
 
 from __future__ import annotations
 
-import argparse
-import contextlib
 import os
 import signal
-import sys
 import threading
-from collections.abc import Callable, Iterator
-from types import FrameType, ModuleType
-from typing import Any
 
-from vnsim.cli import (
-    backtest,
-    charts,
-    data,
-    report,
-    run,
-    scenarios,
-    schema,
-    sensitivity,
-    targets,
-    validate,
-    verify,
-    what_it_takes,
-)
-from vnsim.errors import EXIT_BUG, EXIT_OK, UserError, exit_status
+#: As :data:`vnsim.errors.EXIT_INTERRUPTED`, which is not imported yet when this is needed.
+_EXIT_INTERRUPTED = 130
+
+
+def _interrupted_while_starting(signum: int, frame: object) -> None:
+    """While the command line is imported nothing is written: stop with one line."""
+    os.write(2, b"vnsim: interrupted; no results were written\n")
+    os._exit(_EXIT_INTERRUPTED)
+
+
+def _starting_handlers() -> dict:
+    """SIGINT and SIGTERM end the process cleanly while the command modules are imported, if
+    they still have their default handlers (a host such as pytest keeps its own); returns
+    the handlers to restore."""
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    for sig, handler in previous.items():
+        if handler in (signal.default_int_handler, signal.SIG_DFL):
+            signal.signal(sig, _interrupted_while_starting)
+    return previous
+
+
+_previous = _starting_handlers()
+try:
+    import argparse
+    import contextlib
+    import sys
+    from collections.abc import Callable, Iterator
+    from types import FrameType, ModuleType
+    from typing import Any
+
+    from vnsim.cli import (
+        backtest,
+        charts,
+        data,
+        report,
+        run,
+        scenarios,
+        schema,
+        sensitivity,
+        targets,
+        validate,
+        verify,
+        what_it_takes,
+    )
+    from vnsim.errors import EXIT_BUG, EXIT_OK, UserError, exit_status, interrupt
+finally:
+    for _sig, _handler in _previous.items():
+        signal.signal(_sig, _handler)
 
 __all__ = ["COMMANDS", "UserError", "build_parser", "main"]
 
@@ -69,12 +98,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``vnsim`` command; returns the exit status."""
-    args = build_parser().parse_args(argv)
     received: list[int] = []
-    # long-running commands check `args.stopped()` between chunks of work
-    args.stopped = lambda: bool(received)
+    # the handlers come first: a signal while the arguments are parsed is an interrupt too
     with _signals_as_interrupts(received):
+        try:
+            args = build_parser().parse_args(argv)
+        except KeyboardInterrupt:
+            return _dispatch(_interrupted, argparse.Namespace())
+        # long-running commands check `args.stopped()` between chunks of work
+        args.stopped = lambda: bool(received)
         return _dispatch(args.func, args)
+
+
+def _interrupted(args: argparse.Namespace) -> int:
+    raise KeyboardInterrupt
 
 
 @contextlib.contextmanager
@@ -90,7 +127,7 @@ def _signals_as_interrupts(received: list[int]) -> Iterator[None]:
 
     def interrupted(signum: int, frame: FrameType | None) -> None:
         received.append(signum)
-        raise KeyboardInterrupt
+        interrupt()  # raises now, or when a step that must not be cut in two is over
 
     def unraisable(info: Any) -> None:
         # The handler's KeyboardInterrupt is lost when it lands in a weakref callback or

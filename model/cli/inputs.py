@@ -23,7 +23,9 @@ def scenario_path(arg: str | None) -> Path:
 
     The default is ``scenarios/baseline.yaml`` of the current folder when there is one (a
     project checkout), else the shipped baseline (:func:`vnsim.datasets.shipped_scenarios`),
-    so that ``vnsim run`` works from any folder.
+    so that ``vnsim run`` works from any folder. Whether it is a regular file of a readable size
+    is checked when it is opened (:func:`vnsim.errors.read_input`), so a FIFO or a device is
+    refused, never read.
     """
     from vnsim.datasets import shipped_scenarios
 
@@ -35,7 +37,7 @@ def scenario_path(arg: str | None) -> Path:
             if DEFAULT_SCENARIO.is_file()
             else shipped_scenarios() / "baseline.yaml"
         )
-    if not path.is_file():
+    if not path.exists():
         hint = "" if arg else " (name a scenario file; vnsim scenarios list shows the shipped ones)"
         raise UserError(f"{path}: no such scenario file{hint}")
     return path
@@ -51,9 +53,16 @@ def open_runs(folders: list[str]) -> dict[str, Any]:
     runs: dict[str, Any] = {}
     for folder in folders:
         path = Path(folder)
-        if not (path / "ensemble.nc").is_file():
+        if not path.is_dir() or not (path / "ensemble.nc").is_file():
             raise UserError(f"{folder}: not a vnsim run folder (no ensemble.nc)")
-        ds = store.open_run(path)
+        try:
+            ds = store.open_run(path)
+        except (OSError, ValueError) as exc:  # truncated or not NetCDF at all
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise UserError(
+                f"{folder}/ensemble.nc: cannot be read ({reason}); `vnsim verify {folder}` "
+                "checks the run folder"
+            ) from None
         name = str(ds.attrs.get("scenario", path.name))
         key, n = name, 1
         while key in runs:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
+import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
 from vnsim.cli.inputs import DEFAULT_SCENARIO, scenario_path, seed
-from vnsim.errors import UserError
+from vnsim.errors import Interrupted, UserError, folder_or_absent
 
 MAX_DRAWS = 10_000_000  # as the scenario schema
 
@@ -39,16 +41,35 @@ def register(sub: Any) -> None:
 
 
 def run_folder(scenario_name: str, out: str | None, results_root: Path) -> Path:
-    """``--out`` if given, else a new ``<results>/<scenario>/<UTC time>[-n]`` folder."""
+    """``--out`` if given, else a new ``<results>/<scenario>/<UTC time>-<pid>[-n]`` folder.
+
+    The process id keeps run ids of concurrent runs apart within a second; the folder itself
+    is claimed exclusively by :class:`vnsim.run.store.RunFolder`.
+    """
     if out:
         return Path(out)
+    folder_or_absent(results_root, "--results")
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    folder = results_root / scenario_name / stamp
+    folder = results_root / scenario_name / f"{stamp}-{os.getpid()}"
     n = 1
     while folder.exists():
         n += 1
-        folder = results_root / scenario_name / f"{stamp}-{n}"
+        folder = results_root / scenario_name / f"{stamp}-{os.getpid()}-{n}"
     return folder
+
+
+def load_once(path: Path) -> tuple[Any, str]:
+    """The scenario and the sha256 of the very bytes it was read from (the file and every
+    file it extends, in order): an edit during the run cannot be certified as its source."""
+    from vnsim.spec.documents import recording
+    from vnsim.spec.scenario import load_scenario
+
+    with recording() as files:
+        scenario = load_scenario(path)
+    digest = hashlib.sha256()
+    for _, raw in files:
+        digest.update(raw)
+    return scenario, digest.hexdigest()
 
 
 def print_summary(head: dict[str, Any], folder: Path, out: TextIO | None = None) -> None:
@@ -107,34 +128,46 @@ def _simulate_into(tmp: Path, plan: Any, attrs: dict[str, Any], args: argparse.N
 
 def command(args: argparse.Namespace) -> int:
     """Run the scenario, write its folder atomically, print the headline numbers."""
-    from vnsim.analysis import summary
     from vnsim.core import plan as planning
     from vnsim.run import executors, store
-    from vnsim.spec.scenario import file_hash, load_scenario
 
     path = scenario_path(args.scenario)
-    scenario = load_scenario(path)
+    scenario, scenario_hash = load_once(path)
     draws = _checked_draws(args, scenario.ensemble.draws)
     folder = run_folder(scenario.name, args.out, Path(args.results))
+    run = store.RunFolder(folder, force=args.force)  # refuses an existing folder now
     # check sizes with a one-draw plan first: sampling ten million draws takes a minute
     probe = planning.plan(scenario, 1, args.seed)
     executors.check_resources(probe, folder, chunk_size=args.chunk_size, draws=draws)
     plan = planning.plan(scenario, draws, args.seed)
-    attrs = store.provenance(plan, args.executor)
     try:
-        run = store.RunFolder(folder, force=args.force)
-    except FileExistsError as exc:
-        raise UserError(str(exc)) from None
+        head = _write(run, plan, args, (str(path), scenario_hash))
+        if args.json:
+            text = json.dumps({"run": str(folder), **head}, indent=2, allow_nan=False)
+            print(text)
+        elif not args.quiet:
+            print_summary(head, folder)
+    except KeyboardInterrupt:
+        if run.done:
+            raise Interrupted(f"the results are complete in {folder}") from None
+        raise
+    return 0
+
+
+def _write(run: Any, plan: Any, args: argparse.Namespace, source: tuple[str, str]) -> dict:
+    """Simulate into the run folder; the headline numbers. ``source`` is the scenario file's
+    name and the hash of the bytes read at the start."""
+    from vnsim.analysis import summary
+    from vnsim.run import store
+
+    attrs = store.provenance(plan, args.executor)
     with run as tmp:
         summary_ds = _simulate_into(tmp, plan, attrs, args)
         summary.summarise(summary_ds).to_csv(tmp / "summary.csv", index=False)
         head = summary.headline(summary_ds)
         store.write_json(tmp / "headline.json", head)
-        manifest = store.manifest(plan, attrs, str(path), file_hash(path))
-        store.write_json(tmp / "manifest.json", manifest)
-    if args.json:
-        json.dump({"run": str(folder), **head}, sys.stdout, indent=2)
-        print()
-    elif not args.quiet:
-        print_summary(head, folder)
-    return 0
+        manifest = store.manifest(plan, attrs, *source)
+        # the checksums of everything else, written last, before the completion marker
+        manifest["files"] = store.checksums(tmp)
+        store.write_json(tmp / store.MANIFEST, manifest)
+    return head

@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
+from vnsim.blocks import VARIABLES, Variable
 from vnsim.core.engine import run_chunk
 from vnsim.core.plan import Plan
-from vnsim.errors import ResourceError, UserError
+from vnsim.errors import InputError, ResourceError, UserError
 from vnsim.uncertainty import STREAM_BLOCK
 
 Executor = Literal["inprocess", "processes", "dask"]
@@ -31,6 +32,9 @@ Sink = Callable[[int, int, dict[str, np.ndarray]], None]
 #: chunk sizes are multiples of it, so a chunk neither regenerates a random-stream block another
 #: chunk also needs nor rewrites part of an HDF5 chunk another chunk also writes.
 DISK_CHUNK = 1024
+
+#: Seconds to wait for a dask scheduler given with ``--scheduler``.
+CONNECT_TIMEOUT = 10
 
 #: Seconds a run must last before its progress bar appears ("longer than a moment").
 PROGRESS_DELAY = 0.5
@@ -131,6 +135,71 @@ def check_resources(
         )
 
 
+#: Variables a block writes as NaN on purpose at the first time of their axis (there is no
+#: growth before the base year). Everywhere else, and in every other variable, NaN is refused.
+NAN_AT_START = frozenset({"market_growth"})
+#: Relative slack on bounds, for rounding in sums and products of shares.
+BOUNDS_SLACK = 1e-9
+#: Offending draws shown in a message.
+DRAWS_SHOWN = 3
+
+
+def _outside(variable: Variable, a: np.ndarray) -> np.ndarray:
+    """Where ``a`` (``(draw, ...)``) is non-finite or outside the variable's bounds."""
+    if a.dtype.kind not in "fiu":
+        return np.zeros(a.shape, bool)
+    bad = ~np.isfinite(a) if a.dtype.kind == "f" else np.zeros(a.shape, bool)
+    low, high = variable.bounds
+    if low is not None:
+        bad |= a < low - BOUNDS_SLACK * max(1.0, abs(low))
+    if high is not None:
+        bad |= a > high + BOUNDS_SLACK * max(1.0, abs(high))
+    allowed_nan = getattr(variable, "nan_at_start", variable.name in NAN_AT_START)
+    if allowed_nan and variable.time is not None and a.dtype.kind == "f":
+        axis = 1 + variable.dims.index(variable.time)
+        first = np.zeros(a.shape, bool)
+        first[(slice(None),) * axis + (0,)] = True
+        bad &= ~(first & np.isnan(a))
+    return bad
+
+
+def check_results(plan: Plan, start: int, arrays: dict[str, np.ndarray]) -> None:
+    """Refuse a chunk with a value its variable's bounds forbid (inf, NaN, a share above 1).
+
+    Raises
+    ------
+    InputError
+        Naming the first such variable, the year or edition, and the sampled uncertain inputs
+        of the offending draws (the draws are numbered in the whole run, from 0).
+    """
+    for name, variable in VARIABLES.items():
+        bad = _outside(variable, np.asarray(arrays[name]))
+        if bad.any():
+            raise InputError(_explain(plan, start, arrays, variable, bad))
+
+
+def _explain(plan: Plan, start: int, arrays, variable: Variable, bad: np.ndarray) -> str:
+    coords = plan.coords()
+    first = tuple(int(i[0]) for i in np.nonzero(bad))
+    value = np.asarray(arrays[variable.name])[first]
+    where = [f"{d} {coords[d][i]}" for d, i in zip(variable.dims, first[1:], strict=True)]
+    draws = np.flatnonzero(bad.reshape(len(bad), -1).any(axis=1))
+    names = list(coords["input"])
+    shown = []
+    for d in draws[:DRAWS_SHOWN]:
+        inputs = ", ".join(
+            f"{n} = {float(x):.6g}" for n, x in zip(names, arrays["inputs"][d], strict=True)
+        )
+        shown.append(f"draw {start + d}: {inputs or 'no uncertain inputs'}")
+    low, high = variable.bounds
+    span = f"[{'-inf' if low is None else low}, {'inf' if high is None else high}]"
+    return (
+        f"{variable.name} is {value} ({', '.join(where) or 'no axis'}) in {len(draws)} of "
+        f"{len(bad)} draws of a chunk, outside its range {span} {variable.unit}; "
+        + "; ".join(shown)
+    )
+
+
 def chunks(draws: int, chunk_size: int) -> list[tuple[int, int]]:
     """Draw ranges ``[start, stop)`` covering ``range(draws)``."""
     if chunk_size < 1:
@@ -138,9 +207,16 @@ def chunks(draws: int, chunk_size: int) -> list[tuple[int, int]]:
     return [(a, min(a + chunk_size, draws)) for a in range(0, draws, chunk_size)]
 
 
+def checked_chunk(plan: Plan, start: int, stop: int) -> dict[str, np.ndarray]:
+    """:func:`run_chunk` without NumPy's overflow warnings: every value is checked against
+    its variable's bounds afterwards (:func:`check_results`), with a message that says more."""
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        return run_chunk(plan, start, stop)
+
+
 def _inprocess(plan: Plan, ranges: list[tuple[int, int]]) -> Iterator[tuple[int, int, dict]]:
     for start, stop in ranges:
-        yield start, stop, run_chunk(plan, start, stop)
+        yield start, stop, checked_chunk(plan, start, stop)
 
 
 def ignore_interrupts() -> None:
@@ -152,7 +228,7 @@ def ignore_interrupts() -> None:
 def _processes(plan: Plan, ranges, workers: int | None) -> Iterator[tuple[int, int, dict]]:
     pool = ProcessPoolExecutor(max_workers=workers or os.cpu_count(), initializer=ignore_interrupts)
     try:
-        futures = {pool.submit(run_chunk, plan, a, b): (a, b) for a, b in ranges}
+        futures = {pool.submit(checked_chunk, plan, a, b): (a, b) for a, b in ranges}
         for fut in as_completed(futures):
             a, b = futures[fut]
             yield a, b, fut.result()
@@ -165,8 +241,8 @@ def _dask_client(scheduler: str) -> Any:
     from dask.distributed import Client
 
     try:
-        return Client(scheduler)
-    except OSError as exc:  # distributed's connection timeout is an OSError too
+        return Client(scheduler, timeout=CONNECT_TIMEOUT)
+    except (OSError, ValueError) as exc:  # a timeout is an OSError; a bad address a ValueError
         raise UserError(
             f"--scheduler {scheduler}: cannot reach the dask scheduler ({exc}); check the "
             "address and that the scheduler is running, or leave out --scheduler for a local "
@@ -191,7 +267,9 @@ def _dask(plan: Plan, ranges, scheduler: str | None, workers: int | None):
         client = _dask_client(scheduler)
     try:
         shared = client.scatter(plan, broadcast=True)
-        futures = {client.submit(run_chunk, shared, a, b, pure=False): (a, b) for a, b in ranges}
+        futures = {
+            client.submit(checked_chunk, shared, a, b, pure=False): (a, b) for a, b in ranges
+        }
         for fut in dask_completed(futures):
             a, b = futures[fut]
             yield a, b, fut.result()
@@ -270,6 +348,7 @@ def run(
         for start, stop, arrays in stream:
             if stopped is not None and stopped():
                 raise KeyboardInterrupt
+            check_results(plan, start, arrays)
             (sink or store)(start, stop, arrays)
             del arrays
             bar.update(stop - start)

@@ -1,18 +1,24 @@
 """Results: the xarray Dataset of outcomes, its summary, and the run folder on disk.
 
 Variable names, dimensions and units are a public contract (README, "Results"). A run folder
-holds ``ensemble.nc``, ``summary.csv`` and ``manifest.json`` and appears only when complete: it
-is written under a temporary name beside its destination and renamed at the end.
+holds ``ensemble.nc``, ``summary.csv``, ``headline.json``, ``manifest.json`` (with the sha256
+of the other files) and the ``COMPLETE`` marker. It is claimed exclusively at the start,
+written under a hidden temporary name beside its destination and renamed at the end; a
+``--force`` replacement killed half-way is finished or undone by the next command
+(:func:`recover`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import hashlib
 import json
 import os
 import platform
+import secrets
 import shutil
 import subprocess
-import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +31,7 @@ import xarray as xr
 from vnsim import __version__
 from vnsim.blocks import VARIABLES, Variable
 from vnsim.core.plan import Plan
+from vnsim.errors import RunFolderError, interrupts_deferred
 
 QUANTILES = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
 
@@ -194,51 +201,179 @@ def open_run(folder: str | Path) -> xr.Dataset:
     return ds
 
 
+#: The completion marker: a run folder is finished only when it holds this and a manifest.
+COMPLETE = "COMPLETE"
+MANIFEST = "manifest.json"
+
+
+def is_finished_run(folder: Path) -> bool:
+    """Whether ``folder`` is a real folder holding a finished vnsim run."""
+    folder = Path(folder)
+    return (
+        folder.is_dir()
+        and not folder.is_symlink()
+        and (folder / COMPLETE).is_file()
+        and (folder / MANIFEST).is_file()
+    )
+
+
+def _replaceable(target: Path) -> bool:
+    """``--force`` may replace only an empty folder or a finished vnsim run."""
+    if target.is_symlink() or not target.is_dir():
+        return False
+    return is_finished_run(target) or not any(target.iterdir())
+
+
+def _pid_of(path: Path, marker: str) -> int | None:
+    """The process id in ``.NAME.<marker>-PID[-...]``, if any."""
+    text = path.name.split(f".{marker}-", 1)[-1].split("-", 1)[0]
+    return int(text) if text.isdigit() else None
+
+
+def recover(target: Path) -> None:
+    """Finish or undo a ``--force`` replacement of ``target`` whose process was killed.
+
+    A replacement moves the old run to ``.NAME.old-PID``, the new one into place, then
+    deletes the old one. A dead PID's leftovers are resolved: if ``target`` is in place, the
+    old run is deleted (finished); if not, the new run is put in place when it was complete,
+    else the old run is restored. Stale partial folders of dead runs are removed.
+    """
+    target = Path(target)
+    parent, name = target.parent, target.name
+    if not parent.is_dir():
+        return
+    for old in parent.glob(f".{name}.old-*"):
+        pid = _pid_of(old, "old")
+        if pid is None or _alive(pid):
+            continue
+        if not target.exists():
+            done = [p for p in parent.glob(f".{name}.partial-{pid}-*") if is_finished_run(p)]
+            os.rename(done[0] if done else old, target)
+        if old.exists():
+            shutil.rmtree(old, ignore_errors=True)
+    for partial in parent.glob(f".{name}.partial-*"):
+        pid = _pid_of(partial, "partial")
+        if pid is not None and not _alive(pid):
+            shutil.rmtree(partial, ignore_errors=True)
+    for claim in parent.glob(f".{name}.claim-*"):
+        pid = _pid_of(claim, "claim")
+        if pid is not None and not _alive(pid):
+            with contextlib.suppress(OSError):
+                os.rmdir(target)  # the dead run's claim, if still empty
+            claim.unlink(missing_ok=True)
+
+
+def _exists_message(target: Path) -> str:
+    return f"{target} already exists; choose another --out or pass --force to replace it"
+
+
 class RunFolder:
-    """A run folder written atomically: everything goes to a hidden temporary folder beside
-    ``target``, which is renamed to ``target`` only when complete.
+    """A run folder written atomically and exclusively.
+
+    Without ``force`` the target is claimed at the start by creating it (``os.mkdir`` fails
+    if anyone else has it; a ``.NAME.claim-PID-*`` file beside it says whose it is). Results
+    go to a hidden ``.NAME.partial-PID-*`` folder beside it, and the complete folder is
+    renamed onto the empty claim at the end. With ``force`` an existing target must be an
+    empty folder or a finished vnsim run; it is swapped out only when the new run is complete
+    (see :func:`recover` for a kill during the swap).
 
     Use as a context manager; on any exception (including ``KeyboardInterrupt``) the temporary
-    folder is removed and ``target`` is untouched.
+    folder and the claim are removed and an existing ``target`` is untouched. ``done`` is True
+    once the finished folder is in place.
+
+    Raises
+    ------
+    RunFolderError
+        If the target exists (without ``force``), is not replaceable, or another run took it.
     """
 
     def __init__(self, target: Path, force: bool = False) -> None:
         self.target = Path(target)
-        if self.target.exists() and not force:
-            raise FileExistsError(
-                f"{self.target} already exists; choose another --out or pass --force to replace it"
-            )
         self.force = force
+        self.done = False
+        self._claimed = False
+        recover(self.target)
+        if self.target.exists() or self.target.is_symlink():
+            if not force:
+                raise RunFolderError(_exists_message(self.target))
+            if not _replaceable(self.target):
+                raise RunFolderError(
+                    f"{self.target} is not a vnsim run folder (no {COMPLETE} marker and "
+                    f"{MANIFEST}) and not empty; --force replaces only finished runs: "
+                    "choose another --out"
+                )
 
     def __enter__(self) -> Path:
         self.target.parent.mkdir(parents=True, exist_ok=True)
-        self._clean_stale()
-        self.tmp = Path(
-            tempfile.mkdtemp(
-                prefix=f".{self.target.name}.partial-{os.getpid()}-", dir=self.target.parent
-            )
+        # who holds the claim, so that the claim of a killed run can be removed
+        self._marker = self.target.with_name(
+            f".{self.target.name}.claim-{os.getpid()}-{secrets.token_hex(4)}"
         )
+        self._marker.touch()
+        try:
+            os.mkdir(self.target)  # the claim: exactly one run creates it
+            self._claimed = True
+        except FileExistsError:
+            self._marker.unlink()
+            # with --force an existing target is checked again when it is replaced
+            if not self.force:
+                raise RunFolderError(
+                    f"{self.target} was just created by another run; choose another --out"
+                ) from None
+        self.tmp = self.target.with_name(
+            f".{self.target.name}.partial-{os.getpid()}-{secrets.token_hex(4)}"
+        )
+        try:
+            os.mkdir(self.tmp)  # with the user's umask, unlike tempfile.mkdtemp's 0700
+        except BaseException:
+            self._abandon()
+            raise
         return self.tmp
-
-    def _clean_stale(self) -> None:
-        """Remove partial folders left by runs of this target that were killed."""
-        for old in self.target.parent.glob(f".{self.target.name}.partial-*"):
-            pid = old.name.removeprefix(f".{self.target.name}.partial-").split("-", 1)[0]
-            if pid.isdigit() and not _alive(int(pid)):
-                shutil.rmtree(old, ignore_errors=True)
 
     def __exit__(self, exc_type, exc, tb) -> None:
         if exc_type is not None:
-            shutil.rmtree(self.tmp, ignore_errors=True)
+            self._abandon()
             return
-        (self.tmp / "COMPLETE").write_text("")
-        if self.target.exists():
-            trash = self.target.with_name(f".{self.target.name}.old-{os.getpid()}")
-            os.replace(self.target, trash)
-            os.replace(self.tmp, self.target)
-            shutil.rmtree(trash, ignore_errors=True)
-        else:
-            os.replace(self.tmp, self.target)
+        with interrupts_deferred():
+            try:
+                (self.tmp / COMPLETE).write_text("")
+                self._put_in_place()
+            except BaseException:
+                self._abandon()
+                raise
+            self.done = True
+            self._marker.unlink(missing_ok=True)
+
+    def _put_in_place(self) -> None:
+        try:
+            if self._claimed or not self.target.exists():
+                os.rename(self.tmp, self.target)  # onto our empty claim, or a vanished target
+                return
+            if not _replaceable(self.target):
+                raise RunFolderError(_changed(self.target))
+            old = self.target.with_name(f".{self.target.name}.old-{os.getpid()}")
+            os.rename(self.target, old)
+            os.rename(self.tmp, self.target)
+            shutil.rmtree(old, ignore_errors=True)
+        except OSError as exc:
+            if exc.errno in (errno.ENOTEMPTY, errno.EEXIST, errno.ENOTDIR, errno.EISDIR):
+                raise RunFolderError(_changed(self.target)) from None
+            raise
+
+    def _abandon(self) -> None:
+        if hasattr(self, "tmp"):
+            shutil.rmtree(self.tmp, ignore_errors=True)
+        if self._claimed:
+            with contextlib.suppress(OSError):
+                os.rmdir(self.target)  # only if still our empty claim
+        self._marker.unlink(missing_ok=True)
+
+
+def _changed(target: Path) -> str:
+    return (
+        f"{target} was written by another process during this run; its contents were kept "
+        "and this run's results were not: choose another --out"
+    )
 
 
 def _alive(pid: int) -> bool:
@@ -256,5 +391,19 @@ def _alive(pid: int) -> bool:
 
 def write_json(path: Path, data: Any) -> None:
     path.write_text(
-        json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
+        json.dumps(data, indent=2, ensure_ascii=False, default=str, allow_nan=False) + "\n",
+        encoding="utf-8",
     )
+
+
+def sha256_file(path: Path) -> str:
+    """sha256 of a file's bytes, read in blocks."""
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+def checksums(folder: Path) -> dict[str, str]:
+    """sha256 of every file in ``folder`` (and its sub-folders), by relative POSIX path."""
+    folder = Path(folder)
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    return {p.relative_to(folder).as_posix(): sha256_file(p) for p in files}

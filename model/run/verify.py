@@ -9,6 +9,8 @@ bounded memory — and compares what produced the run with what is installed now
   resolved scenario stored in the manifest, so an edited file is reported, not used);
 * data: :func:`vnsim.datasets.data_version` now and then;
 * code: package version and git commit now and then;
+* files: the sha256 of every file the run wrote (``ensemble.nc``, ``summary.csv``,
+  ``headline.json``), recorded in the manifest, against the files now;
 * numbers: every variable of ``ensemble.nc``, exact equality (NaN equals NaN), with the number of
   values and the largest absolute difference of each variable that differs.
 """
@@ -17,22 +19,60 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from pathlib import Path, PurePosixPath
+from typing import Annotated, Any
 
 import numpy as np
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+)
 from vnsim.blocks import Variable
 from vnsim.errors import DocumentError, RunFolderError
 
+#: Largest manifest read (a baseline manifest is about 30 kB).
+MAX_MANIFEST_BYTES = 10_000_000
+Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+
+
+def _inside(name: str) -> str:
+    """A file name of the run folder: relative, without ``..``."""
+    path = PurePosixPath(name)
+    if path.is_absolute() or ".." in path.parts or not path.parts:
+        raise ValueError(f"{name!r} is not a file of the run folder")
+    return name
+
+
+class Manifest(BaseModel):
+    """What :func:`verify` reads from ``manifest.json``, checked before any of it is used."""
+
+    model_config = ConfigDict(extra="allow", allow_inf_nan=False)
+
+    scenario_resolved: dict[str, Any]
+    seed: StrictInt = Field(ge=0)
+    draws: StrictInt = Field(ge=1, le=10_000_000)
+    scenario_hash: Sha256
+    data_version: StrictStr
+    package_version: StrictStr
+    sampler: StrictStr | None = None
+    lever_scale: dict[str, StrictFloat | StrictInt | list[StrictFloat | StrictInt]] | None = None
+    lever_start: dict[str, StrictInt] | None = None
+    git_commit: StrictStr | None = None
+    scenario_file: StrictStr | None = None
+    scenario_file_absolute: StrictStr | None = None
+    scenario_file_hash: Sha256 | None = None
+    #: sha256 of every file of the run folder but the manifest and the completion marker
+    files: dict[Annotated[str, AfterValidator(_inside)], Sha256] | None = None
+
+
 #: Manifest entries a run folder must have to be re-run.
-REQUIRED = (
-    "scenario_resolved",
-    "seed",
-    "draws",
-    "scenario_hash",
-    "data_version",
-    "package_version",
-)
+REQUIRED = tuple(k for k, f in Manifest.model_fields.items() if f.is_required())
 
 
 @dataclass
@@ -70,7 +110,8 @@ class VerifyReport:
         if self.ok:
             return (
                 f"vnsim verify {self.run_dir}: identical — {len(self.variables)} variables "
-                f"over {scope} match bit for bit; scenario, data and code versions match"
+                f"over {scope} match bit for bit; every file matches its checksum; scenario, "
+                "data and code versions match"
             )
         kinds = ", ".join(dict.fromkeys(d.kind for d in self.differences))
         lines = [f"vnsim verify {self.run_dir}: DIFFERENT ({kinds}); re-ran {scope}"]
@@ -79,8 +120,13 @@ class VerifyReport:
 
 
 def read_manifest(run_dir: Path) -> dict[str, Any]:
-    """The manifest of a finished run folder; :class:`RunFolderError` if there is none."""
+    """The validated manifest of a finished run folder; :class:`RunFolderError` if there is
+    none or it is not a manifest vnsim writes (see :class:`Manifest`)."""
+    from vnsim.errors import UnusableFile, read_input
+    from vnsim.run import store
+
     run_dir = Path(run_dir)
+    store.recover(run_dir)  # a replacement killed half-way is finished or undone first
     if not run_dir.is_dir():
         raise RunFolderError(f"{run_dir}: no such run folder")
     if not (run_dir / "COMPLETE").exists() or not (run_dir / "ensemble.nc").is_file():
@@ -88,14 +134,47 @@ def read_manifest(run_dir: Path) -> dict[str, Any]:
             f"{run_dir}: not a finished vnsim run (no COMPLETE marker or "
             "ensemble.nc); was the run interrupted?"
         )
+    where = f"{run_dir}/manifest.json"
     try:
-        manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+        raw = json.loads(read_input(run_dir / "manifest.json", MAX_MANIFEST_BYTES, "manifests"))
+    except UnusableFile as exc:
+        raise RunFolderError(f"{where}: {exc.reason}") from None
     except (OSError, ValueError) as exc:
-        raise RunFolderError(f"{run_dir}/manifest.json: cannot be read ({exc})") from None
-    missing = [k for k in REQUIRED if not isinstance(manifest, dict) or k not in manifest]
+        raise RunFolderError(f"{where}: cannot be read ({exc})") from None
+    missing = [k for k in REQUIRED if not isinstance(raw, dict) or k not in raw]
     if missing:
-        raise RunFolderError(f"{run_dir}/manifest.json: missing {', '.join(missing)}")
-    return manifest
+        raise RunFolderError(f"{where}: missing {', '.join(missing)}")
+    try:
+        checked = Manifest.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field_name = ".".join(str(p) for p in first["loc"])
+        raise RunFolderError(
+            f"{where}: {field_name}: {first['msg']} ({exc.error_count()} problem(s))"
+        ) from None
+    return {**raw, **checked.model_dump(exclude_unset=True)}
+
+
+def file_differences(run_dir: Path, manifest: dict[str, Any]) -> list[Difference]:
+    """Files of the run folder whose sha256 is not the one the manifest recorded."""
+    from vnsim.run.store import sha256_file
+
+    files = manifest.get("files")
+    if not files:
+        return [Difference("files", "manifest.json records no checksums of the run's files")]
+    out = []
+    for name, then in files.items():
+        path = Path(run_dir) / name
+        if not path.is_file():
+            out.append(Difference("files", f"{name} is missing"))
+        elif (now := sha256_file(path)) != then:
+            out.append(
+                Difference(
+                    "files",
+                    f"{name} changed since the run: sha256 {then[:12]}… then, {now[:12]}… now",
+                )
+            )
+    return out
 
 
 def _scenario_differences(manifest: dict[str, Any], scenario) -> list[Difference]:
@@ -322,6 +401,7 @@ def verify(
     manifest = read_manifest(run_dir)
     plan, differences = _manifest_plan(run_dir, manifest)
     differences += _version_differences(manifest, plan.data_version)
+    differences += file_differences(run_dir, manifest)
     draws = plan.draws
     checked = draws if draws_limit is None else max(0, min(draws, int(draws_limit)))
     report = VerifyReport(run_dir, draws, checked, list(VARIABLES), differences)

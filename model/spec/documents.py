@@ -14,20 +14,20 @@ and through :func:`validate`, which turns every pydantic error of a document int
 
 from __future__ import annotations
 
+import contextlib
 import difflib
-import os
 import re
-import stat
 import types
 import typing
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ValidationError
-from vnsim.errors import DocumentError
+from vnsim.errors import DocumentError, UnusableFile, read_input
 
 MAX_BYTES = 1_000_000
 MAX_DEPTH = 40
@@ -38,7 +38,28 @@ PLAIN_TAGS = {
     for t in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")
 }
 
+#: Control characters no field may hold (a NUL cannot be stored in a results file).
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
 Loc = tuple[str | int, ...]
+
+#: While :func:`recording` is active, the bytes of every document read, in reading order.
+_READ: ContextVar[list[tuple[Path, bytes]] | None] = ContextVar("_READ", default=None)
+
+
+@contextlib.contextmanager
+def recording() -> Iterator[list[tuple[Path, bytes]]]:
+    """Collect ``(path, bytes)`` of every document read inside the block, in order.
+
+    A run hashes exactly the bytes it parsed, not a second reading of files that may have
+    changed since.
+    """
+    files: list[tuple[Path, bytes]] = []
+    token = _READ.set(files)
+    try:
+        yield files
+    finally:
+        _READ.reset(token)
 
 
 @dataclass(frozen=True)
@@ -101,18 +122,15 @@ def _fail(name: str, message: str, line: int | None = None) -> DocumentError:
 def _read_text(path: Path, name: str) -> str:
     """The text of ``path``, refused if it is not a regular file, too big, not UTF-8 or empty."""
     try:
-        # a FIFO or a device would block or never end: only regular files are opened
-        kind = path.stat().st_mode
-        if not stat.S_ISREG(kind):
-            what = "it is a folder" if stat.S_ISDIR(kind) else "not a regular file"
-            raise _fail(name, f"cannot read the file ({what})")
-        with path.open("rb") as f:
-            raw = f.read(MAX_BYTES + 1)  # never more than the limit, whatever the file's size
-            size = max(len(raw), os.fstat(f.fileno()).st_size)
+        # a FIFO or a device would block or never end: type and size are checked first
+        raw = read_input(path, MAX_BYTES, "scenario files")
+    except UnusableFile as exc:
+        raise _fail(name, exc.reason) from None
     except OSError as exc:
         raise _fail(name, f"cannot read the file ({exc.strerror or exc})") from None
-    if size > MAX_BYTES:
-        raise _fail(name, f"file is {size:,} bytes; scenario files are limited to {MAX_BYTES:,}")
+    files = _READ.get()
+    if files is not None:
+        files.append((path, raw))
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -246,7 +264,17 @@ class _Builder:
         # checked on every node: a tag on a mapping or list would otherwise pass unnoticed
         self._check_tag(node)
         if isinstance(node, yaml.ScalarNode):
-            return self.scalar(node)
+            value = self.scalar(node)
+            if isinstance(value, str) and (bad := CONTROL.search(value)):
+                self.problems.append(
+                    Problem(
+                        self.name,
+                        node.start_mark.line + 1,
+                        dotted(loc),
+                        f"holds the control character U+{ord(bad[0]):04X}; remove it",
+                    )
+                )
+            return value
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*loc, i)) for i, item in enumerate(node.value)]
         return self.mapping(node, loc)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -65,7 +66,24 @@ PARAMS = (
 )
 MAX_EXTENDS = 10
 
-Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
+#: Names Windows reserves for devices, in any case (``nul``, ``COM1``): no folder can have them.
+WINDOWS_RESERVED = frozenset(
+    {"CON", "PRN", "AUX", "NUL"} | {f"{p}{i}" for p in ("COM", "LPT") for i in range(10)}
+)
+
+
+def _portable(name: str) -> str:
+    if name.upper() in WINDOWS_RESERVED:
+        raise ValueError(f"{name!r} is a device name on Windows and cannot name a folder there")
+    return name
+
+
+# the pattern already refuses dots, so no name ends with one (Windows drops trailing dots)
+Name = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"),
+    AfterValidator(_portable),
+]
 
 
 class _Section(BaseModel):
