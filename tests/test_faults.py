@@ -13,6 +13,7 @@ import errno
 import json
 import os
 import shutil
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +23,7 @@ from vnsim.blocks import VARIABLES
 from vnsim.core import plan as planning
 from vnsim.errors import DataError, InputError, UnusableFile, read_input
 from vnsim.run import executors, store
+from vnsim.run.simulate import simulate
 from vnsim.spec.scenario import Scenario, load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,17 +64,29 @@ levers:
 """
 
 
-@pytest.mark.parametrize("executor", ["inprocess", "processes"])
-def test_inf_results_stop_the_run_naming_variable_year_and_inputs(tmp_path, capsys, executor):
+def test_an_impossible_effect_size_is_refused_before_the_run(tmp_path, capsys):
     path = scenario_with(tmp_path, HUGE_EFFECT)
-    out = tmp_path / "out"
-    argv = ["run", str(path), "--draws", "8", "--out", str(out), "--json"]
-    code, stdout, err = vnsim(capsys, *argv, "--executor", executor, "--workers", "1")
-    assert code == 2 and stdout == ""
-    assert "market_size is inf (year 2023)" in err
-    assert "draw 0: market_base = " in err and "market_growth = " in err
-    assert "RuntimeWarning" not in err
-    assert not out.exists() and sorted(p.name for p in tmp_path.iterdir())[-1] != ".out"
+    code, stdout, err = vnsim(
+        capsys, "run", str(path), "--draws", "8", "--out", str(tmp_path / "o")
+    )
+    assert code == 2 and "impossible" in err and "levers.skills.effects[0]" in err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("executor", ["inprocess", "processes"])
+def test_inf_results_stop_the_run_naming_variable_year_and_inputs(executor):
+    """Inputs a design passes in (as sensitivity does) skip the scenario's checks; a draw that
+    overflows is still stopped by the bounds check after its chunk, naming what caused it."""
+    scenario = load_scenario(BASE)
+    draws = 8
+    growth = np.full(draws, 0.1)
+    growth[0] = 1.0e308  # log1p is 709.8: the market overflows in the first year
+    with pytest.raises(InputError) as err, warnings.catch_warnings():
+        warnings.simplefilter("error")  # no RuntimeWarning either
+        simulate(scenario, draws, 1, inputs={"market_growth": growth}, executor=executor)
+    msg = str(err.value)
+    assert "market_size is inf (year 2023)" in msg
+    assert "draw 0: market_base = " in msg and "market_growth = " in msg
 
 
 @pytest.fixture(scope="module")
@@ -258,7 +272,7 @@ def test_names_with_dots_or_slashes_are_refused(name):
 
 
 def test_added_editions_follow_the_umask(tmp_path):
-    un_csv = ROOT / "tests" / "fixtures" / "data" / "EGOV_DATA_2024.csv"
+    un_csv = ROOT / "tests" / "fixtures" / "data" / "EGOV_DATA_2026.csv"  # 2024 is packaged
     old = os.umask(0o022)
     try:
         written = datasets.add_edition(un_csv, data_home=tmp_path / "home")
@@ -308,7 +322,7 @@ def test_an_edition_that_could_never_be_loaded_is_refused(tmp_path, capsys):
     path = tmp_path / "export.csv"  # no year in the name: the column alone says 10000
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
     code, _, err = vnsim(capsys, "data", "add", str(path))
-    assert code == 2 and "10000 is not a four-digit year" in err
+    assert code == 2 and "survey_year 10000: vnsim reads editions 2003-2100 only" in err
     assert not (tmp_path / "home" / "surveys").exists() or not list(
         (tmp_path / "home" / "surveys").iterdir()
     )

@@ -331,7 +331,6 @@ VALIDATE_THEN_RUN = {
     "huge_effect": pytest.param(
         "name: huge\nlevers:\n  skills:\n    source: x\n    schedule: {2023: 1.0}\n"
         "    effects: [{target: market.growth, size: 1.0e+308, lag: 0}]\n",
-        marks=pytest.mark.xfail(strict=True, reason="lever sizes have no plausibility bound"),
     ),
     "editions_before_the_data": pytest.param(
         "name: early\negov: {replicates: 2, editions: [2010, 2012]}\n",

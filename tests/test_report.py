@@ -70,6 +70,7 @@ HEADINGS = {
             "Policy levers",
             "Provenance",
         ],
+        "limitations": "Limitations: read before quoting a number",
     },
     "vi": {
         "title": "Thị trường ứng dụng CNTT, hồ sơ trực tuyến và xếp hạng Chính phủ điện tử "
@@ -85,6 +86,7 @@ HEADINGS = {
             "Đòn bẩy chính sách",
             "Nguồn gốc kết quả",
         ],
+        "limitations": "Hạn chế: đọc trước khi trích dẫn số liệu",
     },
 }
 
@@ -185,10 +187,12 @@ def _assert_sections(page: Page, lang: str, runs: list[str]) -> None:
         expected.append(h["comparison"])
     for name in runs:
         expected += [h["run"].format(name), *h["sections"]]
+    expected.append(h["limitations"])
     assert page.headings == expected
     ids = [a.get("id") for a in page.tags("section")]
     comparison = ["comparison"] if len(runs) > 1 else []
-    assert ids == ["scorecard", *comparison, *(f"run-{i + 1}" for i in range(len(runs)))]
+    runs_ids = [f"run-{i + 1}" for i in range(len(runs))]
+    assert ids == ["scorecard", *comparison, *runs_ids, "limitations"]
     # the table of contents links to every section
     assert [a["href"] for a in page.tags("a")] == [f"#{i}" for i in ids]
 
@@ -327,19 +331,20 @@ def test_hostile_file_text_is_shown_literally(page_en):
 def test_cli_prints_where_the_page_is(english):
     out, printed = english
     assert printed.startswith(f"vnsim report: {out}")
-    assert (out.parent / "scorecard.csv").is_file() and (out.parent / "scorecard.xlsx").is_file()
+    # the scorecard files are named after the page, so two pages never overwrite each other's
+    assert (out.with_suffix(".csv")).is_file() and (out.with_suffix(".xlsx")).is_file()
 
 
 def test_scorecard_files_beside_page(page_en, hostile_run, hostile_targets):
-    csv = pd.read_csv(page_en.parent / "scorecard.csv")
-    xlsx = pd.read_excel(page_en.parent / "scorecard.xlsx")
+    csv = pd.read_csv(page_en.with_suffix(".csv"), encoding="utf-8-sig")
+    xlsx = pd.read_excel(page_en.with_suffix(".xlsx"), sheet_name="Scorecard")
     target_set = targets.load_targets(hostile_targets)
     assert list(csv["target"]) == target_set.ids
-    assert list(xlsx["target"]) == target_set.ids
+    assert list(xlsx["Target id"]) == target_set.ids
     with open_run(hostile_run) as ds:
         p = [scorecard.attainment(ds, t) for t in target_set.targets]
     np.testing.assert_allclose(csv["probability"], p)
-    np.testing.assert_allclose(xlsx["probability"], p)
+    np.testing.assert_allclose(xlsx["P(met)"], p)
 
 
 def test_several_runs_page_in_vietnamese(page_vi, run_dirs):
@@ -376,7 +381,7 @@ def test_several_runs_page_in_vietnamese(page_vi, run_dirs):
     for english in ("Key charts", "Policy levers", "median", "draws, seed", "Source tags"):
         assert english not in page.text, english
 
-    csv = pd.read_csv(page_vi.parent / "scorecard.csv")
+    csv = pd.read_csv(page_vi.with_suffix(".csv"), encoding="utf-8-sig")
     assert list(dict.fromkeys(csv["scenario"])) == ["baseline", "stalled"]
     assert len(csv) == 2 * len(targets.load_targets().targets)
 
@@ -414,10 +419,13 @@ def _baseline() -> Scenario:
 )
 def test_assumptions_and_provenance_escape_any_text(text):
     data = _baseline().model_dump(mode="json")
+    # the Vietnamese page shows the *_vi texts where a scenario has them: set both
     data.update(title=text, description=text, sources=[text])
+    data.update(title_vi=text, description_vi=text, sources_vi=[text])
     lever = next(iter(data["levers"].values()))
-    lever.update(description=text, source=text)
-    next(iter(data["uncertain"].values()))["source"] = text
+    lever.update(description=text, source=text, description_vi=text, source_vi=text)
+    first_input = next(iter(data["uncertain"].values()))
+    first_input.update(source=text, source_vi=text)
     scenario = Scenario.model_validate(data)
     allowed = {"table", "thead", "tbody", "tr", "th", "td", "ul", "li", "h4", "p", "code"}
     for lang in ("en", "vi"):

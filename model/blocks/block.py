@@ -34,7 +34,8 @@ class Variable:
     """One results variable: ``dims`` after the leading ``draw`` axis, e.g. ``("year", "level")``.
 
     ``bounds`` (inclusive, None for unbounded) say which values are possible; ``summary`` says
-    whether the run summary lists its quantiles (for the focus country where it has ``country``).
+    whether the run summary lists its quantiles (for the focus country where it has ``country``);
+    ``nan_at_start`` that it is NaN at the first time of its axis (e.g. growth in the base year).
     """
 
     name: str
@@ -44,6 +45,7 @@ class Variable:
     bounds: tuple[float | None, float | None] = (None, None)
     dtype: str = "float64"
     summary: bool = True
+    nan_at_start: bool = False
 
     @property
     def time(self) -> TimeAxis | None:

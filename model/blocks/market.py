@@ -156,6 +156,7 @@ class MarketBlock(Block):
             "share/yr",
             "Market growth over the previous year",
             (-1.0, None),
+            nan_at_start=True,  # no growth before the base year
         ),
     )
     lever_targets = (

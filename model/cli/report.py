@@ -23,5 +23,5 @@ def command(args: argparse.Namespace) -> int:
     from vnsim.present.report import cmd_report as write
 
     path = write(args.run_dirs, args.out, args.lang, args.targets)
-    print(f"vnsim report: {path} (scorecard.csv, scorecard.xlsx beside it)")
+    print(f"vnsim report: {path} ({path.stem}.csv, {path.stem}.xlsx beside it)")
     return 0

@@ -29,6 +29,9 @@ def register(sub: Any) -> None:
     run.add_argument("--json", action="store_true", help="print the headline numbers as JSON")
     run.add_argument("--quiet", action="store_true", help="print nothing on success")
     run.add_argument(
+        "--strict", action="store_true", help="refuse a scenario with plausibility warnings"
+    )
+    run.add_argument(
         "--executor",
         choices=["inprocess", "processes", "dask"],
         default="inprocess",
@@ -58,14 +61,14 @@ def run_folder(scenario_name: str, out: str | None, results_root: Path) -> Path:
     return folder
 
 
-def load_once(path: Path) -> tuple[Any, str]:
+def load_once(path: Path, strict: bool = False) -> tuple[Any, str]:
     """The scenario and the sha256 of the very bytes it was read from (the file and every
     file it extends, in order): an edit during the run cannot be certified as its source."""
     from vnsim.spec.documents import recording
     from vnsim.spec.scenario import load_scenario
 
     with recording() as files:
-        scenario = load_scenario(path)
+        scenario = load_scenario(path, strict=strict)
     digest = hashlib.sha256()
     for _, raw in files:
         digest.update(raw)
@@ -132,7 +135,9 @@ def command(args: argparse.Namespace) -> int:
     from vnsim.run import executors, store
 
     path = scenario_path(args.scenario)
-    scenario, scenario_hash = load_once(path)
+    scenario, scenario_hash = load_once(path, strict=args.strict)
+    for warning in scenario.warnings:
+        print(f"  {warning}", file=sys.stderr)
     draws = _checked_draws(args, scenario.ensemble.draws)
     folder = run_folder(scenario.name, args.out, Path(args.results))
     run = store.RunFolder(folder, force=args.force)  # refuses an existing folder now

@@ -682,10 +682,12 @@ def render_report(
     target_set: targets.TargetSet,
     lang: Lang = "en",
     date: dt.date | None = None,
+    stem: str = "scorecard",
 ) -> tuple[str, pd.DataFrame]:
     """The HTML page for read runs, and the scorecard DataFrame it shows.
 
-    ``date`` is the date printed under the title (default: today).
+    ``date`` is the date printed under the title (default: today); ``stem`` names the scorecard
+    files the page points to (``<stem>.csv``, ``<stem>.xlsx``).
     """
     if not runs:
         raise UserProblem("name at least one run folder")
@@ -698,7 +700,7 @@ def render_report(
         names=", ".join(r.name for r in runs),
         target_set_title=target_set.title_vi if lang == "vi" else target_set.title,
         scorecard=scorecard_view(scorecard, target_set, lang),
-        files={"csv": "scorecard.csv", "xlsx": "scorecard.xlsx"},
+        files={"csv": f"{stem}.csv", "xlsx": f"{stem}.xlsx"},
         comparison=_comparison_charts(runs, scorecard, target_set, lang) if len(runs) > 1 else [],
         runs=[run_view(run, i, lang) for i, run in enumerate(runs)],
     )
@@ -750,14 +752,16 @@ def write_report(
             runs.append(read_run(d))
         names = unique_names([r.name for r in runs])
         runs = [dataclasses.replace(r, name=n) for r, n in zip(runs, names, strict=True)]
-        page, scorecard = render_report(runs, target_set, lang, date)
+        page, scorecard = render_report(runs, target_set, lang, date, stem=Path(out).stem)
+        assumptions = tables.assumptions_table({r.name: r.scenario for r in runs})
     finally:
         for run in runs:
             run.ds.close()
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(page, encoding="utf-8")
-    tables.write_scorecard(scorecard, out.parent)
+    # named after the page, so that pages in two languages or for two sets do not collide
+    tables.write_scorecard(scorecard, out.parent, stem=out.stem, lang=lang, assumptions=assumptions)
     return out
 
 

@@ -135,9 +135,6 @@ def check_resources(
         )
 
 
-#: Variables a block writes as NaN on purpose at the first time of their axis (there is no
-#: growth before the base year). Everywhere else, and in every other variable, NaN is refused.
-NAN_AT_START = frozenset({"market_growth"})
 #: Relative slack on bounds, for rounding in sums and products of shares.
 BOUNDS_SLACK = 1e-9
 #: Offending draws shown in a message.
@@ -154,8 +151,8 @@ def _outside(variable: Variable, a: np.ndarray) -> np.ndarray:
         bad |= a < low - BOUNDS_SLACK * max(1.0, abs(low))
     if high is not None:
         bad |= a > high + BOUNDS_SLACK * max(1.0, abs(high))
-    allowed_nan = getattr(variable, "nan_at_start", variable.name in NAN_AT_START)
-    if allowed_nan and variable.time is not None and a.dtype.kind == "f":
+    # NaN is refused everywhere but at the first time of a variable that says it has none there
+    if variable.nan_at_start and variable.time is not None and a.dtype.kind == "f":
         axis = 1 + variable.dims.index(variable.time)
         first = np.zeros(a.shape, bool)
         first[(slice(None),) * axis + (0,)] = True
