@@ -66,10 +66,10 @@ levers:
 
 def test_an_impossible_effect_size_is_refused_before_the_run(tmp_path, capsys):
     path = scenario_with(tmp_path, HUGE_EFFECT)
-    code, stdout, err = vnsim(
-        capsys, "run", str(path), "--draws", "8", "--out", str(tmp_path / "o")
-    )
+    out = tmp_path / "o"
+    code, _, err = vnsim(capsys, "run", str(path), "--draws", "8", "--out", str(out))
     assert code == 2 and "impossible" in err and "levers.skills.effects[0]" in err
+    assert not out.exists()
     assert not out.exists()
 
 
