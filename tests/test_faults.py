@@ -70,7 +70,6 @@ def test_an_impossible_effect_size_is_refused_before_the_run(tmp_path, capsys):
     code, _, err = vnsim(capsys, "run", str(path), "--draws", "8", "--out", str(out))
     assert code == 2 and "impossible" in err and "levers.skills.effects[0]" in err
     assert not out.exists()
-    assert not out.exists()
 
 
 @pytest.mark.parametrize("executor", ["inprocess", "processes"])
