@@ -218,8 +218,11 @@ def _inprocess(plan: Plan, ranges: list[tuple[int, int]]) -> Iterator[tuple[int,
 
 def ignore_interrupts() -> None:
     """Worker start-up: Ctrl-C reaches the whole process group, but only the command decides
-    what an interrupt does (workers would otherwise each print a traceback)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    what an interrupt does (workers would otherwise each print a traceback, or die before the
+    command can stop the pool). SIGTERM too: a forked worker inherits the command's handler,
+    which raises."""
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_IGN)
 
 
 def _processes(plan: Plan, ranges, workers: int | None) -> Iterator[tuple[int, int, dict]]:
