@@ -84,7 +84,7 @@ def peak_rss_mib() -> float:
 def child_ensemble(scenario: Path, draws: int, executor: str) -> dict[str, Any]:
     """A ``vnsim run``-style run: plan, chunks streamed to ensemble.nc, summary from the stream."""
     from vnsim.analysis import summary as summary_table
-    from vnsim.core import plan as planning
+    from vnsim.core import planning
     from vnsim.run import executors, store
     from vnsim.spec.scenario import load_scenario
 
@@ -185,8 +185,7 @@ def split(profile: cProfile.Profile) -> dict[str, float]:
 
 def child_speed(scenario: Path, draws: int, single: int) -> dict[str, Any]:
     """Vectorised vs one-draw-at-a-time on one plan, and the cost split by block."""
-    from vnsim.core import engine
-    from vnsim.core import plan as planning
+    from vnsim.core import engine, planning
     from vnsim.run import executors
     from vnsim.spec.scenario import load_scenario
 

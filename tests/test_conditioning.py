@@ -169,8 +169,9 @@ def test_bad_observations_are_refused(value, sd, df):
 
 def test_floor_defaults():
     assert cond.ess_floor(2_000) == 100
-    assert cond.ess_floor(100) == 20  # the absolute minimum for small ensembles
-    assert cond.ess_floor(10) == 10
+    assert cond.ess_floor(100) == 5
+    assert cond.ess_floor(10) == 1  # never above what any weights reach
+    assert cond.ess_floor(2_000, 0.2) == 400
 
 
 # --- properties of the weights ---------------------------------------------------------------

@@ -14,7 +14,7 @@ import pytest
 import xarray as xr
 from vnsim import datasets
 from vnsim.core.engine import PHASE
-from vnsim.core.plan import plan
+from vnsim.core.planning import plan
 from vnsim.run.simulate import simulate
 from vnsim.spec.levers import planned_intensity
 from vnsim.spec.scenario import Scenario, load_scenario, read_scenario

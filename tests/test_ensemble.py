@@ -17,8 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from vnsim.analysis.summary import summarise
 from vnsim.blocks import VARIABLES
-from vnsim.core import engine
-from vnsim.core import plan as planning
+from vnsim.core import engine, planning
+from vnsim.core.plan import Plan
 from vnsim.errors import UserError
 from vnsim.run import executors, store
 from vnsim.spec.scenario import load_scenario
@@ -30,7 +30,7 @@ CHUNK_SIZES = (64, 100)
 
 
 @pytest.fixture(scope="module")
-def plan() -> planning.Plan:
+def plan() -> Plan:
     """The baseline scenario (all blocks, all member states) with a lighter e-government fit.
 
     Fewer bootstrap replicates only make the once-per-ensemble fit faster; every draw still

@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 from vnsim import cli, datasets
 from vnsim.blocks import VARIABLES
-from vnsim.core import plan as planning
+from vnsim.core import planning
 from vnsim.errors import DataError, InputError, UnusableFile, read_input
 from vnsim.run import executors, store
 from vnsim.run.simulate import simulate

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from vnsim import cli
-from vnsim.core import plan as planning
+from vnsim.core import planning
 from vnsim.errors import ResourceError, RunFolderError
 from vnsim.run import executors, store
 from vnsim.run.verify import verify

@@ -81,7 +81,9 @@ def package_graph() -> grimp.ImportGraph:
 
 def test_imports_inside_functions_are_in_the_graph(package_graph):
     # vnsim.cli.run imports the plan only inside its command (to start fast)
-    assert package_graph.direct_import_exists(importer="vnsim.cli.run", imported="vnsim.core.plan")
+    assert package_graph.direct_import_exists(
+        importer="vnsim.cli.run", imported="vnsim.core.planning"
+    )
 
 
 def test_no_import_cycle_but_through_the_known_bad_imports(package_graph):

@@ -11,8 +11,7 @@ import pytest
 import xarray as xr
 from vnsim.analysis.summary import headline, summarise
 from vnsim.blocks import VARIABLES
-from vnsim.core import engine
-from vnsim.core import plan as planning
+from vnsim.core import engine, planning
 from vnsim.errors import RunFolderError
 from vnsim.run import executors, store
 from vnsim.run.simulate import simulate

@@ -26,9 +26,11 @@ HOSTILE = [
 def card(description: str = "Market reaches 25 bn") -> pd.DataFrame:
     rows = [
         ["baseline", "market_25", description, "Thị trường đạt 25 tỷ", "market_size", ">=",
-         25.0, "USD bn", "2025", 0.3012, 22.63223982397298, 18.1, 27.9, 2000, ""],
+         25.0, "USD bn", "2025", 0.3012, 22.63223982397298, 18.1, 27.9, 2000, "",
+         "not observable", float("nan"), description, float("nan"), float("nan")],
         ["baseline", "commune_60", "Commune 60 %", "Cấp xã 60 %", "dossiers", ">=",
-         0.6, "share", "2025", 0.69, 0.64, 0.5, 0.8, 2000, ""],
+         0.6, "share", "2025", 0.69, 0.64, 0.5, 0.8, 2000, "",
+         "missed", 0.55, "made-up survey", 0.25, 0.125],
     ]  # fmt: skip
     df = pd.DataFrame(rows, columns=SCORECARD_COLUMNS)
     df.attrs = {"package_version": "0.0", "draws": 2000, "seed": 1}

@@ -26,11 +26,13 @@ from vnsim.datasets import shipped_scenarios
 from vnsim.present.tables import format_scorecard, write_scorecard
 from vnsim.spec.documents import DocumentError
 from vnsim.spec.targets import (
+    DEFAULT_SETS,
     DEFAULT_TARGETS,
     INDICATORS,
     TARGET_SETS,
     Target,
     TargetSet,
+    combined,
     load_targets,
     target_file,
     targets_json_schema,
@@ -107,7 +109,7 @@ def target(**kw) -> Target:
 def test_shipped_sets_load_from_their_one_copy(name):
     ts = load_targets(name)
     assert ts.name == name
-    assert len(ts.ids) == len(set(ts.ids)) >= 5
+    assert len(ts.ids) == len(set(ts.ids)) >= 1
     path = target_file(name)
     assert path == shipped_scenarios() / "targets" / f"{name}.yaml"
     copies = [p for p in Path(vnsim.__file__).parent.rglob(f"{name}.yaml")]
@@ -122,12 +124,17 @@ def test_shipped_sets_load_from_their_one_copy(name):
             assert "#" in line and "§" in line, line
 
 
-def test_default_set_is_decision_942_with_the_brief_targets():
+def test_default_scorecard_is_2025_then_2026_then_2030():
     assert DEFAULT_TARGETS.name == "decision_942_2025.yaml"
     ts = load_targets()
+    parts = [load_targets(name) for name in DEFAULT_SETS]
+    assert [p.name for p in parts] == ["decision_942_2025", "resolution_02_2026", "targets_2030"]
+    assert ts.ids == [i for p in parts for i in p.ids]
     by_id = {t.id: t for t in ts.targets}
     assert by_id["egdi_rank_top50_2025"].threshold == 50
-    assert by_id["egdi_rank_top50_2025"].edition == 2026
+    assert by_id["egdi_rank_top50_2025"].edition == 2024  # the rank in force at the end of 2025
+    assert by_id["egdi_rank_up2_2026"].threshold == 69
+    ts = parts[0]  # the 2025 targets of Decision 942
     assert by_id["egdi_rank_top50_2025"].country == "VNM"
     assert {t.threshold for t in ts.targets if t.indicator == "market_size"} == {25, 30}
     dossiers = {t.level: t.threshold for t in ts.targets if t.indicator == "dossiers_online"}
@@ -292,12 +299,16 @@ def test_not_measured_reasons():
 # --- scorecard ---------------------------------------------------------------------------------
 
 
+def sets_2025_2026() -> TargetSet:
+    return combined([load_targets("decision_942_2025"), load_targets("resolution_02_2026")])
+
+
 def test_scorecard_rows_columns_and_missing_targets():
     good, short = (
         contract_run(),
         contract_run(editions=(2022, 2024)).drop_vars("admin_fully_online"),
     )
-    ts = load_targets()
+    ts = sets_2025_2026()
     df = scorecard({"good": good, "short": short}, ts)
     assert list(df.columns) == SCORECARD_COLUMNS
     assert len(df) == 2 * len(ts.targets)
@@ -307,13 +318,16 @@ def test_scorecard_rows_columns_and_missing_targets():
     assert g.loc["market_25bn_2025", "low"] == pytest.approx(
         np.quantile(20 + 0.1 * np.arange(100), 0.1)
     )
-    assert g.loc["egdi_rank_top50_2025", "when"] == "edition 2026"
-    assert g.loc["egdi_rank_top50_2025", "probability"] == pytest.approx(0.5)
+    assert g.loc["egdi_rank_top50_2025", "when"] == "edition 2024"
+    # judged on the observed 2024 edition, whatever the run holds
+    assert tuple(g.loc["egdi_rank_top50_2025", ["status", "observed"]]) == ("missed", 71)
+    assert g.loc["egdi_rank_up2_2026", "probability"] == pytest.approx(0.69)
+    assert g.loc["egdi_rank_up2_2026", "status"] == "forecast"
     assert (g["reason"] == "").all() and g["probability"].notna().all()
     assert (g["low"] <= g["median"]).all() and (g["median"] <= g["high"]).all()
     s = df[df.scenario == "short"].set_index("target")
-    assert np.isnan(s.loc["egdi_rank_top50_2025", "probability"])
-    assert "edition 2026" in s.loc["egdi_rank_top50_2025", "reason"]
+    assert np.isnan(s.loc["egdi_rank_up2_2026", "probability"])
+    assert "edition 2026" in s.loc["egdi_rank_up2_2026", "reason"]
     assert "no variable 'admin_fully_online'" in s.loc["admin_fully_online_80_2025", "reason"]
     assert s.loc["market_25bn_2025", "probability"] == pytest.approx(0.5)
 
@@ -350,7 +364,7 @@ def test_write_scorecard_csv_and_xlsx(tmp_path):
 
 def test_scorecard_json_and_text():
     df = scorecard(
-        {"good": contract_run(), "short": contract_run(editions=(2022,))}, load_targets()
+        {"good": contract_run(), "short": contract_run(editions=(2022,))}, sets_2025_2026()
     )
     doc = scorecard_to_json(df)
     text = json.dumps(doc, allow_nan=False)
@@ -360,7 +374,11 @@ def test_scorecard_json_and_text():
     en, vi = format_scorecard(df, "en"), format_scorecard(df, "vi")
     assert "P(met)" in en and "50%" in en and "edition 2026" in en and "Notes:" in en
     assert "Xác suất đạt" in vi and "kỳ khảo sát 2026" in vi and "Ghi chú:" in vi
-    assert len(en.splitlines()) == 2 + len(df) + 1 + 1 + (df["reason"] != "").sum()
+    judged = df["status"].isin(["met", "missed"]).sum()
+    not_observable = ((df["status"] == "not observable") & df["probability"].notna()).sum()
+    notes = (df["reason"] != "").sum() + not_observable
+    assert judged and "Judged after the fact" in en
+    assert len(en.splitlines()) == 2 + len(df) + (2 + judged) + (2 + notes)
     with pytest.raises(ValueError):
         format_scorecard(df, "fr")  # type: ignore[arg-type]
 

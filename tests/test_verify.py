@@ -182,7 +182,7 @@ MANIFEST_EDITS = {
 
 @pytest.mark.parametrize("edit", MANIFEST_EDITS, ids=list(MANIFEST_EDITS))
 def test_manifest_is_validated_before_any_number_is_used(copy_of, capsys, monkeypatch, edit):
-    from vnsim.core import plan as planning
+    from vnsim.core import planning
 
     path = copy_of / "manifest.json"
     manifest = json.loads(path.read_text())

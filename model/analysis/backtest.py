@@ -227,9 +227,28 @@ class BacktestResult:
         }
 
 
+#: Default origins: every edition from 2012 (the first with two earlier pairs to fit) on.
+FIRST_ORIGIN = 2012
+
+
+def vintage(surveys: pd.DataFrame, origin: int) -> pd.DataFrame:
+    """The survey rows a forecaster had at the end of the origin edition's year: those
+    published by then (the ``published`` column of :func:`vnsim.datasets.load_surveys`, the
+    mechanism of ``vnsim run --as-of``), or, for a frame without it, editions <= origin."""
+    if "published" in surveys:
+        cut = surveys[surveys["published"] <= datasets.end_of_year(int(origin))]
+    else:
+        cut = surveys[surveys["survey_year"] <= origin]
+    if cut.empty or int(cut["survey_year"].max()) != origin:
+        raise ValueError(
+            f"origin {origin} is not the latest edition published by the end of {origin}"
+        )
+    return cut.copy()
+
+
 def run_backtest(
     surveys: pd.DataFrame | None = None,
-    origins: tuple[int, ...] = (2012, 2014, 2016, 2018, 2020),
+    origins: tuple[int, ...] | None = None,
     horizons: tuple[int, ...] = (1, 2),
     draws: int = 1000,
     seed: int = 0,
@@ -243,7 +262,9 @@ def run_backtest(
         Full survey history; each origin sees only editions <= origin. Default: the packaged
         history plus the user's added editions (:func:`vnsim.datasets.load_surveys`).
     origins
-        Origin editions (must be editions in ``surveys``).
+        Origin editions (editions in ``surveys``); default every edition from
+        :data:`FIRST_ORIGIN` that has a later one. Each sees the data of its vintage
+        (:func:`vintage`).
     horizons
         Editions ahead (1 = next edition in the data).
     settings
@@ -252,13 +273,20 @@ def run_backtest(
     if surveys is None:
         surveys = datasets.load_surveys()
     editions = sorted(int(e) for e in surveys["survey_year"].unique())
+    if origins is None:
+        origins = tuple(e for e in editions[:-1] if e >= FIRST_ORIGIN)
+    unknown = [o for o in origins if o not in editions]
+    if unknown:
+        raise ValueError(
+            f"origins {unknown} are not survey editions ({', '.join(map(str, editions))})"
+        )
     rows = []
     for origin in origins:
         i = editions.index(origin)
         targets = [editions[i + h] for h in horizons if i + h < len(editions)]
         if not targets:
             continue
-        cut = surveys[surveys["survey_year"] <= origin].copy()  # nothing after the origin
+        cut = vintage(surveys, origin)  # nothing published after the origin's year
         countries, fc = forecast_ranks(cut, origin, targets, draws, seed, settings)
         for h in horizons:
             if i + h >= len(editions):
@@ -284,11 +312,10 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Rolling-origin backtest of EGDI world ranks")
     parser.add_argument("--draws", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--origins", type=int, nargs="+", default=[2012, 2014, 2016, 2018, 2020])
+    parser.add_argument("--origins", type=int, nargs="+")
     args = parser.parse_args(argv)
-    result = run_backtest(
-        datasets.load_surveys(), tuple(args.origins), draws=args.draws, seed=args.seed
-    )
+    origins = tuple(args.origins) if args.origins else None
+    result = run_backtest(datasets.load_surveys(), origins, draws=args.draws, seed=args.seed)
     with pd.option_context("display.width", 200, "display.max_columns", 40, "display.precision", 3):
         print(result.pooled())
         s = result.scores

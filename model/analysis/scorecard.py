@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import xarray as xr
+from vnsim.analysis import hindsight
 from vnsim.spec.targets import COMPARE, INDICATORS, Target, TargetSet
 
 #: Probability covered by the scorecard's ``low``–``high`` interval.
@@ -91,21 +92,35 @@ SCORECARD_COLUMNS = [
     "high",
     "draws",
     "reason",
+    "status",
+    "observed",
+    "observed_source",
+    "vintage_probability",
+    "vintage_pit",
 ]
 
 
-def scorecard(runs: Mapping[str, xr.Dataset], targets: TargetSet) -> pd.DataFrame:
+def scorecard(
+    runs: Mapping[str, xr.Dataset],
+    targets: TargetSet,
+    vintages: Mapping[str, xr.Dataset] | None = None,
+) -> pd.DataFrame:
     """Attainment of every target in every run, one row per scenario × target.
 
     Columns: ``scenario, target, description, description_vi, indicator, comparison, threshold,
     unit, when`` (year, or ``"edition 2026"``), ``probability`` (P(met), 0–1), ``median, low,
     high`` (median and 80 % interval of the indicator, in ``unit``), ``draws`` (draws with a value)
     and ``reason`` (why a row has no probability, or how many draws lacked a value; else "").
-    A target the run cannot measure gives NaN and a reason, never an error.
+    A target the run cannot measure gives NaN and a reason, never an error. Then the target
+    judged after the fact in the run's vintage (:func:`vnsim.analysis.hindsight.judged`):
+    ``status, observed, observed_source``, and ``vintage_probability, vintage_pit`` from the
+    run's entry in ``vintages`` (an earlier vintage's forecast), if given.
     """
+    vintages = vintages or {}
     q = [0.5, (1 - INTERVAL) / 2, (1 + INTERVAL) / 2]
     rows = []
     for scenario, ds in runs.items():
+        judged = hindsight.judged(targets, hindsight.run_as_of(ds))
         for t in targets.targets:
             row: dict[str, Any] = {
                 "scenario": scenario,
@@ -128,20 +143,39 @@ def scorecard(runs: Mapping[str, xr.Dataset], targets: TargetSet) -> pd.DataFram
                 values = indicator_values(ds, t)
             except NotMeasured as exc:
                 row["reason"] = str(exc)
-                rows.append(row)
+                rows.append(row | _after_the_fact(judged.loc[t.id], t, vintages.get(scenario)))
                 continue
             ok = np.isfinite(values)
             row["draws"] = int(ok.sum())
             if not ok.any():
                 row["reason"] = f"{t.indicator} is missing (NaN) in every draw"
+                judged.loc[t.id, "status"] = hindsight.UNOBSERVED
             else:
                 v = values[ok]
                 row["probability"] = float(np.mean(COMPARE[t.comparison](v, t.threshold)))
                 row["median"], row["low"], row["high"] = (float(x) for x in np.quantile(v, q))
                 if not ok.all():
                     row["reason"] = f"{(~ok).sum()} of {ok.size} draws have no value; not counted"
-            rows.append(row)
+            rows.append(row | _after_the_fact(judged.loc[t.id], t, vintages.get(scenario)))
     return pd.DataFrame(rows, columns=SCORECARD_COLUMNS)
+
+
+def _after_the_fact(judged: pd.Series, target: Target, vintage: xr.Dataset | None) -> dict:
+    """The judged columns of a row, with the vintage's P(met) and the outcome's PIT in it."""
+    out = judged.to_dict() | {"vintage_probability": np.nan, "vintage_pit": np.nan}
+    if vintage is None or judged["status"] not in (hindsight.MET, hindsight.MISSED):
+        return out
+    try:
+        values = indicator_values(vintage, target)
+    except NotMeasured:
+        return out
+    ok = values[np.isfinite(values)]
+    if ok.size:
+        out["vintage_probability"] = float(
+            np.mean(COMPARE[target.comparison](ok, target.threshold))
+        )
+        out["vintage_pit"] = hindsight.pit(ok, float(judged["observed"]))
+    return out
 
 
 def scorecard_to_json(df: pd.DataFrame) -> dict[str, Any]:

@@ -7,6 +7,7 @@ the set gets its probability of being met. Nothing here names a variable or a th
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -125,11 +126,14 @@ def headline(ds: xr.Dataset, targets: TargetSet | None = None) -> dict[str, Any]
                 "median": None if np.isnan(r.median) else r.median,
                 "low": None if np.isnan(r.low) else r.low,
                 "high": None if np.isnan(r.high) else r.high,
+                "status": r.status,
+                "observed": None if np.isnan(r.observed) else r.observed,
             }
             for r in card.itertuples(index=False)
             if not r.reason or np.isfinite(r.probability)
         ],
     }
+    out["data"] = data_note(ds.attrs)
     if "egdi_rank" in ds and focus_country(ds) in ds.country:
         rank = ds.egdi_rank.sel(country=focus_country(ds)).astype(float)
         q = rank.quantile([0.1, 0.5, 0.9], dim="draw").values
@@ -138,3 +142,29 @@ def headline(ds: xr.Dataset, targets: TargetSet | None = None) -> dict[str, Any]
             for e, lo, mid, hi in zip(ds.edition.values, *q, strict=True)
         ]
     return out
+
+
+def data_note(attrs: Mapping[str, Any]) -> dict[str, Any]:
+    """The run's vintage and what its draws were conditioned on, in words and numbers."""
+    as_of = str(attrs.get("as_of", "all data"))
+    vintage = "all data" if as_of == "all data" else f"data published by the end of {as_of}"
+    note: dict[str, Any] = {"as_of": None if as_of == "all data" else int(as_of)}
+    note["vintage"] = f"{vintage}, latest survey edition {_origin(attrs)}"
+    ess = attrs.get("effective_sample_size")
+    if ess is None:
+        note["conditioning"] = "not conditioned on observations (the prior)"
+        return note
+    on = str(attrs.get("conditioned_on", ""))
+    note.update(effective_sample_size=float(ess), ess_floor=float(attrs.get("ess_floor", 0)))
+    note["conditioning"] = (
+        f"conditioned on {on}; effective sample size {float(ess):.0f} draws "
+        f"(floor {note['ess_floor']:.0f})"
+        if not on.startswith("nothing")
+        else "no observation of a simulated series in this vintage"
+    )
+    return note
+
+
+def _origin(attrs: Mapping[str, Any]) -> str:
+    editions = str(attrs.get("data_editions", ""))
+    return editions.rsplit("–", 1)[-1] if editions else "unknown"

@@ -139,6 +139,8 @@ class DataSources:
     surveys: pd.DataFrame | None = None
     #: last year of the scenario's horizon
     end_year: int = 2030
+    #: vintage: only data published by the end of this year (None = all data)
+    as_of: int | None = None
 
 
 class Block(ABC):
@@ -152,6 +154,9 @@ class Block(ABC):
     variables: ClassVar[tuple[Variable, ...]]
     lever_targets: ClassVar[tuple[LeverTarget, ...]] = ()
     triggers: ClassVar[tuple[TriggerSource, ...]] = ()
+    #: whether the block draws random numbers; a block without noise is a function of the
+    #: inputs and levers, so its observations can condition the draws (vnsim.core.history)
+    noise: ClassVar[bool] = True
 
     def prepare(self, settings: Any, data: DataSources) -> Any:
         """Everything fixed for an ensemble (fits, observed start); default: the settings."""

@@ -204,6 +204,7 @@ class DossiersBlock(Block):
 
     name = "dossiers"
     settings = Settings
+    noise = False  # shares follow from the inputs and levers alone
     variables = (
         Variable(
             "admin_fully_online",

@@ -146,6 +146,7 @@ def prepare(
     internet_users: pd.DataFrame | None = None,
     *,
     end_year: int = 2030,
+    as_of: int | None = None,
 ) -> EgovModel:
     """Fit the dynamics on editions <= origin and record the observed origin edition.
 
@@ -157,7 +158,8 @@ def prepare(
         The scenario's ``egov:`` section.
     internet_users
         ITU internet users (% of population), columns ``iso3, year, internet_users_pct``; only
-        used by :func:`tii_shift_from_indicator`. None = the data layer's series.
+        used by :func:`tii_shift_from_indicator`. None = the data layer's series, as published
+        by the end of ``as_of``.
     end_year
         Last year of the scenario: without ``settings.editions`` every survey year after the
         origin up to it is simulated.
@@ -189,7 +191,7 @@ def prepare(
     if missing:
         raise ValueError(f"countries not in the {origin} edition: {missing}")
     if internet_users is None:
-        internet_users = datasets.load_internet_users()
+        internet_users = datasets.load_internet_users(as_of=as_of)
     iu = _internet_user_stats(internet_users, countries, origin, observed["tii"].astype(float))
     return EgovModel(
         settings=settings,
@@ -397,8 +399,8 @@ def tii_shift_from_indicator(
 
 
 @functools.lru_cache(maxsize=8)
-def _prepared(settings_json: str, end_year: int, data_version: str) -> EgovModel:
-    """The fitted model for settings and the data in use.
+def _prepared(settings_json: str, end_year: int, data_version: str, as_of: int | None) -> EgovModel:
+    """The fitted model for settings and the data in use (as published by the end of ``as_of``).
 
     The fit is deterministic and takes a fraction of a second to seconds, while searches and
     sensitivity designs prepare the same settings many times. ``data_version`` changes whenever
@@ -406,7 +408,8 @@ def _prepared(settings_json: str, end_year: int, data_version: str) -> EgovModel
     """
     del data_version  # part of the cache key only
     settings = Settings.model_validate_json(settings_json)
-    return prepare(datasets.load_surveys(), settings, end_year=end_year)
+    surveys = datasets.load_surveys(as_of=as_of)
+    return prepare(surveys, settings, end_year=end_year, as_of=as_of)
 
 
 def _by_country(
@@ -454,8 +457,9 @@ class EgovBlock(Block):
 
     def prepare(self, settings: Settings, data: DataSources) -> EgovModel:
         if data.surveys is None:
-            return _prepared(settings.model_dump_json(), data.end_year, datasets.data_version())
-        return prepare(data.surveys, settings, end_year=data.end_year)
+            json = settings.model_dump_json()
+            return _prepared(json, data.end_year, datasets.data_version(), data.as_of)
+        return prepare(data.surveys, settings, end_year=data.end_year, as_of=data.as_of)
 
     def coords(self, prepared: EgovModel) -> dict[str, tuple[str, ...]]:
         return {"country": prepared.countries}

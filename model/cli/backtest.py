@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from vnsim.cli.inputs import LANGUAGES, count, seed
+from vnsim.cli.inputs import LANGUAGES, count, seed, vintage
+from vnsim.errors import UserError
 
 #: How each pooled score reads: its label and which way is better.
 SCORES: dict[str, tuple[str, str]] = {
@@ -61,6 +62,14 @@ def register(sub: Any) -> None:
     bt = sub.add_parser("backtest", help="rolling-origin hindcast of EGDI ranks vs baselines")
     bt.add_argument("--draws", type=count, default=1000)
     bt.add_argument("--seed", type=seed, default=0)
+    bt.add_argument(
+        "--origins",
+        type=vintage,
+        nargs="+",
+        metavar="EDITION",
+        help="origin editions; each forecasts from the data published by the end of its year "
+        "(as `vnsim run --as-of`); default every edition from 2012 with a later one",
+    )
     bt.add_argument("--json", action="store_true")
     bt.add_argument("--out", help="also write scores (CSV) and a chart (PNG) to this folder")
     bt.add_argument("--lang", choices=LANGUAGES, default="en")
@@ -73,7 +82,13 @@ def command(args: argparse.Namespace) -> int:
     from vnsim.analysis import backtest
     from vnsim.present import charts
 
-    result = backtest.run_backtest(datasets.load_surveys(), draws=args.draws, seed=args.seed)
+    origins = tuple(args.origins) if args.origins else None
+    try:
+        result = backtest.run_backtest(
+            datasets.load_surveys(), origins, draws=args.draws, seed=args.seed
+        )
+    except ValueError as exc:
+        raise UserError(f"--origins: {exc}") from None
     if args.json:
         json.dump(result.to_dict(), sys.stdout, indent=2, default=float)
         print()

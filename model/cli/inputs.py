@@ -90,6 +90,19 @@ def seed(text: str) -> int:
     return value
 
 
+def vintage(text: str) -> int:
+    """The year of a vintage (``--as-of``): a whole number from 1990 to 2100."""
+    value = _integer(text)
+    if not 1990 <= value <= 2100:
+        raise argparse.ArgumentTypeError(f"must be a year from 1990 to 2100 (got {value})")
+    return value
+
+
+def vintage_or_none(text: str) -> int | None:
+    """A vintage year, or ``none``."""
+    return None if text.strip().lower() == "none" else vintage(text)
+
+
 def count(text: str) -> int:
     """A number of draws (or of anything else counted): a whole number, 1 or more."""
     value = _integer(text)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from vnsim.cli.inputs import DEFAULT_SCENARIO, scenario_path, seed
+from vnsim.cli.inputs import DEFAULT_SCENARIO, scenario_path, seed, vintage
 from vnsim.errors import Interrupted, UserError, folder_or_absent
 
 MAX_DRAWS = 10_000_000  # as the scenario schema
@@ -23,6 +23,13 @@ def register(sub: Any) -> None:
     run.add_argument("scenario", nargs="?", help=f"scenario file (default {DEFAULT_SCENARIO})")
     run.add_argument("--draws", type=int, help="number of draws (default: the scenario's)")
     run.add_argument("--seed", type=seed, help="seed (default: the scenario's)")
+    run.add_argument(
+        "--as-of",
+        type=vintage,
+        metavar="YEAR",
+        help="use only data published by the end of YEAR (default: the scenario's as_of, "
+        "else all data); --as-of 2022 is the forecast the plan's authors could have had",
+    )
     run.add_argument("--out", help="write the run folder exactly here")
     run.add_argument("--force", action="store_true", help="replace an existing --out folder")
     run.add_argument("--results", default="results", help="root of run folders (default results)")
@@ -82,6 +89,9 @@ def print_summary(head: dict[str, Any], folder: Path, out: TextIO | None = None)
         f"vnsim run: {head['scenario']}, {head['draws']} draws, seed {head['seed']} -> {folder}",
         file=out,
     )
+    data = head.get("data", {})
+    if data:
+        print(f"  Data: {data['vintage']}; {data['conditioning']}", file=out)
     for r in head.get("egdi_rank", [])[1:]:
         print(
             f"  EGDI rank {r['edition']} ({head['focus_country']}): median {r['median']:.0f} "
@@ -90,7 +100,11 @@ def print_summary(head: dict[str, Any], folder: Path, out: TextIO | None = None)
         )
     print(f"  Targets ({head['target_set']}), P(met):", file=out)
     for t in head["targets"]:
-        print(f"    {t['description']} ({t['when']}): {t['probability']:.2f}", file=out)
+        if t.get("status") in ("met", "missed"):
+            result = f"{t['status']} (observed {t['observed']:g})"
+        else:
+            result = f"{t['probability']:.2f}"
+        print(f"    {t['description']} ({t['when']}): {result}", file=out)
 
 
 def _checked_draws(args: argparse.Namespace, scenario_draws: int) -> int:
@@ -131,18 +145,20 @@ def _simulate_into(tmp: Path, plan: Any, attrs: dict[str, Any], args: argparse.N
 
 def command(args: argparse.Namespace) -> int:
     """Run the scenario, write its folder atomically, print the headline numbers."""
-    from vnsim.core import plan as planning
+    from vnsim.core import planning
     from vnsim.run import executors, store
 
     path = scenario_path(args.scenario)
     scenario, scenario_hash = load_once(path, strict=args.strict)
+    if args.as_of is not None:
+        scenario = scenario.model_copy(update={"as_of": args.as_of})
     for warning in scenario.warnings:
         print(f"  {warning}", file=sys.stderr)
     draws = _checked_draws(args, scenario.ensemble.draws)
     folder = run_folder(scenario.name, args.out, Path(args.results))
     run = store.RunFolder(folder, force=args.force)  # refuses an existing folder now
     # check sizes with a one-draw plan first: sampling ten million draws takes a minute
-    probe = planning.plan(scenario, 1, args.seed)
+    probe = planning.plan(scenario, 1, args.seed, condition=False)
     executors.check_resources(probe, folder, chunk_size=args.chunk_size, draws=draws)
     plan = planning.plan(scenario, draws, args.seed)
     try:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
-from vnsim.cli.inputs import LANGUAGES, TARGETS_HELP, open_runs
+from vnsim.cli.inputs import LANGUAGES, TARGETS_HELP, open_runs, vintage_or_none
 from vnsim.errors import UserError
 
 
@@ -16,6 +17,14 @@ def register(sub: Any) -> None:
     tg = sub.add_parser("targets", help="target scorecard: P(met) per target and run")
     tg.add_argument("runs", nargs="+", metavar="RUN_DIR")
     tg.add_argument("--targets", help=TARGETS_HELP)
+    tg.add_argument(
+        "--vintage",
+        type=vintage_or_none,
+        default=hindsight_vintage(),
+        metavar="YEAR",
+        help="compare targets judged after the fact with the forecast from the data of the "
+        "end of YEAR (default %(default)s; 'none' to skip)",
+    )
     tg.add_argument("--lang", choices=LANGUAGES, default="en")
     tg.add_argument("--json", action="store_true")
     tg.set_defaults(func=command)
@@ -32,10 +41,38 @@ def command(args: argparse.Namespace) -> int:
         target_set = targets.load_targets(args.targets)
     except FileNotFoundError as exc:
         raise UserError(str(exc)) from None
-    card = scorecard.scorecard(runs, target_set)
+    vintages = {}
+    if args.vintage is not None:
+        for (name, ds), folder in zip(runs.items(), args.runs, strict=True):
+            forecast = vintage_of(folder, ds, args.vintage)
+            if forecast is not None:
+                vintages[name] = forecast
+    card = scorecard.scorecard(runs, target_set, vintages)
     if args.json:
-        json.dump(scorecard.scorecard_to_json(card), sys.stdout, indent=2, ensure_ascii=False)
+        doc = scorecard.scorecard_to_json(card) | {"vintage": args.vintage}
+        json.dump(doc, sys.stdout, indent=2, ensure_ascii=False)
         print()
     else:
-        print(tables.format_scorecard(card, lang=args.lang))
+        print(tables.format_scorecard(card, lang=args.lang, vintage=args.vintage))
     return 0
+
+
+def hindsight_vintage() -> int:
+    from vnsim.analysis.hindsight import VINTAGE
+
+    return VINTAGE
+
+
+def vintage_of(folder: str, ds: Any, year: int) -> Any:
+    """The run's scenario forecast as of the end of ``year`` (same draws and seed), or None
+    when the run is itself of that vintage or older."""
+    from vnsim.analysis import hindsight
+    from vnsim.run.verify import read_manifest
+    from vnsim.spec.scenario import Scenario
+
+    as_of = hindsight.run_as_of(ds)
+    if as_of is not None and as_of <= year:
+        return None
+    manifest = read_manifest(Path(folder))
+    scenario = Scenario.model_validate(manifest["scenario_resolved"])
+    return hindsight.vintage_forecast(scenario, year, int(manifest["draws"]), int(manifest["seed"]))

@@ -11,7 +11,7 @@ indices, deterministic from a seed.
 When the prior cannot reproduce an observation, the weights collapse onto a few draws; the
 effective sample size (ESS, ``1 / sum(w**2)``) measures that, and :func:`condition` stops with
 :class:`ConditioningError` naming the observation and the inputs most associated with the fit
-once ESS falls below a floor (default :func:`ess_floor`: 5 % of the draws, at least 20).
+once ESS falls below a floor (default :func:`ess_floor`: 5 % of the draws).
 
 Pure numpy/scipy: arrays are vectorised over draws (leading axis ``draw``); no engine imports.
 """
@@ -28,8 +28,6 @@ from vnsim.errors import InputError
 #: Default ESS floor as a share of the draws: below it, the posterior's 10th-90th percentiles
 #: rest on a handful of distinct draws (5 % of 2,000 draws = 100 effective draws).
 MIN_ESS_FRACTION = 0.05
-#: Absolute lower bound of the default floor, for small ensembles.
-MIN_ESS_DRAWS = 20
 #: Inputs named in a refusal: the ones most rank-correlated with the observation's fit.
 INPUTS_SHOWN = 3
 #: Smallest |Spearman correlation| with the log-likelihood for an input to be named; below it
@@ -39,6 +37,12 @@ MIN_ASSOCIATION = 0.1
 
 class ConditioningError(InputError):
     """The prior cannot reproduce an observation: ESS fell below the floor."""
+
+    def report(self) -> str:
+        return (
+            f"vnsim: the scenario does not agree with what has been observed: {self}\n"
+            "  (or set `conditioning: {observations: false}` to run the prior alone)"
+        )
 
 
 @dataclass(frozen=True)
@@ -111,11 +115,13 @@ def effective_sample_size(weights: np.ndarray) -> float:
     return float(1.0 / np.sum(w * w))
 
 
-def ess_floor(
-    draws: int, fraction: float = MIN_ESS_FRACTION, minimum: int = MIN_ESS_DRAWS
-) -> float:
-    """The default ESS floor for an ensemble of ``draws``: ``max(fraction * draws, minimum)``."""
-    return float(max(fraction * draws, min(minimum, draws)))
+def ess_floor(draws: int, fraction: float = MIN_ESS_FRACTION) -> float:
+    """The ESS floor for an ensemble of ``draws``: ``fraction * draws``, at least one draw.
+
+    No absolute minimum: a quick look with 50 draws has a noisy ESS itself, and refusing it
+    for having few draws would say nothing about the observation.
+    """
+    return float(max(fraction * draws, 1.0))
 
 
 def systematic_resample(
@@ -301,3 +307,47 @@ def condition(
     indices = systematic_resample(weights, seed, labels=labels)
     ess = effective_sample_size(weights)
     return Conditioned(weights, total, ess, ess_by_step, floor, indices)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """An observation matched to a simulated value: ``variable`` in ``year`` (a yearly variable
+    without other dims), with the observation's source and the period it covers."""
+
+    observation: Observation
+    variable: str
+    year: int
+    source: str
+    period: str
+
+
+@dataclass(frozen=True)
+class Conditioning:
+    """What a plan's draws were conditioned on, as recorded in the run.
+
+    ``readings`` were used, in order; ``unused`` lists ``(observation, reason)`` for the
+    observations of the vintage that were not; ``ess`` is the effective sample size of the
+    weights (in draws, of ``draws``) and ``floor`` the least accepted; ``resampled`` names the
+    inputs that were resampled (the others keep their prior design).
+    """
+
+    readings: tuple[Reading, ...]
+    unused: tuple[tuple[str, str], ...]
+    draws: int
+    ess: float
+    floor: float
+    resampled: tuple[str, ...]
+
+    def attrs(self) -> dict[str, str | float]:
+        """Run attributes: the readings used, their sources, the effective sample size and
+        its floor."""
+        used = "; ".join(
+            f"{r.observation.name} = {r.observation.value:g} ± {r.observation.sd:g}"
+            for r in self.readings
+        )
+        return {
+            "conditioned_on": used or "nothing (no observation of a simulated series)",
+            "conditioning_sources": "; ".join(r.source for r in self.readings),
+            "effective_sample_size": float(self.ess),
+            "ess_floor": float(self.floor),
+        }

@@ -110,14 +110,15 @@ class Simulation:
         self.fired[name] = mask
         self.fired_year[name] = np.where(mask, trigger.year, -1).astype(np.int16)
 
-    def run(self) -> dict[str, np.ndarray]:
-        """Run the calendar to its end; the chunk's variables, ``{name: (draw, ...)}``."""
+    def run(self, through: int | None = None) -> dict[str, np.ndarray]:
+        """Run the calendar to its end, or to the end of year ``through`` (values after it
+        stay empty); the chunk's variables, ``{name: (draw, ...)}``."""
         for block in BLOCKS:
             self.env.process(self.block_process(block))
         for name, lever in self.plan.scenario.levers.items():
             if lever.trigger is not None:
                 self.env.process(self.trigger_process(name))
-        self.env.run()
+        self.env.run(until=None if through is None else through + 1)
         return {**self.out, **self._engine_variables()}
 
     def _engine_variables(self) -> dict[str, np.ndarray]:
@@ -144,10 +145,12 @@ def _effect_scale(plan: Plan, effect) -> float:
     return block.effect_scale(plan.prepared[block.name], effect)
 
 
-def run_chunk(plan: Plan, start: int, stop: int) -> dict[str, np.ndarray]:
-    """Simulate draws ``start`` to ``stop - 1`` of a plan.
+def run_chunk(
+    plan: Plan, start: int, stop: int, through: int | None = None
+) -> dict[str, np.ndarray]:
+    """Simulate draws ``start`` to ``stop - 1`` of a plan (to the end of year ``through``).
 
     Returns arrays with a leading draw axis, named as the results variables
     (:data:`vnsim.blocks.VARIABLES`). The numbers depend only on the plan and the draw indices.
     """
-    return Simulation(plan, start, stop).run()
+    return Simulation(plan, start, stop).run(through)

@@ -1,9 +1,8 @@
 """The plan of an ensemble: everything its chunks share, computed once.
 
-:func:`plan` samples the design of uncertain inputs for every draw (Latin hypercube and Sobol
-points are not independent per draw, so the design spans the whole ensemble), prepares every
-block (fits, observed starting points) on the data in use, and checks the overrides that searches
-and sensitivity designs pass. A :class:`Plan` is frozen and picklable, so executors can ship it.
+A :class:`Plan` holds the uncertain inputs of every draw, every block's preparation and the
+overrides of searches and designs; :func:`vnsim.core.planning.plan` makes one. It is frozen and
+picklable, so executors can ship it.
 """
 
 from __future__ import annotations
@@ -14,12 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
-from vnsim import datasets
 from vnsim.blocks import BLOCKS, VARIABLES, Block
-from vnsim.blocks.block import DataSources
+from vnsim.core.conditioning import Conditioning
 from vnsim.spec.scenario import Scenario
-from vnsim.uncertainty import design, transform
 
 LeverScale = float | np.ndarray
 
@@ -30,7 +26,8 @@ class Plan:
 
     ``inputs`` holds every uncertain input for every draw, ``{name: (draw,)}``; ``prepared`` each
     block's frozen preparation by block name; ``lever_scale`` multiplies a lever's intensity (a
-    number, or ``(draw,)``); ``lever_start`` moves a lever's first year.
+    number, or ``(draw,)``); ``lever_start`` moves a lever's first year; ``conditioning``
+    records the observations the inputs were conditioned on (None: the prior).
     """
 
     scenario: Scenario
@@ -41,6 +38,7 @@ class Plan:
     lever_scale: Mapping[str, LeverScale] = field(default_factory=dict)
     lever_start: Mapping[str, int] = field(default_factory=dict)
     data_version: str = ""
+    conditioning: Conditioning | None = None
 
     def __post_init__(self) -> None:
         # a plan whose arrays disagree with its draw count would simulate the wrong draws
@@ -114,80 +112,14 @@ class Plan:
             sizes["country"] = countries
         return sum(v.itemsize * math.prod(sizes[d] for d in v.dims) for v in VARIABLES.values())
 
-    def provenance(self) -> dict[str, str]:
-        """What the blocks record about their data (e.g. the survey editions used)."""
-        out: dict[str, str] = {}
+    def provenance(self) -> dict[str, str | float]:
+        """What the blocks record about their data (e.g. the survey editions used), the
+        vintage, and the observations the draws were conditioned on."""
+        out: dict[str, str | float] = {}
         for block in BLOCKS:
             out.update(block.provenance(self.prepared[block.name]))
+        as_of = self.scenario.as_of
+        out["as_of"] = "all data" if as_of is None else str(as_of)
+        if self.conditioning is not None:
+            out.update(self.conditioning.attrs())
         return out
-
-
-def sample_inputs(scenario: Scenario, draws: int, seed: int) -> dict[str, np.ndarray]:
-    """Values of every uncertain input for every draw, ``{name: (draw,)}``."""
-    names = list(scenario.uncertain)
-    unit = design(scenario.ensemble.sampler, draws, len(names), seed)
-    return {
-        name: transform(spec.dist, spec.params(), unit[:, i])
-        for i, (name, spec) in enumerate(scenario.uncertain.items())
-    }
-
-
-def _check_levers(
-    scenario: Scenario, lever_scale: Mapping[str, LeverScale], lever_start: Mapping[str, int]
-) -> None:
-    for name in [*lever_scale, *lever_start]:
-        if name not in scenario.levers:
-            raise KeyError(f"no lever named {name!r}; levers: {', '.join(scenario.levers)}")
-    for name, year in lever_start.items():
-        trigger = scenario.levers[name].trigger
-        if trigger is not None and year <= trigger.year:
-            raise ValueError(
-                f"lever {name!r} cannot start in {year}: its trigger is checked at the end of "
-                f"{trigger.year}, so it can start in {trigger.year + 1} at the earliest"
-            )
-
-
-def plan(
-    scenario: Scenario,
-    draws: int | None = None,
-    seed: int | None = None,
-    *,
-    lever_scale: Mapping[str, LeverScale] | None = None,
-    lever_start: Mapping[str, int] | None = None,
-    inputs: Mapping[str, np.ndarray] | None = None,
-    surveys: pd.DataFrame | None = None,
-) -> Plan:
-    """Prepare an ensemble: sample the design, prepare every block, check overrides.
-
-    Parameters
-    ----------
-    draws, seed
-        Override the scenario's ``ensemble`` section.
-    lever_scale, lever_start
-        Multiply a lever's intensity (a number, or one per draw with shape ``(draw,)`` for
-        sensitivity designs), or move its start year (what-it-takes searches).
-    inputs
-        Replace sampled uncertain inputs, each shape ``(draw,)`` (sensitivity designs).
-    surveys
-        Survey history to use; default: packaged data plus the user's added editions.
-    """
-    draws = scenario.ensemble.draws if draws is None else int(draws)
-    seed = scenario.ensemble.seed if seed is None else int(seed)
-    lever_scale, lever_start = dict(lever_scale or {}), dict(lever_start or {})
-    _check_levers(scenario, lever_scale, lever_start)
-    sampled = sample_inputs(scenario, draws, seed)
-    for name, values in (inputs or {}).items():
-        if name not in sampled:
-            raise KeyError(f"no uncertain input named {name!r}")
-        sampled[name] = np.asarray(values, dtype=float)
-    data = DataSources(surveys=surveys, end_year=scenario.horizon.end_year)
-    return Plan(
-        scenario=scenario,
-        draws=draws,
-        seed=seed,
-        inputs=sampled,
-        prepared={b.name: b.prepare(getattr(scenario, b.name), data) for b in BLOCKS},
-        lever_scale=lever_scale,
-        lever_start=lever_start,
-        data_version=datasets.data_version(),
-    )

@@ -58,6 +58,21 @@ def _shipped_sets() -> tuple[TargetSet, ...]:
     return tuple(load_targets(name) for name in TARGET_SETS)
 
 
+#: Rank thresholds closer than this share one label on the rank chart.
+RANK_LABEL_GAP = 8
+
+
+def _close(values: list[int], gap: int) -> list[list[int]]:
+    """Sorted values in runs whose neighbours are less than ``gap`` apart."""
+    groups: list[list[int]] = []
+    for v in values:
+        if groups and v - groups[-1][-1] < gap:
+            groups[-1].append(v)
+        else:
+            groups.append([v])
+    return groups
+
+
 def chart_targets(indicator: str, targets: TargetSets = None, **select: str) -> list[Target]:
     """The targets a chart marks: those on ``indicator`` (and ``country``/``level``) in the
     given target sets (default: every shipped set), each distinct target once."""
@@ -384,14 +399,18 @@ def _variable_label(variable: str, t: Translator) -> tuple[str, str]:
 
 
 def _decision(t: Translator, target: Target) -> str:
-    """The decision that set a target and the year or edition it is checked at ("QĐ 942 (2026)"
-    in vi; on the rank chart the axis is the survey edition)."""
+    """The first document that set a target and the year or edition it is checked at
+    ("QĐ 942 (2026)", "NQ 02 (2026)" in vi; on the rank chart the axis is the survey edition)."""
     when = str(target.when)
-    number = re.search(r"(\d+)/QĐ", target.source.decision)
-    if number is None:
+    found = re.search(r"(\d+)(/QĐ|[/-]NQ)", target.source.decision)
+    if found is None:
         return when
-    # TRANSLATORS: the number of the Prime Minister's decision (Quyết định) that set a target
-    return t("Decision {number} ({when})").format(number=number.group(1), when=when)
+    number = found.group(1)
+    if found.group(2) == "/QĐ":
+        # TRANSLATORS: the number of the Prime Minister's decision (Quyết định) that set a target
+        return t("Decision {number} ({when})").format(number=number, when=when)
+    # TRANSLATORS: the number of the resolution (Nghị quyết) that set a target
+    return t("Resolution {number} ({when})").format(number=number, when=when)
 
 
 def _band_label(t: Translator, coverage: float) -> str:
@@ -488,12 +507,19 @@ def rank_distribution(
         lines: dict[int, list[Target]] = {}
         for target in chart_targets("egdi_rank", targets, country=country):
             lines.setdefault(int(target.threshold), []).append(target)
-        for n, why in sorted(lines.items()):
+        for n in lines:
             ax.axhline(n, color="#777777", lw=0.7, ls="--", zorder=0)
-            # Labelled outside the axes, on the right, so they never cover a box.
+        # Labelled outside the axes, on the right, so they never cover a box; thresholds a
+        # few ranks apart (69 and 70) share one label, or their texts would overlap.
+        for group in _close(sorted(lines), RANK_LABEL_GAP):
+            text = [
+                row
+                for n in group
+                for row in [t("Top {n}").format(n=n), *(_decision(t, w) for w in lines[n])]
+            ]
             ax.annotate(
-                "\n".join([t("Top {n}").format(n=n), *(_decision(t, w) for w in why)]),
-                (1.0, n),
+                "\n".join(text),
+                (1.0, float(np.mean(group))),
                 xycoords=("axes fraction", "data"),
                 xytext=(3, 0),
                 textcoords="offset points",

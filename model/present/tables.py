@@ -35,6 +35,11 @@ COLUMNS: dict[str, dict[str, str]] = {
         "high": "80 % interval, high",
         "draws": "Draws",
         "reason": "Notes",
+        "status": "Status",
+        "observed": "Observed",
+        "observed_source": "Observed: source",
+        "vintage_probability": "P(met), earlier vintage",
+        "vintage_pit": "PIT of the outcome, earlier vintage",
     },
     "vi": {
         "scenario": "Kịch bản",
@@ -51,6 +56,11 @@ COLUMNS: dict[str, dict[str, str]] = {
         "high": "Khoảng 80 %, cận trên",
         "draws": "Số lần mô phỏng",
         "reason": "Ghi chú",
+        "status": "Tình trạng",
+        "observed": "Giá trị quan sát",
+        "observed_source": "Nguồn quan sát",
+        "vintage_probability": "Xác suất đạt, dự báo trước đó",
+        "vintage_pit": "PIT của kết quả, dự báo trước đó",
     },
 }
 _SHEETS = {
@@ -84,6 +94,8 @@ def export_view(df: pd.DataFrame, lang: Literal["en", "vi"] = "en") -> pd.DataFr
     if lang == "vi" and "description_vi" in view:
         view["description"] = view["description_vi"]
     view = view[[c for c in view.columns if c != "description_vi"]]
+    if "status" in view:
+        view["status"] = view["status"].map(lambda v: _HEADERS[lang].get(v, v))
     names = COLUMNS[lang]
     return safe_frame(view.rename(columns={c: names.get(c, c) for c in view.columns}))
 
@@ -97,9 +109,11 @@ def provenance_rows(attrs: Mapping[str, Any], lang: Literal["en", "vi"] = "en") 
 
 def _number_format(unit: str, column: str) -> str | None:
     """The Excel number format of a value column in ``unit``."""
-    if column == "probability":
+    if column in ("probability", "vintage_probability"):
         return "0%"
-    if column in ("threshold", "median", "low", "high"):
+    if column == "vintage_pit":
+        return "0.00"
+    if column in ("threshold", "median", "low", "high", "observed"):
         if unit.startswith("share"):
             return "0.0%"
         return "0" if unit in ("rank", "position") else "#,##0.0"
@@ -198,6 +212,16 @@ _HEADERS = {
         "interval": "80 % interval",
         "edition": "edition",
         "notes": "Notes",
+        "met": "met",
+        "missed": "missed",
+        "forecast": "forecast",
+        "not observable": "not observable",
+        "observed": "observed",
+        "after": "Judged after the fact (observed outcome; what the {vintage} vintage gave it)",
+        "judged": "{status}: observed {value}, {source}",
+        "vintage": "the {vintage} vintage gave P(met) = {p}; the outcome sat at its PIT {pit}",
+        "no_vintage": "no earlier vintage to compare with",
+        "forecast_only": "{source}; P(met) is the model's forecast",
     },
     "vi": {
         "scenario": "Kịch bản",
@@ -209,6 +233,20 @@ _HEADERS = {
         "interval": "Khoảng 80 %",
         "edition": "kỳ khảo sát",
         "notes": "Ghi chú",
+        "met": "đạt",
+        "missed": "không đạt",
+        "forecast": "dự báo",
+        "not observable": "không đo được",
+        "observed": "quan sát",
+        "after": (
+            "Đánh giá sau khi có kết quả (kết quả quan sát; dự báo theo dữ liệu năm {vintage})"
+        ),
+        "judged": "{status}: quan sát được {value}, {source}",
+        "vintage": (
+            "dự báo theo dữ liệu năm {vintage} cho xác suất đạt {p}; kết quả nằm ở PIT {pit}"
+        ),
+        "no_vintage": "không có dự báo trước đó để so sánh",
+        "forecast_only": "{source}; xác suất đạt là dự báo của mô hình",
     },
 }
 
@@ -228,43 +266,67 @@ def _number(x: float, unit: str, t: Translator | None = None) -> str:
     return f"{x:.3g}"
 
 
-def format_scorecard(df: pd.DataFrame, lang: Literal["en", "vi"] = "en") -> str:
+def format_scorecard(
+    df: pd.DataFrame, lang: Literal["en", "vi"] = "en", vintage: int | None = None
+) -> str:
     """The scorecard as a plain-text table for the terminal, in English or Vietnamese.
 
     One line per scenario × target: description, when, goal (comparison and threshold), P(met),
-    median and 80 % interval. Rows without a probability show the reason.
+    median and 80 % interval. A target judged after the fact shows met or missed and the
+    observed value instead, and a section below gives its source and what the ``vintage``
+    forecast gave it (columns of :func:`vnsim.analysis.scorecard.scorecard`). Rows without a
+    probability show the reason.
     """
     if lang not in _HEADERS:
         raise ValueError(f"lang must be 'en' or 'vi', not {lang!r}")
-    h = _HEADERS[lang]
-    t = translator(lang)
+    h, t = _HEADERS[lang], translator(lang)
     desc_col = "description_vi" if lang == "vi" else "description"
     cols = ["scenario", "target", "when", "goal", "probability", "median", "interval"]
     table: list[list[str]] = [[h[c] for c in cols]]
-    notes = []
+    notes, judged = [], []
     for r in df.itertuples(index=False):
-        unit = str(r.unit)
-        when = str(r.when).replace("edition", h["edition"])
+        unit, status = str(r.unit), str(getattr(r, "status", ""))
         goal = f"{r.comparison} {_number(r.threshold, unit, t)}"
-        prob = t.percent(r.probability)
+        cells = [t.percent(r.probability), _number(r.median, unit, t)]
         interval = (
             f"{_number(r.low, unit, t)} – {_number(r.high, unit, t)}" if np.isfinite(r.low) else "–"
         )
-        table.append(
-            [
-                str(r.scenario),
-                str(getattr(r, desc_col)),
-                when,
-                goal,
-                prob,
-                _number(r.median, unit, t),
-                interval,
-            ]
-        )
+        if status in ("met", "missed"):
+            cells, interval = [h[status], _number(r.observed, unit, t)], "–"
+            judged.append(_judged_line(r, h, t, desc_col, vintage))
+        elif status == "not observable" and not np.isfinite(r.probability):
+            cells[0] = h[status]
+        elif status == "not observable":
+            source = h["forecast_only"].format(source=r.observed_source)
+            notes.append(f"  {r.scenario} / {r.target}: {source}")
+        when = str(r.when).replace("edition", h["edition"])
+        table.append([str(r.scenario), str(getattr(r, desc_col)), when, goal, *cells, interval])
         if r.reason:
             notes.append(f"  {r.scenario} / {r.target}: {r.reason}")
-    widths = [min(max(len(row[i]) for row in table), 70) for i in range(len(cols))]
-    right = {4, 5, 6}
+    lines = _aligned(table, right={4, 5, 6})
+    if judged:
+        lines += ["", h["after"].format(vintage=vintage or "–") + ":", *judged]
+    if notes:
+        lines += ["", f"{h['notes']}:", *notes]
+    return "\n".join(lines)
+
+
+def _judged_line(r: Any, h: dict[str, str], t: Translator, desc_col: str, vintage) -> str:
+    """One target judged after the fact: outcome, source, and the vintage's view."""
+    unit = str(r.unit)
+    value = _number(r.observed, unit, t)
+    head = h["judged"].format(status=h[r.status], value=value, source=r.observed_source)
+    if np.isfinite(r.vintage_probability):
+        pit = t.number(r.vintage_pit, 2)
+        view = h["vintage"].format(vintage=vintage, p=t.percent(r.vintage_probability), pit=pit)
+    else:
+        view = h["no_vintage"]
+    return f"  {r.scenario} / {getattr(r, desc_col)}: {head}; {view}"
+
+
+def _aligned(table: list[list[str]], right: set[int]) -> list[str]:
+    """Rows of cells as aligned text lines (header, rule, rows); long cells are cut at 70."""
+    widths = [min(max(len(row[i]) for row in table), 70) for i in range(len(table[0]))]
 
     def fmt(row: list[str]) -> str:
         cells = []
@@ -273,7 +335,4 @@ def format_scorecard(df: pd.DataFrame, lang: Literal["en", "vi"] = "en") -> str:
             cells.append(cell.rjust(widths[i]) if i in right else cell.ljust(widths[i]))
         return "  ".join(cells).rstrip()
 
-    lines = [fmt(table[0]), "  ".join("-" * w for w in widths), *(fmt(r) for r in table[1:])]
-    if notes:
-        lines += ["", f"{h['notes']}:", *notes]
-    return "\n".join(lines)
+    return [fmt(table[0]), "  ".join("-" * w for w in widths), *(fmt(r) for r in table[1:])]

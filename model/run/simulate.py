@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import xarray as xr
-from vnsim.core.plan import plan
+from vnsim.core.planning import plan
 from vnsim.run import executors, store
 from vnsim.spec.scenario import Scenario
 

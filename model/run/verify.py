@@ -279,7 +279,7 @@ def _manifest_plan(run_dir: Path, manifest: dict[str, Any]) -> tuple[Any, list[D
     """The plan that re-runs the manifest's resolved scenario, seed, draws, sampler and lever
     overrides, and the scenario's differences from the run (see :func:`_scenario_differences`).
     """
-    from vnsim.core import plan as planning
+    from vnsim.core import planning
     from vnsim.spec.scenario import Scenario
 
     try:

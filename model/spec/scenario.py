@@ -194,6 +194,23 @@ class Ensemble(_Section):
     sampler: Sampler = Field("lhs", description="Design of the uncertain inputs")
 
 
+class ConditioningSettings(_Section):
+    """How the draws are conditioned on the observations of the years already seen."""
+
+    observations: bool = Field(
+        True,
+        description="Condition the draws on the packaged observations of simulated series "
+        "(false: run the prior, e.g. to see what the priors alone imply)",
+    )
+    min_ess_share: float | None = Field(
+        None,
+        gt=0.0,
+        le=1.0,
+        description="Least effective sample size kept, as a share of the draws "
+        "(default 0.05, at least one draw); below it the run stops",
+    )
+
+
 class _Scenario(_Section):
     """A vnsim scenario file (the blocks' sections are added from the registry below)."""
 
@@ -208,7 +225,15 @@ class _Scenario(_Section):
         default_factory=list, description="The sources in Vietnamese, in the same order"
     )
     horizon: Horizon
+    as_of: int | None = Field(
+        None,
+        ge=1990,
+        le=2100,
+        description="Vintage: use only data and observations published by 31 December of "
+        "this year, and start from the latest survey edition then observed (default: all data)",
+    )
     ensemble: Ensemble = Field(default_factory=Ensemble)
+    conditioning: ConditioningSettings = Field(default_factory=ConditioningSettings)
     uncertain: dict[InputName, UncertainInput] = Field(
         default_factory=dict, description="Named uncertain inputs, referred to by name elsewhere"
     )

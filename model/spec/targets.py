@@ -37,7 +37,10 @@ from vnsim.datasets import shipped_scenarios
 from vnsim.spec.documents import read_yaml, suggest, validate
 
 #: Target sets shipped with vnsim; the first is the default (QĐ 942 supersedes QĐ 749 for 2025).
-TARGET_SETS = ("decision_942_2025", "decision_749_2025", "targets_2030")
+TARGET_SETS = ("decision_942_2025", "decision_749_2025", "resolution_02_2026", "targets_2030")
+#: The default scorecard: the 2025 targets (judged after the fact where observed), the 2026
+#: edition's and 2030's (ahead).
+DEFAULT_SETS = ("decision_942_2025", "resolution_02_2026", "targets_2030")
 
 Comparison = Literal[">=", "<=", ">", "<"]
 
@@ -268,10 +271,13 @@ DEFAULT_TARGETS: Path = shipped_scenarios() / "targets" / f"{TARGET_SETS[0]}.yam
 
 
 def load_targets(path: str | Path | None = None) -> TargetSet:
-    """Read and check a target file (a path or a shipped set's name; None = default).
+    """Read and check a target file (a path or a shipped set's name), or, for None, the
+    default scorecard: the sets of :data:`DEFAULT_SETS` as one.
 
     Raises :class:`vnsim.spec.documents.DocumentError` listing every problem with file and line.
     """
+    if path is None:
+        return combined([load_targets(name) for name in DEFAULT_SETS])
     file = target_file(path)
     data, lines, problems = read_yaml(file)
     # repeated ids are found on the raw data, so they are reported with the other mistakes
@@ -292,3 +298,15 @@ def load_targets(path: str | Path | None = None) -> TargetSet:
         else:
             seen[tid] = i
     return validate(TargetSet, data, lines, problems)
+
+
+def combined(sets: list[TargetSet]) -> TargetSet:
+    """Several target sets as one scorecard (their target ids must differ)."""
+    if len(sets) == 1:
+        return sets[0]
+    return TargetSet(
+        name="scorecard",
+        title="; ".join(s.title for s in sets),
+        title_vi="; ".join(s.title_vi for s in sets),
+        targets=[t for s in sets for t in s.targets],
+    )
