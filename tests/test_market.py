@@ -1,15 +1,26 @@
-"""IT application market block: growth arithmetic against closed forms, shocks, validation."""
+"""IT application market block: growth arithmetic against closed forms, shocks, the exchange-rate
+term and definition factor, validation, and the baseline against the ICT sector's observed years."""
 
 from __future__ import annotations
 
+import copy
+from pathlib import Path
+
 import numpy as np
 import pytest
+import xarray as xr
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 from scipy import stats
+from vnsim import datasets
 from vnsim.blocks import market
+from vnsim.errors import InputError
+from vnsim.run.simulate import simulate
+from vnsim.spec.scenario import Scenario, read_scenario
 from vnsim.uncertainty import Streams
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def run(
@@ -163,3 +174,130 @@ def test_persistence_outside_unit_interval_is_refused(phi):
 def test_settings_refuse_bad_values(bad):
     with pytest.raises(ValidationError):
         market.Settings(**{"base_value": 10.0, "growth": 0.1, **bad})
+
+
+# --- exchange rate and definition ------------------------------------------------------------
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    size0=st.floats(0.1, 100.0),
+    growth=st.floats(-0.5, 1.0),
+    depreciation=st.floats(-0.5, 1.0),
+)
+def test_one_year_multiplies_size_by_vnd_growth_over_depreciation(size0, growth, depreciation):
+    s = market.Settings(base_value=size0, growth=growth, vnd_depreciation=depreciation)
+    sizes = run(s, 1, draws=2)
+    expected = size0 * (1 + growth) / (1 + depreciation)
+    np.testing.assert_allclose(sizes[:, 1], expected, rtol=1e-12)
+
+
+def test_depreciation_compounds_and_vnd_growth_is_recovered():
+    s = market.Settings(base_value=10.0, growth=0.15, vnd_depreciation=0.02)
+    sizes = run(s, 6)[0]
+    np.testing.assert_allclose(sizes, 10.0 * (1.15 / 1.02) ** np.arange(7), rtol=1e-12)
+    usd = sizes[1:] / sizes[:-1] - 1
+    # the baseline test below relies on: VND growth = (1 + USD growth)(1 + d) - 1
+    np.testing.assert_allclose((1 + usd) * 1.02 - 1, 0.15, rtol=1e-12)
+
+
+def test_defaults_leave_growth_in_usd_and_the_base_as_given():
+    plain = market.Settings(base_value=10.0, growth=0.1, shock_scale=0.05)
+    explicit = market.Settings(
+        base_value=10.0, growth=0.1, shock_scale=0.05, vnd_depreciation=0.0, definition_factor=1
+    )
+    np.testing.assert_array_equal(run(plain, 5, draws=20), run(explicit, 5, draws=20))
+    assert run(plain, 0)[0, 0] == 10.0
+
+
+def test_depreciation_and_factor_are_read_per_draw():
+    s = market.Settings(
+        base_value=10.0, growth=0.2, vnd_depreciation="d", definition_factor="f", shock_scale=0.04
+    )
+    inputs = {"d": np.array([0.0, 0.05, -0.02]), "f": np.array([1.0, 1.3, 0.9])}
+    sizes = run(s, 4, draws=3, inputs=inputs, seed=2)
+    np.testing.assert_allclose(sizes[:, 0], [10.0, 13.0, 9.0])
+    # the same shocks in every column of a draw, so the ratio to a plain run is closed-form
+    plain = run(market.Settings(base_value=10.0, growth=0.2, shock_scale=0.04), 4, draws=3, seed=2)
+    years = np.arange(5)
+    ratio = inputs["f"][:, None] / (1 + inputs["d"][:, None]) ** years
+    np.testing.assert_allclose(sizes / plain, ratio, rtol=1e-12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(factor=st.floats(0.01, 10.0), years=st.integers(1, 15))
+def test_definition_factor_scales_the_whole_path_not_its_growth(factor, years):
+    base = market.Settings(base_value=12.0, growth=0.16, shock_scale=0.06, persistence=0.3)
+    scaled = base.model_copy(update={"definition_factor": factor})
+    np.testing.assert_allclose(
+        run(scaled, years, draws=4, seed=7), factor * run(base, years, draws=4, seed=7), rtol=1e-12
+    )
+
+
+@pytest.mark.parametrize("d", [-1.0, -2.0])
+def test_depreciation_at_or_below_minus_one_is_refused(d):
+    with pytest.raises(ValidationError, match="vnd_depreciation must be above -1"):
+        market.Settings(base_value=10.0, growth=0.1, vnd_depreciation=d)
+    s = market.Settings(base_value=10.0, growth=0.1, vnd_depreciation="d")
+    with pytest.raises(InputError, match=r"vnd_depreciation must be above -1 .* in every draw"):
+        market.start(s, {"d": np.array([0.02, d])}, 2)
+
+
+@pytest.mark.parametrize("f", [0.0, -0.5])
+def test_definition_factor_not_above_zero_is_refused(f):
+    with pytest.raises(ValidationError, match="definition_factor must be above 0"):
+        market.Settings(base_value=10.0, growth=0.1, definition_factor=f)
+    s = market.Settings(base_value=10.0, growth=0.1, definition_factor="f")
+    with pytest.raises(InputError, match="definition_factor must be above 0 in every draw"):
+        market.start(s, {"f": np.array([1.0, f])}, 2)
+
+
+@pytest.mark.parametrize("name", ["vnd_depreciation", "definition_factor", "growth"])
+@pytest.mark.parametrize("bad", [float("nan"), float("inf")])
+def test_non_finite_values_are_refused(name, bad):
+    with pytest.raises(ValidationError, match="finite number"):
+        market.Settings(**{"base_value": 10.0, "growth": 0.1, name: bad})
+    s = market.Settings(**{"base_value": 10.0, "growth": 0.1, name: "x"})
+    with pytest.raises(InputError, match=f"market {name} must be a finite number in every draw"):
+        market.start(s, {"x": np.array([0.1, bad])}, 2)
+
+
+def test_new_settings_carry_units_and_plausible_ranges():
+    fields = market.Settings.model_json_schema()["properties"]
+    assert fields["vnd_depreciation"]["unit"] == "share/yr"
+    assert fields["definition_factor"]["unit"] == "1"
+    low, high = fields["vnd_depreciation"]["plausible"]
+    assert low < 0 < high  # a rising VND is possible, and 0 (the default) is plausible
+    low, high = fields["definition_factor"]["plausible"]
+    assert low < 1 < high
+
+
+# --- the baseline against the ICT sector's observed years ------------------------------------
+
+
+@pytest.fixture(scope="module")
+def baseline_run() -> tuple[Scenario, xr.Dataset]:
+    data, *_ = read_scenario(ROOT / "scenarios" / "baseline.yaml")
+    data = copy.deepcopy(data)
+    data["egov"]["replicates"] = 2  # a cheap e-government fit: the market does not read it
+    scenario = Scenario.model_validate(data)
+    return scenario, simulate(scenario, 400)
+
+
+@pytest.mark.parametrize("year", [2023, 2024])
+def test_baseline_vnd_growth_contains_the_ict_sectors_observed_year(baseline_run, year):
+    """The information-and-communications sector is broader than the IT application market, so
+    its growth is evidence of how much a year can swing, not of the market's level: a baseline
+    whose central 95 % excluded it would claim more certainty than the sector has shown."""
+    scenario, ds = baseline_run
+    obs = datasets.load_observations()
+    row = obs[(obs.series == "ict_sector_revenue_growth") & (obs.period_end.dt.year == year)]
+    assert len(row) == 1 and row.unit.item() == "share/yr"
+    observed = float(row.value.item())
+    # the observation is in VND: undo the exchange-rate term, draw by draw
+    name = scenario.market.vnd_depreciation
+    assert isinstance(name, str), "the baseline should state the depreciation as an input"
+    usd = ds.market_growth.sel(year=year).values
+    vnd = (1 + usd) * (1 + ds.inputs.sel(input=name).values) - 1
+    low, high = np.quantile(vnd, [0.025, 0.975])
+    assert low < observed < high, (year, observed, low, high)

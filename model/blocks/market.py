@@ -6,20 +6,28 @@ part of the ICT industry that sells IT *applications* rather than hardware. It i
 definition whose recent level (VINASA: "> 13 bn USD" around 2021) is compatible with the plan's
 25–30 bn USD for 2025 at 20–30 % a year; hardware-inclusive ICT revenue (≈ 136 bn USD in 2021)
 is an order of magnitude larger. The base value stays a scenario input so another definition
-can be run.
+can be run, and ``definition_factor`` (default 1) multiplies it: the uncertainty of *which*
+revenue the name covers (e.g. VINASA's software and IT services against ICT revenue less
+hardware), kept apart from the uncertainty of the figure itself.
 
+Growth is stated in nominal VND (the MIC reference rates are VND-based) while the market and
+the plan's targets are in USD, so the VND's yearly depreciation against the USD,
+``vnd_depreciation`` (default 0: growth is then read as USD growth), is taken off in logs.
 Growth is simulated in logs, as recommended in ``forecasting_methods.md`` §4.2::
 
-    g_t = log(1 + growth) + lever_t + e_t,      e_t = persistence * e_{t-1} + scale * eps_t
-    size_t = size_{t-1} * exp(g_t)
+    g_t = log(1 + growth) - log(1 + vnd_depreciation) + lever_t + e_t,
+    e_t = persistence * e_{t-1} + scale * eps_t,
+    size_t = size_{t-1} * exp(g_t),      size_0 = base_value * definition_factor
 
 with ``eps_t`` Student-t (heavy tails) and AR(1) persistence so that multi-year bands widen
-faster than sqrt(T).
+faster than sqrt(T). Without shocks or levers one year multiplies the size by
+(1 + growth) / (1 + vnd_depreciation); the growth in VND is the USD growth times
+(1 + vnd_depreciation), less 1.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated
 
 import numpy as np
@@ -57,6 +65,25 @@ class Settings(BaseModel):
     persistence: Annotated[Quantity, Field(json_schema_extra={"plausible": (0.0, 0.9)})] = quantity(
         "1", "AR(1) coefficient of the growth shocks, in [0, 1)", default=0.0
     )
+    # beyond a 10 % fall or a 5 % rise a year is a currency crisis or a revaluation, not a trend
+    vnd_depreciation: Annotated[Quantity, Field(json_schema_extra={"plausible": (-0.05, 0.1)})] = (
+        quantity(
+            "share/yr",
+            "Yearly fall of the VND against the USD (0.02 = the USD buys 2 % more VND each year); "
+            "growth is in VND, the market in USD (0 = growth read as USD growth)",
+            default=0.0,
+        )
+    )
+    # software alone (≈ 5 bn USD) is ≈ 0.4 of VINASA's 13 bn, ICT revenue less hardware ≈ 1.35
+    # (vietnam_targets.md §3.3); a reading outside both is another market
+    definition_factor: Annotated[Quantity, Field(json_schema_extra={"plausible": (0.3, 2.0)})] = (
+        quantity(
+            "1",
+            "Multiplier on the base value: the revenue the market's name is read to cover, "
+            "relative to the base value's definition (1 = that definition; none is official)",
+            default=1.0,
+        )
+    )
 
     # numbers are checked here so that a planner gets file:line; named inputs in start()
     @field_validator("growth")
@@ -80,6 +107,22 @@ class Settings(BaseModel):
             raise ValueError("persistence must be in [0, 1)")
         return v
 
+    @field_validator("vnd_depreciation")
+    @classmethod
+    def _depreciation_above_minus_one(cls, v: Quantity) -> Quantity:
+        if isinstance(v, float) and not v > -1:
+            raise ValueError(
+                "vnd_depreciation must be above -1 (-100 %): 0.02 means the VND loses 2 % a year"
+            )
+        return v
+
+    @field_validator("definition_factor")
+    @classmethod
+    def _factor_positive(cls, v: Quantity) -> Quantity:
+        if isinstance(v, float) and not v > 0:
+            raise ValueError("definition_factor must be above 0 (1 = the base value as given)")
+        return v
+
 
 @dataclass(frozen=True)
 class MarketState:
@@ -87,25 +130,50 @@ class MarketState:
 
     size: np.ndarray  # USD bn
     shock: np.ndarray  # log-growth shock of the last year
-    growth: np.ndarray  # per-draw mean log growth, log(1 + growth)
+    growth: np.ndarray  # per-draw mean log growth in VND, log(1 + growth)
     scale: np.ndarray
     persistence: np.ndarray
+    fx: np.ndarray  # per-draw log(1 + vnd_depreciation), taken off the log growth
+
+
+def _check_draws(values: dict[str, np.ndarray]) -> None:
+    """Refuse per-draw values a named input may reach that the model cannot use."""
+    # a range check alone would let NaN through (every comparison with NaN is False)
+    for name, v in values.items():
+        if not np.all(np.isfinite(v)):
+            raise InputError(f"market {name} must be a finite number in every draw")
+    if np.any(values["growth"] <= -1):
+        raise InputError("market growth must be above -1 (-100 %) in every draw")
+    p = values["persistence"]
+    if np.any((p < 0) | (p >= 1)):
+        raise InputError("market persistence must be in [0, 1) in every draw")
+    if np.any(values["vnd_depreciation"] <= -1):
+        raise InputError(
+            "market vnd_depreciation must be above -1 (-100 %) in every draw: "
+            "0.02 means the VND loses 2 % a year against the USD"
+        )
+    if np.any(values["definition_factor"] <= 0):
+        raise InputError(
+            "market definition_factor must be above 0 in every draw (1 = the base value as given)"
+        )
 
 
 def start(settings: Settings, inputs: dict[str, np.ndarray], n_draws: int) -> MarketState:
-    """The market at the base year for ``n_draws`` draws."""
-    growth = resolve(settings.growth, inputs, n_draws)
-    persistence = resolve(settings.persistence, inputs, n_draws)
-    if np.any(growth <= -1):
-        raise InputError("market growth must be above -1 (-100 %) in every draw")
-    if np.any((persistence < 0) | (persistence >= 1)):
-        raise InputError("market persistence must be in [0, 1) in every draw")
+    """The market at the base year for ``n_draws`` draws.
+
+    Quantities naming an uncertain input are read from ``inputs`` (each shape ``(draw,)``);
+    :class:`InputError` if a draw holds a value the model cannot use.
+    """
+    names = ("growth", "persistence", "vnd_depreciation", "definition_factor")
+    values = {n: resolve(getattr(settings, n), inputs, n_draws) for n in names}
+    _check_draws(values)
     return MarketState(
-        size=resolve(settings.base_value, inputs, n_draws),
+        size=resolve(settings.base_value, inputs, n_draws) * values["definition_factor"],
         shock=np.zeros(n_draws),
-        growth=np.log1p(growth),
+        growth=np.log1p(values["growth"]),
         scale=resolve(settings.shock_scale, inputs, n_draws),
-        persistence=persistence,
+        persistence=values["persistence"],
+        fx=np.log1p(values["vnd_depreciation"]),
     )
 
 
@@ -128,8 +196,9 @@ def advance(state: MarketState, lever: np.ndarray, innovation: np.ndarray) -> Ma
         This year's standard shock, shape ``(draw,)``.
     """
     shock = state.persistence * state.shock + state.scale * innovation
-    size = state.size * np.exp(state.growth + lever + shock)
-    return MarketState(size, shock, state.growth, state.scale, state.persistence)
+    # growth is in VND and the size in USD: the currency's fall comes off the log growth
+    size = state.size * np.exp(state.growth - state.fx + lever + shock)
+    return replace(state, size=size, shock=shock)
 
 
 @dataclass(frozen=True)
