@@ -305,7 +305,7 @@ def combined(sets: list[TargetSet]) -> TargetSet:
     if len(sets) == 1:
         return sets[0]
     return TargetSet(
-        name="scorecard",
+        name="default_scorecard",
         title="; ".join(s.title for s in sets),
         title_vi="; ".join(s.title_vi for s in sets),
         targets=[t for s in sets for t in s.targets],
