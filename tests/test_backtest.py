@@ -147,3 +147,25 @@ def test_verdict_follows_the_scores():
         "Verdict (rank CRPS, lower is better): the model is better than bootstrap (+50 %); "
         "no better than persistence (+2 %)."
     )
+
+
+def test_each_origin_sees_the_data_of_its_vintage():
+    """The backtest cuts by publication date, as `vnsim run --as-of` does."""
+    from vnsim import datasets
+
+    full = datasets.load_surveys()
+    cut = backtest.vintage(full, 2022)
+    assert sorted(cut["survey_year"].unique())[-1] == 2022  # the 2024 edition came in 2024
+    assert (cut["published"] <= pd.Timestamp(2022, 12, 31)).all()
+    same = datasets.load_surveys(as_of=2022)
+    assert len(cut) == len(same) and set(cut["survey_year"]) == set(same["survey_year"])
+    with pytest.raises(ValueError, match="not the latest edition"):
+        backtest.vintage(full, 2023)  # no edition in 2023
+    with pytest.raises(ValueError, match="not survey editions"):
+        backtest.run_backtest(full, origins=(2023,), draws=5)
+
+
+def test_the_default_origins_run_to_the_last_edition_with_a_later_one(surveys):
+    editions = sorted(int(e) for e in surveys["survey_year"].unique())
+    assert backtest.default_origins(editions) == (2012, 2014, 2016, 2018, 2020, 2022)
+    assert backtest.default_origins([*editions, 2026])[-1] == 2024  # a user's 2026 edition

@@ -267,6 +267,18 @@ def test_rank_axis_is_inverted_and_shows_targets(ds):
     assert target_lines == {30, 50, 69, 70}  # 2030 (942, 57), 2026 (Res. 02), 2025 (749)
 
 
+def test_simulated_editions_observed_since_are_marked(ds):
+    """The synthetic run starts at 2022, so the 2024 edition it simulates has been published."""
+    assert int(ds.edition[0]) == 2022 and 2024 in ds.edition
+    ax = charts.rank_distribution(ds, "en").axes[0]
+    crosses = [c for c in ax.collections if c.get_label() == "observed since"]
+    assert len(crosses) == 1
+    np.testing.assert_array_equal(crosses[0].get_offsets(), [[2024, 71]])
+    later = ds.sel(edition=ds.edition[ds.edition >= 2024])  # a run starting at 2024
+    ax = charts.rank_distribution(later, "en").axes[0]
+    assert not [c for c in ax.collections if c.get_label() == "observed since"]
+
+
 def test_asean_probabilities_sum_to_one_per_edition(ds):
     ax = charts.asean_position(ds, "en").axes[0]
     # one row per position among the eleven members ASEAN has had since October 2025

@@ -116,6 +116,33 @@ def test_run_prints_a_human_summary(tmp_path):
     assert str(tmp_path / "r") in out
 
 
+def test_run_starts_from_the_2024_edition_and_as_of_2022_from_the_2022_one(tmp_path, capsys):
+    from vnsim.run.store import open_run
+
+    assert main(["run", str(BASE), "--draws", "60", "--out", str(tmp_path / "now")]) == 0
+    now = capsys.readouterr().out
+    assert "latest survey edition 2024; conditioned on admin_fully_online 2024 = 0.458" in now
+    assert "effective sample size" in now
+    assert "missed (observed 71)" in now  # the 2025 top-50 target, judged on the 2024 edition
+    argv = ["run", str(BASE), "--draws", "60", "--as-of", "2022", "--out", str(tmp_path / "then")]
+    assert main(argv) == 0
+    then = capsys.readouterr().out
+    assert "data published by the end of 2022, latest survey edition 2022" in then
+    assert "EGDI rank 2024 (VNM)" in then and "missed" not in then
+    with open_run(tmp_path / "now") as ds:
+        assert list(ds.edition.values) == [2024, 2026, 2028, 2030]
+        assert (ds.egdi_rank.sel(country="VNM", edition=2024) == 71).all()
+        share = ds.admin_fully_online.sel(year=2024)
+        assert abs(float(share.median()) - 0.458) < 0.02
+    with open_run(tmp_path / "then") as ds:
+        assert list(ds.edition.values) == [2022, 2024, 2026, 2028, 2030]
+        assert (ds.egdi_rank.sel(country="VNM", edition=2022) == 86).all()
+        assert ds.attrs["as_of"] == "2022"
+    with pytest.raises(SystemExit) as info:  # a usage error, before anything is read
+        main(["run", str(BASE), "--as-of", "1850", "--out", str(tmp_path / "x")])
+    assert info.value.code == 2 and not (tmp_path / "x").exists()
+
+
 def test_human_summary_follows_redirected_stdout(tmp_path):
     buffer = io.StringIO()
     with contextlib.redirect_stdout(buffer):
@@ -464,11 +491,14 @@ def test_backtest_command_writes_scores_and_a_chart(tmp_path, capsys, monkeypatc
     monkeypatch.setattr(
         backtest,
         "run_backtest",
-        lambda surveys, draws, seed: small(surveys, (2018,), (1,), draws, seed),
+        lambda surveys, origins, draws, seed: small(surveys, origins, (1,), draws, seed),
     )
-    assert main(["backtest", "--draws", "40", "--json", "--out", str(tmp_path)]) == 0
+    argv = ["backtest", "--origins", "2018", "--draws", "40", "--json", "--out", str(tmp_path)]
+    assert main(argv) == 0
     printed = json.loads(capsys.readouterr().out)
     assert (printed["draws"], printed["origins"]) == (40, [2018])
+    assert main(["backtest", "--origins", "2019", "--draws", "5"]) == 2  # not an edition
+    assert "not survey editions" in capsys.readouterr().err
     table = pd.read_csv(tmp_path / "backtest_scores.csv")
     assert set(table["method"]) == {"model", "bootstrap", "persistence"}
     # what is printed is what is written

@@ -60,8 +60,9 @@ def test_two_observations_in_sequence_equal_their_combined_precision():
 def test_student_t_likelihood_is_robust_to_an_outlying_reading():
     x = np.random.default_rng(3).normal(0.0, 1.0, 20_000)
     far = 6.0
-    gauss = cond.condition({"q": x}, [cond.Observation("q", far, 0.5)], seed=0, floor=1)
-    heavy = cond.condition({"q": x}, [cond.Observation("q", far, 0.5, df=3)], seed=0, floor=1)
+    obs, t_obs = cond.Observation("q", far, 0.5), cond.Observation("q", far, 0.5, df=3)
+    gauss = cond.condition({"q": x}, [obs], seed=0, floor=1, min_tail=0)
+    heavy = cond.condition({"q": x}, [t_obs], seed=0, floor=1, min_tail=0)
     # a t likelihood lets the prior keep more weight: posterior mean closer to the prior's 0
     assert np.sum(heavy.weights * x) < np.sum(gauss.weights * x)
     assert heavy.ess > gauss.ess
@@ -123,10 +124,24 @@ def test_refusal_names_the_observation_and_the_inputs_to_widen():
         cond.condition({"admin_fully_online_2024": share}, obs, seed=0, inputs=inputs)
     text = str(err.value)
     assert "'admin_fully_online_2024'" in text and "0.458" in text
-    assert "below the floor of 100" in text  # 5 % of 2,000 draws
+    assert "tail of probability" in text  # the prior predictive puts 0.458 far out
     assert "dossier_rate" in text and "fixed" not in text
     assert "noise" not in text  # unrelated to the fit: not worth widening
     assert isinstance(err.value, InputError)  # a user problem: exit status 2, no traceback
+
+
+def test_a_prior_whose_draws_all_miss_alike_is_refused_although_its_ess_is_full():
+    obs = cond.Observation("q", 0.458, 0.02)
+    with pytest.raises(cond.ConditioningError, match="tail of probability"):
+        cond.condition({"q": np.full(500, 0.229)}, [obs], seed=0)  # weights equal: ESS 500
+    assert cond.condition({"q": np.full(500, 0.45)}, [obs], seed=0).ess == pytest.approx(500)
+    assert cond.predictive_tail(np.full(10, 0.458), obs) == pytest.approx(0.5)
+
+
+def test_a_low_ess_is_refused_when_the_tail_is_not_extreme():
+    x = np.random.default_rng(2).normal(0.0, 1.0, 2_000)  # 3 sd out: tail ~1e-3 is allowed
+    with pytest.raises(cond.ConditioningError, match="below the floor of 100"):
+        cond.condition({"q": x}, [cond.Observation("q", 3.2, 0.05)], seed=0, min_tail=1e-6)
 
 
 def test_influential_inputs_are_ordered_by_association():

@@ -231,6 +231,11 @@ class BacktestResult:
 FIRST_ORIGIN = 2012
 
 
+def default_origins(editions: list[int]) -> tuple[int, ...]:
+    """Every edition from :data:`FIRST_ORIGIN` that has a later one to score."""
+    return tuple(e for e in sorted(editions)[:-1] if e >= FIRST_ORIGIN)
+
+
 def vintage(surveys: pd.DataFrame, origin: int) -> pd.DataFrame:
     """The survey rows a forecaster had at the end of the origin edition's year: those
     published by then (the ``published`` column of :func:`vnsim.datasets.load_surveys`, the
@@ -273,8 +278,7 @@ def run_backtest(
     if surveys is None:
         surveys = datasets.load_surveys()
     editions = sorted(int(e) for e in surveys["survey_year"].unique())
-    if origins is None:
-        origins = tuple(e for e in editions[:-1] if e >= FIRST_ORIGIN)
+    origins = default_origins(editions) if origins is None else origins
     unknown = [o for o in origins if o not in editions]
     if unknown:
         raise ValueError(

@@ -28,6 +28,10 @@ from vnsim.errors import InputError
 #: Default ESS floor as a share of the draws: below it, the posterior's 10th-90th percentiles
 #: rest on a handful of distinct draws (5 % of 2,000 draws = 100 effective draws).
 MIN_ESS_FRACTION = 0.05
+#: Least prior-predictive tail probability of an observation: below it (on either side) the
+#: prior cannot produce the reading even with its observation error, whatever the ESS says — an
+#: ESS stays high when every draw is equally far from the reading (e.g. fixed inputs).
+MIN_PREDICTIVE_TAIL = 0.001
 #: Inputs named in a refusal: the ones most rank-correlated with the observation's fit.
 INPUTS_SHOWN = 3
 #: Smallest |Spearman correlation| with the log-likelihood for an input to be named; below it
@@ -207,6 +211,33 @@ class Conditioned:
     indices: np.ndarray
 
 
+def predictive_tail(simulated: np.ndarray, obs: Observation) -> float:
+    """The smaller tail probability of the observation under the prior predictive
+    distribution (each draw's value plus the observation error), 0-0.5."""
+    x = np.asarray(simulated, dtype=float)
+    x = x[np.isfinite(x)]
+    if x.size == 0:
+        return 0.0
+    z = (obs.value - x) / obs.sd
+    dist = stats.norm if obs.df is None else stats.t(obs.df)
+    below = float(np.mean(dist.cdf(z)))
+    return min(below, 1.0 - below)
+
+
+def check_predictive(
+    obs: Observation,
+    simulated: np.ndarray,
+    log_lik: np.ndarray,
+    inputs: Mapping[str, np.ndarray] | None,
+    min_tail: float = MIN_PREDICTIVE_TAIL,
+) -> None:
+    """Refuse an observation the prior predictive puts in a tail below ``min_tail`` (with
+    the same message as a low ESS)."""
+    tail = predictive_tail(simulated, obs)
+    if tail < min_tail:
+        check_ess(0.0, 1.0, obs, simulated, log_lik, inputs, tail=tail)
+
+
 def check_ess(
     ess: float,
     floor: float,
@@ -214,8 +245,10 @@ def check_ess(
     simulated: np.ndarray,
     log_lik: np.ndarray,
     inputs: Mapping[str, np.ndarray] | None = None,
+    tail: float | None = None,
 ) -> None:
-    """Refuse a conditioning step whose effective sample size fell below the floor.
+    """Refuse a conditioning step whose effective sample size fell below the floor (or whose
+    prior-predictive ``tail`` probability, if given, is too small).
 
     Parameters
     ----------
@@ -240,11 +273,15 @@ def check_ess(
     lo, med, hi = np.nanquantile(x, [0.05, 0.5, 0.95]) if np.isfinite(x).any() else (np.nan,) * 3
     widen = influential_inputs(inputs or {}, log_lik)
     names = ", ".join(widen) if widen else "the inputs that drive this quantity"
+    why = (
+        f"effective sample size {ess:.1f} draws, below the floor of {floor:g}"
+        if tail is None
+        else f"the draws put it in a tail of probability {tail:.1e}"
+    )
     raise ConditioningError(
         f"observation {obs.name!r} ({obs.value:g} ± {obs.sd:g}) cannot be reproduced by the "
-        f"prior: effective sample size {ess:.1f} draws, below the floor of {floor:g} "
-        f"(the draws' 90 % range is {lo:.3g}-{hi:.3g}, median {med:.3g}). Widen or move the "
-        f"priors of {names}, or check the observation's value and sd."
+        f"prior: {why} (the draws' 90 % range is {lo:.3g}-{hi:.3g}, median {med:.3g}). Widen "
+        f"or move the priors of {names}, or check the observation's value and sd."
     )
 
 
@@ -256,6 +293,7 @@ def condition(
     inputs: Mapping[str, np.ndarray] | None = None,
     floor: float | None = None,
     labels: np.ndarray | None = None,
+    min_tail: float = MIN_PREDICTIVE_TAIL,
 ) -> Conditioned:
     """Weight and resample the draws given observations, refusing when the prior cannot fit.
 
@@ -275,6 +313,8 @@ def condition(
         ESS floor in draws; default :func:`ess_floor` of the number of draws.
     labels
         Stable draw identities for :func:`systematic_resample`.
+    min_tail
+        Least prior-predictive tail probability of each observation (:func:`predictive_tail`).
 
     Raises
     ------
@@ -296,6 +336,7 @@ def condition(
         step = log_likelihood(simulated[obs.name], obs)
         if step.shape != (n,):
             raise ValueError(f"{obs.name}: simulated values have shape {step.shape}, not ({n},)")
+        check_predictive(obs, simulated[obs.name], step, inputs, min_tail)
         total = total + step
         try:
             weights = normalised_weights(total)

@@ -58,6 +58,25 @@ def _shipped_sets() -> tuple[TargetSet, ...]:
     return tuple(load_targets(name) for name in TARGET_SETS)
 
 
+def _observed_ranks(ax, ds: xr.Dataset, country: str, t: Translator) -> None:
+    """Mark the published rank of each simulated edition observed since the run's vintage."""
+    surveys = datasets.load_surveys()
+    simulated = ds["edition"].values[1:]  # the first edition is the run's observed origin
+    seen = surveys[(surveys["iso3"] == country) & surveys["survey_year"].isin(simulated)]
+    if seen.empty:
+        return
+    ax.scatter(
+        seen["survey_year"],
+        seen["egdi_rank"],
+        marker="x",
+        s=46,
+        color="#c4402f",
+        zorder=5,
+        label=t("observed since"),
+    )
+    ax.legend(loc="upper left", fontsize=_BASE_FONT - 1)
+
+
 #: Rank thresholds closer than this share one label on the rank chart.
 RANK_LABEL_GAP = 8
 
@@ -474,7 +493,9 @@ def rank_distribution(
 
     Boxes span the central 50 % of draws, whiskers the central 90 %, with the median rank
     written beside each box; dashed lines mark the rank targets of ``targets`` (default: the
-    shipped sets: top 30, 50, 70), labelled with their decisions. Rank 1 is at the top.
+    shipped sets), labelled with their decisions. A simulated edition that has since been
+    observed (a run of an earlier vintage, ``--as-of``) shows the observed rank as a red cross.
+    Rank 1 is at the top.
     """
     t = translator(lang)
     colour = scenario_colour(str(ds.attrs.get("scenario", "")))
@@ -504,6 +525,7 @@ def rank_distribution(
                 fontsize=_BASE_FONT - 1,
                 color=colour,
             )
+        _observed_ranks(ax, ds, country, t)
         lines: dict[int, list[Target]] = {}
         for target in chart_targets("egdi_rank", targets, country=country):
             lines.setdefault(int(target.threshold), []).append(target)

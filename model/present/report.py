@@ -42,6 +42,7 @@ from babel import dates
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from matplotlib.figure import Figure
 from vnsim import __version__
+from vnsim.analysis import hindsight
 from vnsim.analysis import scorecard as card
 from vnsim.errors import UserProblem
 from vnsim.present import charts, tables
@@ -405,6 +406,11 @@ class ScoreCell:
     high: str = ""
     background: str = ""
     ink: str = ""
+    #: for a target judged after the fact: "met"/"missed" (translated), the observed value,
+    #: and what the earlier vintage gave it
+    status: str = ""
+    observed: str = ""
+    vintage: str = ""
 
 
 @dataclass(frozen=True)
@@ -493,11 +499,34 @@ def _score_cell(row: pd.Series, unit: str, tr: Translator) -> ScoreCell:
     )
 
 
-def scorecard_view(df: pd.DataFrame, target_set: targets.TargetSet, lang: Lang) -> ScorecardView:
+def _judged_cell(row: pd.Series, unit: str, lang: Lang, vintage: int | None) -> ScoreCell:
+    """A target met or missed by its observed outcome, with the earlier vintage's view."""
+    cat, tr = catalogue(lang), translator(lang)
+    view = ""
+    if _finite(row["vintage_probability"]):
+        view = cat.gettext("%(vintage)s vintage: P(met) %(p)s, PIT %(pit)s") % {
+            "vintage": vintage,
+            "p": tr.percent(float(row["vintage_probability"])),
+            "pit": tr.number(float(row["vintage_pit"]), 2),
+        }
+    word = cat.gettext("met") if row["status"] == "met" else cat.gettext("missed")
+    return ScoreCell(
+        probability=word,
+        status=str(row["status"]),
+        observed=in_unit(row["observed"], unit, tr),
+        vintage=view,
+    )
+
+
+def scorecard_view(
+    df: pd.DataFrame, target_set: targets.TargetSet, lang: Lang, vintage: int | None = None
+) -> ScorecardView:
     """The scorecard (:func:`vnsim.analysis.scorecard.scorecard`) as the page's table shows it.
 
     Each cell holds P(met) as a percentage with a red–yellow–green background and the median
-    and 80 % interval of the indicator; targets a run cannot measure get a note saying why.
+    and 80 % interval of the indicator; a target judged after the fact shows met or missed, the
+    observed value and what the ``vintage`` forecast gave it; targets a run cannot measure get
+    a note saying why.
     """
     tr = translator(lang)
     scenarios = tuple(dict.fromkeys(df["scenario"]))
@@ -508,8 +537,13 @@ def scorecard_view(df: pd.DataFrame, target_set: targets.TargetSet, lang: Lang) 
         cells = []
         for s in scenarios:
             r = sub.loc[s] if s in sub.index else None
-            if r is not None and _finite(r["probability"]):
+            if r is not None and r.get("status") in ("met", "missed"):
+                cells.append(_judged_cell(r, t.unit, lang, vintage))
+                notes.append(f"{s} / {t.id}: {r['observed_source']}")
+            elif r is not None and _finite(r["probability"]):
                 cells.append(_score_cell(r, t.unit, tr))
+                if r.get("status") == "not observable":
+                    notes.append(f"{s} / {t.id}: {r['observed_source']}")
             else:
                 cells.append(ScoreCell(probability=None))
             reason = "" if r is None else str(r["reason"])
@@ -683,28 +717,41 @@ def render_report(
     lang: Lang = "en",
     date: dt.date | None = None,
     stem: str = "scorecard",
+    vintage: int | None = hindsight.VINTAGE,
 ) -> tuple[str, pd.DataFrame]:
     """The HTML page for read runs, and the scorecard DataFrame it shows.
 
     ``date`` is the date printed under the title (default: today); ``stem`` names the scorecard
-    files the page points to (``<stem>.csv``, ``<stem>.xlsx``).
+    files the page points to (``<stem>.csv``, ``<stem>.xlsx``); targets judged after the fact
+    are compared with each run's scenario as of the end of ``vintage`` (None: not compared).
     """
     if not runs:
         raise UserProblem("name at least one run folder")
     env = environment(lang)
-    scorecard = card.scorecard({r.name: r.ds for r in runs}, target_set)
+    vintages = {r.name: v for r in runs if (v := _vintage(r, vintage)) is not None}
+    scorecard = card.scorecard({r.name: r.ds for r in runs}, target_set, vintages)
     scorecard.attrs.update(_table_attrs(runs))
     page = env.get_template("report.html").render(
         csp=CSP,
         date=long_date(date or dt.date.today(), lang),
         names=", ".join(r.name for r in runs),
         target_set_title=target_set.title_vi if lang == "vi" else target_set.title,
-        scorecard=scorecard_view(scorecard, target_set, lang),
+        scorecard=scorecard_view(scorecard, target_set, lang, vintage),
         files={"csv": f"{stem}.csv", "xlsx": f"{stem}.xlsx"},
         comparison=_comparison_charts(runs, scorecard, target_set, lang) if len(runs) > 1 else [],
         runs=[run_view(run, i, lang) for i, run in enumerate(runs)],
     )
     return page, scorecard
+
+
+def _vintage(run: Run, year: int | None) -> xr.Dataset | None:
+    """The run's scenario forecast as of the end of ``year``, with the run's draws and seed
+    (None when the run is of that vintage or older)."""
+    as_of = hindsight.run_as_of(run.ds)
+    if year is None or (as_of is not None and as_of <= year):
+        return None
+    draws, seed = int(run.ds.sizes["draw"]), int(run.ds.attrs["seed"])
+    return hindsight.vintage_forecast(run.scenario, year, draws, seed)
 
 
 def _target_set(targets_file: str | Path | None) -> targets.TargetSet:
