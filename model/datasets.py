@@ -236,6 +236,9 @@ def _read_csv(source, **kwargs) -> pd.DataFrame:
 class EditionError(InputError):
     """A survey edition a scenario asks for that cannot be simulated (observed or too early)."""
 
+    def report(self) -> str:
+        return f"vnsim: {self}"
+
 
 def end_of_year(as_of: int | None) -> pd.Timestamp | None:
     """The last day of year ``as_of`` (the cut-off of a vintage), ``None`` for no cut-off.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -380,3 +381,24 @@ def test_a_child_that_rewrites_a_text_drops_the_parents_translation(tmp_path):
     sc = load_scenario(tmp_path / "c.yaml")
     assert sc.title_vi == "" and sc.levers["broadband"].source_vi == ""
     assert sc.levers["broadband"].description_vi  # not rewritten: its translation stays
+
+
+def test_editions_the_data_cannot_support_are_refused_at_their_line(tmp_path):
+    from vnsim.spec.documents import DocumentError
+
+    shutil.copy(FIXTURES / "base.yaml", tmp_path)
+    path = tmp_path / "early.yaml"
+    path.write_text(
+        "extends: base.yaml\nname: early\negov:\n  editions: [2022, 2026]\n", encoding="utf-8"
+    )
+    with pytest.raises(DocumentError) as info:
+        load_scenario(path)
+    (problem,) = info.value.problems
+    assert (problem.line, problem.field) == (4, "egov.editions")
+    assert "[2022] already observed" in problem.message and "as_of" in problem.message
+    # as of 2020 the 2022 edition is still ahead: the same list is a forecast
+    path.write_text(
+        "extends: base.yaml\nname: early\nas_of: 2020\negov:\n  editions: [2022, 2026]\n",
+        encoding="utf-8",
+    )
+    assert load_scenario(path).egov.editions == [2022, 2026]

@@ -178,6 +178,12 @@ class Block(ABC):
         del settings, base_year, end_year
         return []
 
+    def data_problems(self, settings: Any, as_of: int | None) -> list[tuple[tuple, str]]:
+        """What in the settings the data of vintage ``as_of`` cannot support, as
+        ``(location in the section, message)`` pairs (default nothing)."""
+        del settings, as_of
+        return []
+
     def provenance(self, prepared: Any) -> dict[str, str]:
         """Attributes a run records about the block's data (default none)."""
         del prepared

@@ -451,6 +451,15 @@ class EgovBlock(Block):
         for c in COMPONENTS
     )
 
+    def data_problems(self, settings: Settings, as_of: int | None) -> list[tuple[tuple, str]]:
+        if settings.editions is None:
+            return []
+        try:
+            datasets.check_simulated_editions(settings.editions, datasets.observed_editions(as_of))
+        except datasets.EditionError as exc:
+            return [(("editions",), str(exc).removeprefix("egov.editions: "))]
+        return []
+
     def horizon_problems(self, settings: Settings, base_year: int, end_year: int) -> list[str]:
         late = [e for e in settings.editions or [] if e > end_year]
         return [f"egov.editions {late} lie after horizon.end_year ({end_year})"] if late else []

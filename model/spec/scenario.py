@@ -543,6 +543,13 @@ def load_scenario(path: str | Path, *, strict: bool = False) -> Scenario:
         said = {(p.file, p.line, p.field) for p in checked}
         keep = [p for p in exc.problems if p in checked or (p.file, p.line, p.field) not in said]
         raise DocumentError(_misspelt(keep, data)) from None
+    against_data = [
+        lines.problem((block.name, *loc), message)
+        for block in BLOCKS
+        for loc, message in block.data_problems(getattr(scenario, block.name), scenario.as_of)
+    ]
+    if against_data:
+        raise DocumentError(against_data)
     found = plausibility_problems(scenario, lines)
     if found and (strict or any(p.severity == "error" for p in found)):
         raise DocumentError(found)
