@@ -48,7 +48,7 @@ import os
 
 SCENARIO = "../scenarios/baseline.yaml"  # scenario file, relative to this notebook
 TARGETS = None  # None = the default set (2025, 2026 and 2030 targets), or a set name or path
-ALSO_JUDGED = "decision_749_2025"  # a second 2025 set whose observed targets are judged too
+ALSO_JUDGED = "decision_749_2025"  # a second set whose observed targets are judged too, or None
 VINTAGE = 2022  # the earlier vintage: the data published by the end of this year
 DRAWS = int(os.environ.get("VNSIM_NOTEBOOK_DRAWS", 2000))  # ensemble size of each run
 SEED = None  # None = the seed written in the scenario file
@@ -163,6 +163,10 @@ def shown(x, unit):
     return f"{x:.1f}"
 
 
+if datasets.latest_edition(VINTAGE) >= datasets.latest_edition():
+    raise ValueError(
+        f"VINTAGE {VINTAGE} already has the latest survey edition: choose an earlier year"
+    )
 scenario = load_scenario(SCENARIO)
 ds = simulate(scenario, draws=DRAWS, seed=SEED)
 vintage = hindsight.vintage_forecast(scenario, VINTAGE, DRAWS, SEED)
@@ -284,7 +288,7 @@ display(charts.rank_distribution(vintage, LANG))
 
 # %%
 target_set = load_targets(TARGETS)
-also = load_targets(ALSO_JUDGED)
+judged_sets = [target_set] + ([load_targets(ALSO_JUDGED)] if ALSO_JUDGED else [])
 name = scenario.name
 cards = [
     scorecard({name: ds}, targets, vintages={name: vintage}).merge(
@@ -292,7 +296,7 @@ cards = [
         on="target",
         suffixes=("", "_vintage"),
     )
-    for targets in (target_set, also)
+    for targets in judged_sets
 ]
 judged_rows = (
     pd.concat(cards)
@@ -338,10 +342,11 @@ lines = []
 for _, row in judged_rows.iterrows():
     verdict = f"missed by {row['missed_by']:g}" if row["status"] == "missed" else "met"
     lines.append(
-        f"- **{row['description']}** ({row['when']}): observed {row['observed']:g}, "
-        f"{verdict}. The {VINTAGE} vintage gave it P(met) = "
-        f"{row['vintage_probability']:.3f}; its median was {row['median_vintage']:.0f} and the "
-        f"outcome sat at PIT {row['vintage_pit']:.2f}."
+        f"- **{row['description']}** ({row['when']}): observed "
+        f"{shown(row['observed'], row['unit'])}, {verdict}. The {VINTAGE} vintage gave it "
+        f"P(met) = {row['vintage_probability']:.3f}; its median was "
+        f"{shown(row['median_vintage'], row['unit'])} and the outcome sat at PIT "
+        f"{row['vintage_pit']:.2f}."
     )
 display(Markdown("\n".join(lines)))
 
@@ -432,6 +437,7 @@ latest_full = int(last_full["period_end"].year)
 
 
 def why(target, row):
+    """Why a 2025 target has no observed outcome, in the language of the labels."""
     if row["status"] == "not observable":
         return L["no_market_series"] if target.indicator.startswith("market") else L[row["status"]]
     if target.level == "district":
@@ -486,7 +492,8 @@ display(charts.asean_position(ds, LANG))
 # %% [markdown]
 # Work dossiers by level and administrative-procedure dossiers processed fully online, with
 # their targets as diamonds. Only the fully-online share has an observation the draws are
-# conditioned on; the work-dossier shares follow their priors.
+# conditioned on; the work-dossier shares have none of their own and move only as far as they
+# share inputs with it.
 
 # %%
 display(charts.dossier_shares(ds, LANG))
@@ -534,14 +541,17 @@ outlook = pd.DataFrame(
 outlook.round(3)
 
 # %%
-first = next(t for t in ahead if t.edition is not None)
-p_first = card.loc[first.id, "probability"]
-n_first, lo_first, hi_first = mc_interval(p_first, first)
-print(
-    f"{card.loc[first.id, 'description']}: P(met) = {p_first:.2f} from {n_first} draws; "
-    f"the Monte-Carlo error alone puts it between {lo_first:.2f} and {hi_first:.2f} (95 %, "
-    f"Wilson). Quadrupling the draws roughly halves that interval."
-)
+first = next((t for t in ahead if t.edition is not None), None)
+if first is None:
+    print("The target set has no survey target after 2025.")
+else:
+    p_first = card.loc[first.id, "probability"]
+    n_first, lo_first, hi_first = mc_interval(p_first, first)
+    print(
+        f"{card.loc[first.id, 'description']}: P(met) = {p_first:.2f} from {n_first} draws; "
+        f"the Monte-Carlo error alone puts it between {lo_first:.2f} and {hi_first:.2f} (95 %, "
+        f"Wilson). Quadrupling the draws roughly halves that interval."
+    )
 
 # %% [markdown]
 # The whole scorecard as one text table, as the command line prints it (`vnsim run` then
@@ -573,9 +583,10 @@ print(
 #   and the digital-economy shares in the observation table are evidence for the priors only.
 #   Its probabilities are as uncertain as its inputs.
 # * **Dossier shares rest on one reading.** The draws are conditioned on a single full-year
-#   figure of the fully-online share; work dossiers by level have no series at all, so their
-#   shares follow their priors (`docs/dossiers.md`). After the 2025 mergers the communes are
-#   much larger units, a break in any commune series (`targets_2026_2030.md` §2).
+#   figure of the fully-online share; work dossiers by level have no series at all, so nothing
+#   observed narrows their shares beyond the inputs they share with it (`docs/dossiers.md`).
+#   After the 2025 mergers the communes are much larger units, a break in any commune series
+#   (`targets_2026_2030.md` §2).
 # * **Reading the targets.** A rank "by 2025" is checked on the 2024 edition and a rank "by
 #   2030" on the 2030 edition, one year short of the deadline; the 2026 target of two places up
 #   is an arithmetic reading of the resolution; the source of the 2025 ASEAN target was not
