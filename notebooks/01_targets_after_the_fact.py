@@ -516,6 +516,7 @@ ahead = [t for t in target_set.targets if t.when > 2025]
 
 
 def mc_interval(p, target):
+    """A 95 % Wilson interval of P(met) and the number of draws it rests on."""
     n = int(card.loc[target.id, "draws"]) if target.edition is not None else round(ess)
     ci = binomtest(round(p * n), n).proportion_ci(method="wilson")
     return n, ci.low, ci.high
