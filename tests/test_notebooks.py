@@ -16,7 +16,7 @@ import pytest
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 EXPECTED = (
-    "01_baseline_vs_2025_targets",
+    "01_targets_after_the_fact",
     "02_scenario_comparison",
     "03_sensitivity_and_what_it_takes",
     "04_forecast_skill",
@@ -28,6 +28,7 @@ PUBLIC = {
     "vnsim.spec.scenario",
     "vnsim.run.simulate",
     "vnsim.present.charts",
+    "vnsim.present.tables",
     "vnsim.spec.targets",
     "vnsim.analysis.what_it_takes",
     "vnsim.analysis.sensitivity",
@@ -35,6 +36,7 @@ PUBLIC = {
     "vnsim.run.store",
     "vnsim.analysis.summary",
     "vnsim.analysis.scorecard",
+    "vnsim.analysis.hindsight",
     "vnsim.datasets",
 }
 
