@@ -25,7 +25,10 @@ import gettext
 import io
 import json
 import math
+import os
 import re
+import secrets
+import shutil
 import struct
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -806,9 +809,20 @@ def write_report(
             run.ds.close()
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(page, encoding="utf-8")
-    # named after the page, so that pages in two languages or for two sets do not collide
-    tables.write_scorecard(scorecard, out.parent, stem=out.stem, lang=lang, assumptions=assumptions)
+    # written complete in a hidden folder beside the page, then each file moved into place,
+    # so an interrupted report leaves the earlier files as they were, never half-written ones
+    staging = out.parent / f".{out.name}.partial-{os.getpid()}-{secrets.token_hex(4)}"
+    os.mkdir(staging)  # with the user's umask, readable by colleagues like the run folders
+    try:
+        (staging / out.name).write_text(page, encoding="utf-8")
+        # named after the page, so that pages in two languages or for two sets do not collide
+        files = tables.write_scorecard(
+            scorecard, staging, stem=out.stem, lang=lang, assumptions=assumptions
+        )
+        for file in [staging / out.name, *files]:
+            os.replace(file, out.parent / file.name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return out
 
 
