@@ -17,7 +17,7 @@ UN survey editions (``clock``).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
@@ -55,6 +55,54 @@ class Variable:
     @property
     def itemsize(self) -> int:
         return np.dtype(self.dtype).itemsize
+
+    def undefined(
+        self, coords: Mapping[str, Sequence[Any]], endings: Iterable[Ending] = ()
+    ) -> np.ndarray:
+        """Where the variable is declared to have no value, shape of ``dims`` (no draw axis).
+
+        True at the first time if ``nan_at_start``, and after the last year of each of the
+        ``endings`` of this variable, at the coordinates it selects. ``coords`` holds the labels
+        of every dim (years or editions on the time axis).
+        """
+        mask = np.zeros(tuple(len(coords[d]) for d in self.dims), bool)
+        if self.time is None:
+            return mask
+        axis = self.dims.index(self.time)
+        if self.nan_at_start:
+            mask[(slice(None),) * axis + (0,)] = True
+        for ending in endings:
+            if ending.variable != self.name:
+                continue
+            part = np.ones(mask.shape, bool)
+            for i, d in enumerate(self.dims):
+                if d == self.time:
+                    keep = np.asarray(coords[d]) > ending.last_year
+                elif d in ending.select:
+                    keep = np.array([str(c) == ending.select[d] for c in coords[d]], bool)
+                else:
+                    continue
+                # broadcast the dim's vector along its own axis only
+                part &= keep.reshape([-1 if k == i else 1 for k in range(mask.ndim)])
+            mask |= part
+        return mask
+
+
+@dataclass(frozen=True)
+class Ending:
+    """A part of a results variable that ceases to exist after ``last_year`` (e.g. an abolished
+    level of government): NaN from the next year on, in every draw.
+
+    ``select`` picks the part (``{"level": "district"}``); ``names`` are the trigger sources and
+    lever targets that watch or act on it, which a scenario may not use after ``last_year``;
+    ``reason`` says why, with its source, for planners' messages.
+    """
+
+    variable: str
+    last_year: int
+    select: Mapping[str, str] = field(default_factory=dict)
+    names: tuple[str, ...] = ()
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -172,6 +220,12 @@ class Block(ABC):
         """What in the settings does not fit the scenario's horizon (default nothing)."""
         del settings, base_year, end_year
         return []
+
+    def endings(self, settings: Any) -> tuple[Ending, ...]:
+        """Parts of the block's variables that end within a run, from the block's scenario
+        section (default none); the block must write NaN there."""
+        del settings
+        return ()
 
     def provenance(self, prepared: Any) -> dict[str, str]:
         """Attributes a run records about the block's data (default none)."""
