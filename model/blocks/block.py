@@ -11,7 +11,9 @@ the variables a trigger may watch. The engine calls
 * ``observe(prepared, state)`` -> the block's variables at that time, ``{name: (draw, ...)}``,
 
 all pure and vectorised over a leading ``draw`` axis. A block steps on a yearly clock or on the
-UN survey editions (``clock``).
+UN survey editions (``clock``). A part of a variable that ceases to exist within a run (the
+district level after 2025) is declared by ``endings(settings)``, where the results check and the
+scenario checks of triggers and lever effects read it.
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ class Variable:
     ``bounds`` (inclusive, None for unbounded) say which values are possible; ``summary`` says
     whether the run summary lists its quantiles (for the focus country where it has ``country``);
     ``nan_at_start`` that it is NaN at the first time of its axis (e.g. growth in the base year).
+    Parts that end within a run depend on the scenario and are declared by the block
+    (:meth:`Block.endings`); :meth:`undefined` combines both.
     """
 
     name: str
