@@ -270,6 +270,9 @@ def merge_communes(state: DossierState, weight: np.ndarray) -> DossierState:
     share, ceiling = shares(state), state.ceiling
     mixed = (1.0 - w) * share[:, COMMUNE] + w * share[:, DISTRICT]
     top = (1.0 - w) * ceiling[:, COMMUNE] + w * ceiling[:, DISTRICT]
+    # the mean of two positive ceilings is at least the smaller one; the maximum only keeps
+    # rounding (of subnormal ceilings) from making it 0
+    top = np.maximum(top, np.minimum(ceiling[:, COMMUNE], ceiling[:, DISTRICT]))
     progress, new_ceiling = state.progress.copy(), ceiling.copy()
     # each share is within its own ceiling, so the mix is within the mixed ceiling; the clip
     # only removes float rounding
