@@ -24,6 +24,7 @@ LEVERS = ("broadband_subsidy", "online_services_programme")
 INPUTS = ("market_base_usd_bn", "market_growth_mean", "osi_effect")
 EDITIONS = np.arange(2022, 2031, 2)
 YEARS = np.arange(2022, 2031)
+DISTRICT_LAST_YEAR = 2025
 
 #: Per-scenario drifts: (VNM index points per edition, market growth share/yr, dossier speed).
 SCENARIOS = {
@@ -82,6 +83,8 @@ def synthetic_run(scenario: str = "baseline", draws: int = 40, seed: int = 2022)
     logit0 = np.log(start / (1 - start))
     dossiers = 1 / (1 + np.exp(-(logit0[None, None, :] + pace[:, None, None] * t[None, :, None])))
     admin = 1 / (1 + np.exp(-(np.log(0.2 / 0.8) + 0.9 * pace[:, None] * t[None, :])))
+    # as in real runs, the district level ends with its abolition in 2025 (two-tier reform)
+    dossiers[:, YEARS > DISTRICT_LAST_YEAR, LEVELS.index("district")] = np.nan
 
     ramp = np.clip((YEARS - 2023) / 3, 0, 1)
     intensity = np.broadcast_to(ramp[None, :, None], (draws, len(YEARS), len(LEVERS))).copy()

@@ -258,6 +258,21 @@ def test_fan_median_is_median_of_draws(ds):
     np.testing.assert_allclose(median_line.get_ydata(), ds["market_size"].median("draw").values)
 
 
+def test_dossier_chart_stops_the_district_line_at_abolition(ds):
+    ax = charts.dossier_shares(ds, "en").axes[0]
+    colour = mpl.colors.to_rgba(charts._LEVEL_COLOURS["district"])
+    district = [ln for ln in ax.get_lines() if mpl.colors.to_rgba(ln.get_color()) == colour]
+    median = next(ln for ln in district if ln.get_linestyle() == "-")
+    assert list(median.get_xdata()) == [2022, 2023, 2024, 2025]
+    np.testing.assert_allclose(
+        median.get_ydata(),
+        ds.dossiers_online.sel(level="district", year=slice(None, 2025)).median("draw").values,
+    )
+    # its 2025 target (80 %, in two shipped sets) is marked; its 2030 one (90 %) is not
+    marks = [ln for ln in district if ln.get_marker() == "D"]
+    assert {(float(m.get_xdata()[0]), float(m.get_ydata()[0])) for m in marks} == {(2025, 0.8)}
+
+
 def test_rank_axis_is_inverted_and_shows_targets(ds):
     ax = charts.rank_distribution(ds, "en").axes[0]
     bottom, top = ax.get_ylim()

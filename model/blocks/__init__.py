@@ -7,8 +7,10 @@ read their declarations from here.
 
 from __future__ import annotations
 
+from typing import Any
+
 from vnsim.blocks import dossiers, egov, market
-from vnsim.blocks.block import Block, LeverTarget, TriggerSource, Variable
+from vnsim.blocks.block import Block, Ending, LeverTarget, TriggerSource, Variable
 
 BLOCKS: tuple[Block, ...] = (market.BLOCK, dossiers.BLOCK, egov.BLOCK)
 
@@ -57,3 +59,9 @@ def block_of(target: str) -> Block:
     """The block a lever target or trigger source belongs to (its prefix before the dot)."""
     prefix = target.split(".", 1)[0]
     return next(b for b in BLOCKS if b.name == prefix)
+
+
+def endings(scenario: Any) -> tuple[Ending, ...]:
+    """Every part of a results variable that ends within a run of ``scenario`` (a validated
+    scenario, or anything with one settings attribute per block name)."""
+    return tuple(e for b in BLOCKS for e in b.endings(getattr(scenario, b.name)))

@@ -11,13 +11,15 @@ the variables a trigger may watch. The engine calls
 * ``observe(prepared, state)`` -> the block's variables at that time, ``{name: (draw, ...)}``,
 
 all pure and vectorised over a leading ``draw`` axis. A block steps on a yearly clock or on the
-UN survey editions (``clock``).
+UN survey editions (``clock``). A part of a variable that ceases to exist within a run (the
+district level after 2025) is declared by ``endings(settings)``, where the results check and the
+scenario checks of triggers and lever effects read it.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
@@ -36,6 +38,8 @@ class Variable:
     ``bounds`` (inclusive, None for unbounded) say which values are possible; ``summary`` says
     whether the run summary lists its quantiles (for the focus country where it has ``country``);
     ``nan_at_start`` that it is NaN at the first time of its axis (e.g. growth in the base year).
+    Parts that end within a run depend on the scenario and are declared by the block
+    (:meth:`Block.endings`); :meth:`undefined` combines both.
     """
 
     name: str
@@ -55,6 +59,54 @@ class Variable:
     @property
     def itemsize(self) -> int:
         return np.dtype(self.dtype).itemsize
+
+    def undefined(
+        self, coords: Mapping[str, Sequence[Any]], endings: Iterable[Ending] = ()
+    ) -> np.ndarray:
+        """Where the variable is declared to have no value, shape of ``dims`` (no draw axis).
+
+        True at the first time if ``nan_at_start``, and after the last year of each of the
+        ``endings`` of this variable, at the coordinates it selects. ``coords`` holds the labels
+        of every dim (years or editions on the time axis).
+        """
+        mask = np.zeros(tuple(len(coords[d]) for d in self.dims), bool)
+        if self.time is None:
+            return mask
+        axis = self.dims.index(self.time)
+        if self.nan_at_start:
+            mask[(slice(None),) * axis + (0,)] = True
+        for ending in endings:
+            if ending.variable != self.name:
+                continue
+            part = np.ones(mask.shape, bool)
+            for i, d in enumerate(self.dims):
+                if d == self.time:
+                    keep = np.asarray(coords[d]) > ending.last_year
+                elif d in ending.select:
+                    keep = np.array([str(c) == ending.select[d] for c in coords[d]], bool)
+                else:
+                    continue
+                # broadcast the dim's vector along its own axis only
+                part &= keep.reshape([-1 if k == i else 1 for k in range(mask.ndim)])
+            mask |= part
+        return mask
+
+
+@dataclass(frozen=True)
+class Ending:
+    """A part of a results variable that ceases to exist after ``last_year`` (e.g. an abolished
+    level of government): NaN from the next year on, in every draw.
+
+    ``select`` picks the part (``{"level": "district"}``); ``names`` are the trigger sources and
+    lever targets that watch or act on it, which a scenario may not use after ``last_year``;
+    ``reason`` says why, with its source, for planners' messages.
+    """
+
+    variable: str
+    last_year: int
+    select: Mapping[str, str] = field(default_factory=dict)
+    names: tuple[str, ...] = ()
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -183,6 +235,12 @@ class Block(ABC):
         ``(location in the section, message)`` pairs (default nothing)."""
         del settings, as_of
         return []
+
+    def endings(self, settings: Any) -> tuple[Ending, ...]:
+        """Parts of the block's variables that end within a run, from the block's scenario
+        section (default none); the block must write NaN there."""
+        del settings
+        return ()
 
     def provenance(self, prepared: Any) -> dict[str, str]:
         """Attributes a run records about the block's data (default none)."""

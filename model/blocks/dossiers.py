@@ -14,10 +14,18 @@ remaining gap at once (``F -> F + j (1 - F)``), the step shock of the Generalise
 (Bass, Krishnan & Jain 1994; Guseo et al. 2007) that Denmark's mandatory digital self-service
 produced. Within a year the logistic step comes first and the jump second, so a jump of ``j``
 in a year leaves exactly a fraction ``1 - j`` of that year's end-of-year gap.
+
+Two-tier local government (``two_tier``): the district level is abolished during
+``two_tier.year`` (1 Jul 2025) and the commune-level units are merged into larger ones that take
+over district tasks. The district series ends with that year (NaN after it; the year's value is
+the level's state at abolition), and at the end of that year the commune series becomes the mix
+``(1 - w) * commune + w * district`` of shares and of ceilings, ``w`` being the share of the new
+communes' work dossiers that were district tasks (:func:`merge_communes`, ``docs/dossiers.md``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from typing import Annotated
@@ -25,12 +33,22 @@ from typing import Annotated
 import numpy as np
 from pydantic import BaseModel, Field, field_validator, model_validator
 from scipy.special import expit, logit
-from vnsim.blocks.block import Block, Draws, Effects, LeverTarget, TriggerSource, Variable
+from vnsim.blocks.block import (
+    Block,
+    Draws,
+    Effects,
+    Ending,
+    LeverTarget,
+    TriggerSource,
+    Variable,
+)
 from vnsim.errors import InputError
 from vnsim.quantity import Quantity, quantity, resolve
 
 SERIES = ("admin_fully_online", "ministry_province", "district", "commune")
 LEVELS = ("ministry_province", "district", "commune")
+#: Columns of the state arrays that the merger of communes reads and changes.
+DISTRICT, COMMUNE = SERIES.index("district"), SERIES.index("commune")
 
 #: Largest logit step that matters: |logit| of any float64 share below 1 is under 745, so
 #: steps beyond this saturate anyway. Clipping to it keeps any finite shock free of overflow.
@@ -100,6 +118,44 @@ def _work_dossiers(base: float, rate: float) -> Series:
     )
 
 
+_TWO_TIER_SOURCE = (
+    "district level abolished and commune-level units merged 10,035 -> 3,321 from 1 Jul 2025: "
+    "Constitution amendment and revised Law on Organisation of Local Government passed "
+    "16 Jun 2025 (baochinhphu English, 1 Jul 2025; Viet Nam News, 4 Jul 2025; Lao Dong), "
+    "targets_2026_2030.md §2; district_task_share: assumption (no count of dossiers by level)"
+)
+
+
+class TwoTier(BaseModel, extra="forbid"):
+    """The two-tier local government: districts abolished and communes merged in ``year``."""
+
+    year: int = Field(
+        2025,
+        ge=1990,
+        le=2100,
+        description="Year during which the district level is abolished and the communes merged "
+        "(1 Jul 2025); the district series ends with this year's value [year]",
+    )
+    district_task_share: Annotated[Quantity, Field(json_schema_extra={"plausible": (0.0, 0.7)})] = (
+        quantity(
+            "share",
+            "share of the merged communes' work dossiers that were district-level tasks: "
+            "the weight of the district series in the commune series after the merger",
+            0.3,
+        )
+    )
+    source: str = Field(
+        _TWO_TIER_SOURCE, description="where the year and the weight come from, or 'assumption'"
+    )
+
+    @field_validator("district_task_share")
+    @classmethod
+    def _weight_is_share(cls, v: Quantity) -> Quantity:
+        if isinstance(v, float) and not 0.0 <= v <= 1.0:
+            raise ValueError(f"district_task_share {v} is not a share in [0, 1]")
+        return v
+
+
 class Settings(BaseModel, extra="forbid"):
     """The scenario's ``dossiers:`` section. The base year is the scenario's (the engine's)."""
 
@@ -119,6 +175,11 @@ class Settings(BaseModel, extra="forbid"):
     ministry_province: Series = Field(default_factory=lambda: _work_dossiers(0.55, 0.35))
     district: Series = Field(default_factory=lambda: _work_dossiers(0.50, 0.35))
     commune: Series = Field(default_factory=lambda: _work_dossiers(0.33, 0.25))
+    two_tier: TwoTier = Field(
+        default_factory=TwoTier,
+        description="Two-tier local government from 1 Jul 2025: the district series ends, the "
+        "commune series takes in district tasks",
+    )
 
 
 @dataclass(frozen=True)
@@ -126,16 +187,20 @@ class DossierState:
     """Adoption state of all series; every array has shape ``(draw, series)``.
 
     ``progress`` is the share as a fraction of its ceiling (0-1); ``ceiling`` is a share 0-1;
-    ``rate`` is the logit slope in 1/yr. Columns follow :data:`SERIES`.
+    ``rate`` is the logit slope in 1/yr. Columns follow :data:`SERIES`. ``year`` is the calendar
+    year the state describes (None when the caller keeps no calendar).
     """
 
     progress: np.ndarray
     ceiling: np.ndarray
     rate: np.ndarray
+    year: int | None = None
 
 
-def start(settings: Settings, inputs: dict[str, np.ndarray], n_draws: int) -> DossierState:
-    """The state at the base year from the settings and the sampled uncertain inputs.
+def start(
+    settings: Settings, inputs: dict[str, np.ndarray], n_draws: int, year: int | None = None
+) -> DossierState:
+    """The state at the base year ``year`` from the settings and the sampled uncertain inputs.
 
     Raises ``ValueError`` if any draw has a ceiling outside (0, 1] or a base value outside
     [0, ceiling]: the scenario's distributions must keep them apart.
@@ -156,7 +221,8 @@ def start(settings: Settings, inputs: dict[str, np.ndarray], n_draws: int) -> Do
         cols["ceiling"].append(ceiling)
         cols["rate"].append(rate)
     base, ceiling, rate = (np.stack(cols[k], axis=1) for k in ("base", "ceiling", "rate"))
-    return DossierState(progress=np.clip(base / ceiling, 0.0, 1.0), ceiling=ceiling, rate=rate)
+    progress = np.clip(base / ceiling, 0.0, 1.0)
+    return DossierState(progress=progress, ceiling=ceiling, rate=rate, year=year)
 
 
 def advance(state: DossierState, rate_shift: np.ndarray, jump: np.ndarray) -> DossierState:
@@ -182,12 +248,53 @@ def advance(state: DossierState, rate_shift: np.ndarray, jump: np.ndarray) -> Do
     # logit is -inf / +inf at progress 0 / 1, so those stay put, as in the closed form
     progress = expit(logit(state.progress) + step)
     progress = progress + jump * (1.0 - progress)
-    return DossierState(progress=progress, ceiling=state.ceiling, rate=state.rate)
+    return dataclasses.replace(state, progress=progress)
+
+
+def merge_communes(state: DossierState, weight: np.ndarray) -> DossierState:
+    """The state after the merger of communes: they take over district tasks.
+
+    The commune share and ceiling become ``(1 - w) * commune + w * district`` (shares 0-1), so
+    the new progress ``s / m`` stays in [0, 1]; the commune's rate and every other series are
+    unchanged. A volume-weighted mean: ``w`` is the share of the merged communes' work dossiers
+    that were district tasks.
+
+    Parameters
+    ----------
+    weight
+        ``w``, share 0-1 per draw, shape ``(draw,)``.
+    """
+    w = np.asarray(weight, dtype=float)
+    if w.shape != state.rate.shape[:1]:
+        raise ValueError(f"weight must have shape {state.rate.shape[:1]}")
+    if not np.all((w >= 0) & (w <= 1)):
+        raise ValueError("weight must lie in [0, 1]")
+    share, ceiling = shares(state), state.ceiling
+    mixed = (1.0 - w) * share[:, COMMUNE] + w * share[:, DISTRICT]
+    top = (1.0 - w) * ceiling[:, COMMUNE] + w * ceiling[:, DISTRICT]
+    # the mean of two positive ceilings is at least the smaller one; the maximum only keeps
+    # rounding (of subnormal ceilings) from making it 0
+    top = np.maximum(top, np.minimum(ceiling[:, COMMUNE], ceiling[:, DISTRICT]))
+    progress, new_ceiling = state.progress.copy(), ceiling.copy()
+    # each share is within its own ceiling, so the mix is within the mixed ceiling; the clip
+    # only removes float rounding
+    progress[:, COMMUNE] = np.clip(mixed / top, 0.0, 1.0)
+    new_ceiling[:, COMMUNE] = top
+    return dataclasses.replace(state, progress=progress, ceiling=new_ceiling)
 
 
 def shares(state: DossierState) -> np.ndarray:
     """Shares 0-1 of every series, shape ``(draw, series)``, each within [0, its ceiling]."""
     return state.ceiling * state.progress
+
+
+def observed_shares(state: DossierState, district_last_year: int) -> np.ndarray:
+    """Shares 0-1 as the results show them, shape ``(draw, series)``: the district series is
+    NaN in years after ``district_last_year`` (the level no longer exists)."""
+    share = shares(state)
+    if state.year is not None and state.year > district_last_year:
+        share[:, DISTRICT] = np.nan
+    return share
 
 
 def adoption_path(
@@ -249,18 +356,41 @@ class DossiersBlock(Block):
     def coords(self, prepared: Settings) -> dict[str, tuple[str, ...]]:
         return {"level": LEVELS}
 
+    def endings(self, settings: Settings) -> tuple[Ending, ...]:
+        year = settings.two_tier.year
+        return (
+            Ending(
+                "dossiers_online",
+                year,
+                {"level": "district"},
+                ("dossiers.district", "dossiers.district.rate", "dossiers.district.jump"),
+                f"the district level is abolished in {year} (two-tier local government, "
+                "dossiers.two_tier)",
+            ),
+        )
+
     def start(self, prepared: Settings, draws: Draws) -> DossierState:
-        return start(prepared, dict(draws.inputs), draws.n)
+        return start(prepared, dict(draws.inputs), draws.n, int(draws.years[0]))
 
     def step(
         self, prepared: Settings, state: DossierState, time: int, effects: Effects, draws: Draws
     ) -> DossierState:
         rate = np.stack([effects.at(f"dossiers.{s}.rate", time) for s in SERIES], -1)
         gap = np.stack([effects.at(f"dossiers.{s}.jump", time) for s in SERIES], -1)
-        return advance(state, rate, gap)
+        state = dataclasses.replace(advance(state, rate, gap), year=int(time))
+        # the merger takes effect within its year, so that year's end value is post-merger;
+        # a run whose base year is the merger year or later starts from merged communes
+        if time == prepared.two_tier.year:
+            weight = resolve(prepared.two_tier.district_task_share, dict(draws.inputs), draws.n)
+            if not np.all((weight >= 0) & (weight <= 1)):
+                raise InputError(
+                    "dossiers.two_tier.district_task_share outside [0, 1] in some draws"
+                )
+            state = merge_communes(state, weight.astype(float))
+        return state
 
     def observe(self, prepared: Settings, state: DossierState) -> dict[str, np.ndarray]:
-        share = shares(state)
+        share = observed_shares(state, prepared.two_tier.year)
         return {"admin_fully_online": share[:, 0], "dossiers_online": share[:, 1:]}
 
 

@@ -709,7 +709,6 @@ def dossier_shares(ds: xr.Dataset, lang: Lang = "en", targets: TargetSets = None
     panels = [v for v in ("dossiers_online", "admin_fully_online") if v in ds]
     if not panels:
         raise KeyError("dataset has neither dossiers_online nor admin_fully_online")
-    years = ds["year"].values
     with briefing_style():
         fig = _new_figure(2.0 + 1.5 * len(panels))
         axes = np.atleast_1d(fig.subplots(len(panels), 1, sharex=True, squeeze=False)[:, 0])
@@ -727,20 +726,25 @@ def dossier_shares(ds: xr.Dataset, lang: Lang = "en", targets: TargetSets = None
                 marks = {"admin_fully_online": chart_targets(var, targets)}
                 ax.set_title(t("Admin-procedure dossiers fully online"))
             for key, da, c in series:
-                _fan(ax, years, da, c, t, bands=((0.80, 0.25),))
+                # a series that ends within the run (the district level, abolished in 2025)
+                # is drawn, and its targets marked, only where it has values
+                da = da.dropna("year", how="all")
+                shown = da["year"].values
+                if shown.size:
+                    _fan(ax, shown, da, c, t, bands=((0.80, 0.25),))
                 label = t(SERIES_LABELS[key]) if key in SERIES_LABELS else key
                 handles.append(Line2D([], [], color=c, label=label))
+                marks[key] = [g for g in marks[key] if g.year in shown]
                 for target in marks[key]:
-                    if years.min() <= target.year <= years.max():
-                        ax.plot(
-                            target.year,
-                            target.threshold,
-                            marker="D",
-                            ms=4.5,
-                            color=c,
-                            mec="white",
-                            mew=0.6,
-                        )
+                    ax.plot(
+                        target.year,
+                        target.threshold,
+                        marker="D",
+                        ms=4.5,
+                        color=c,
+                        mec="white",
+                        mew=0.6,
+                    )
             for year in sorted({g.year for marked in marks.values() for g in marked}):
                 ax.axvline(year, color="#999999", lw=0.6, ls=":", zorder=0)
             ax.set_ylim(0, 1.02)

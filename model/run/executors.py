@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from vnsim.blocks import VARIABLES, Variable
+from vnsim.blocks import VARIABLES, Variable, endings
 from vnsim.core.engine import run_chunk
 from vnsim.core.plan import Plan
 from vnsim.errors import InputError, ResourceError, UserError
@@ -141,8 +141,12 @@ BOUNDS_SLACK = 1e-9
 DRAWS_SHOWN = 3
 
 
-def _outside(variable: Variable, a: np.ndarray) -> np.ndarray:
-    """Where ``a`` (``(draw, ...)``) is non-finite or outside the variable's bounds."""
+def _outside(variable: Variable, a: np.ndarray, undefined: np.ndarray | None = None) -> np.ndarray:
+    """Where ``a`` (``(draw, ...)``) is non-finite or outside the variable's bounds.
+
+    ``undefined`` (shape of ``a`` without the draw axis) marks where the variable declares it
+    has no value (:meth:`Variable.undefined`): NaN is accepted there and nowhere else.
+    """
     if a.dtype.kind not in "fiu":
         return np.zeros(a.shape, bool)
     bad = ~np.isfinite(a) if a.dtype.kind == "f" else np.zeros(a.shape, bool)
@@ -151,12 +155,8 @@ def _outside(variable: Variable, a: np.ndarray) -> np.ndarray:
         bad |= a < low - BOUNDS_SLACK * max(1.0, abs(low))
     if high is not None:
         bad |= a > high + BOUNDS_SLACK * max(1.0, abs(high))
-    # NaN is refused everywhere but at the first time of a variable that says it has none there
-    if variable.nan_at_start and variable.time is not None and a.dtype.kind == "f":
-        axis = 1 + variable.dims.index(variable.time)
-        first = np.zeros(a.shape, bool)
-        first[(slice(None),) * axis + (0,)] = True
-        bad &= ~(first & np.isnan(a))
+    if undefined is not None and a.dtype.kind == "f":
+        bad &= ~(undefined[None] & np.isnan(a))
     return bad
 
 
@@ -169,8 +169,12 @@ def check_results(plan: Plan, start: int, arrays: dict[str, np.ndarray]) -> None
         Naming the first such variable, the year or edition, and the sampled uncertain inputs
         of the offending draws (the draws are numbered in the whole run, from 0).
     """
+    coords, ended = plan.coords(), endings(plan.scenario)
     for name, variable in VARIABLES.items():
-        bad = _outside(variable, np.asarray(arrays[name]))
+        a = np.asarray(arrays[name])
+        # coords of the chunk: its own draws, the run's labels on every other dim
+        undefined = variable.undefined(coords, ended) if variable.dims else None
+        bad = _outside(variable, a, undefined)
         if bad.any():
             raise InputError(_explain(plan, start, arrays, variable, bad))
 

@@ -6,6 +6,11 @@ on block settings, :data:`~vnsim.spec.levers.PLAUSIBLE_INTENSITY` for schedules.
 its range is a *warning* (the scenario can still run); one far outside it
 (:data:`IMPOSSIBLE_FACTOR` times the range's largest magnitude) is an *error*. Schedule dates
 outside the horizon are warned about too: they are silently never in effect.
+
+Parts of the model that end within the run (:meth:`~vnsim.blocks.block.Block.endings`, e.g. the
+district level abolished in 2025) are checked too: a trigger that watches one after its end is an
+error (it has no value to watch); an effect that acts on one only after its end is a warning (it
+changes nothing).
 """
 
 from __future__ import annotations
@@ -14,10 +19,11 @@ import math
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import numpy as np
 from pydantic import BaseModel
-from vnsim.blocks import BLOCKS
+from vnsim.blocks import BLOCKS, endings
 from vnsim.spec.documents import Lines, Loc, Problem, dotted
-from vnsim.spec.levers import PLAUSIBLE_INTENSITY, Lever
+from vnsim.spec.levers import PLAUSIBLE_INTENSITY, Lever, lagged, planned_intensity
 
 #: How far outside its plausible range a number is refused rather than warned about.
 IMPOSSIBLE_FACTOR = 100.0
@@ -159,9 +165,41 @@ def _schedule(
             )
 
 
+def _after_end(scenario: Any, lines: Lines) -> Iterator[Problem]:
+    """Triggers watching, and effects acting on, a part of the model only after it has ended."""
+    h = scenario.horizon
+    years = np.arange(h.base_year, h.end_year + 1)
+    ended = {name: e for e in endings(scenario) for name in e.names}
+    for name, lever in scenario.levers.items():
+        t = lever.trigger
+        if t is not None and t.variable in ended and t.year > ended[t.variable].last_year:
+            e = ended[t.variable]
+            yield lines.problem(
+                ("levers", name, "trigger", "year"),
+                f"{t.variable} has no value after {e.last_year}: {e.reason}, so a trigger "
+                f"checked in {t.year} never fires; check it in {e.last_year} or earlier, or "
+                "watch another variable",
+                "error",
+            )
+        for i, eff in enumerate(lever.effects):
+            e = ended.get(eff.target)
+            if e is None:
+                continue
+            # years the effect is non-zero as planned (triggers only ever switch levers off)
+            acting = years[lagged(planned_intensity(lever, years), eff.lag) > 0]
+            if acting.size and acting.min() > e.last_year:
+                yield lines.problem(
+                    ("levers", name, "effects", i, "target"),
+                    f"{eff.target} acts only from {acting.min()}, after {e.last_year}: "
+                    f"{e.reason}, so this effect changes nothing",
+                    "warning",
+                )
+
+
 def plausibility_problems(scenario: Any, lines: Lines) -> list[Problem]:
-    """Every number of a validated scenario outside its plausible range, and every schedule
-    date outside its horizon, as located problems (warnings, or errors for the impossible)."""
+    """Every number of a validated scenario outside its plausible range, every schedule date
+    outside its horizon, and every trigger or effect on a part of the model after its end, as
+    located problems (warnings, or errors for the impossible)."""
     h = scenario.horizon
     out: list[Problem] = []
     for block in BLOCKS:
@@ -173,4 +211,5 @@ def plausibility_problems(scenario: Any, lines: Lines) -> list[Problem]:
                 loc = ("levers", name, "effects", i, "size")
                 out += _check(eff.size, eff.unit, eff.plausible, loc, scenario, lines, per)
         out += _schedule(name, lever, h.base_year, h.end_year, lines)
+    out += _after_end(scenario, lines)
     return out
