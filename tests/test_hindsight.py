@@ -122,3 +122,21 @@ def test_the_vintage_probability_is_that_of_an_as_of_run(run_folder):
     )
     assert card.loc["egdi_rank_top50_2025", "vintage_pit"] == pytest.approx(hindsight.pit(rank, 71))
     assert pd.isna(card.loc["egdi_rank_top50_2030", "vintage_probability"])
+
+
+def test_a_target_after_its_series_ended_is_not_observable_rather_than_a_probability(
+    run_folder, capsys
+):
+    from vnsim.analysis.summary import headline
+    from vnsim.run import store
+
+    ds = store.open_run(run_folder)
+    card = scorecard.scorecard({"b": ds}, load_targets()).set_index("target")
+    district = card.loc["work_dossiers_district_90_2030"]
+    assert district["status"] == "not observable" and pd.isna(district["probability"])
+    assert "not observable after 2025" in district["reason"] and "district" in district["reason"]
+    assert card.loc["work_dossiers_district_80_2025", "status"] == "forecast"  # 2025 still exists
+    rows = {t["id"]: t for t in headline(ds)["targets"]}
+    assert rows["work_dossiers_district_90_2030"]["probability"] is None
+    assert main(["targets", str(run_folder), "--vintage", "none"]) == 0
+    assert "work_dossiers_district_90_2030: not observable after 2025" in capsys.readouterr().out

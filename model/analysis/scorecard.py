@@ -148,7 +148,9 @@ def scorecard(
             ok = np.isfinite(values)
             row["draws"] = int(ok.sum())
             if not ok.any():
-                row["reason"] = f"{t.indicator} is missing (NaN) in every draw"
+                row["reason"] = (
+                    ended_reason(ds, t) or f"{t.indicator} is missing (NaN) in every draw"
+                )
                 judged.loc[t.id, "status"] = hindsight.UNOBSERVED
             else:
                 v = values[ok]
@@ -158,6 +160,16 @@ def scorecard(
                     row["reason"] = f"{(~ok).sum()} of {ok.size} draws have no value; not counted"
             rows.append(row | _after_the_fact(judged.loc[t.id], t, vintages.get(scenario)))
     return pd.DataFrame(rows, columns=SCORECARD_COLUMNS)
+
+
+def ended_reason(ds: xr.Dataset, target: Target) -> str:
+    """Why a target's indicator has no value: a part of the model that ended before the
+    target's date (the run's ``ended`` attribute, e.g. the district level after 2025), or ""."""
+    for e in json.loads(str(ds.attrs.get("ended", "[]"))):
+        picked = all(getattr(target, dim, None) == v for dim, v in e["select"].items())
+        if e["variable"] == target.indicator and picked and target.when > e["last_year"]:
+            return f"not observable after {e['last_year']}: {e['reason']}"
+    return ""
 
 
 def _after_the_fact(judged: pd.Series, target: Target, vintage: xr.Dataset | None) -> dict:

@@ -127,10 +127,11 @@ def headline(ds: xr.Dataset, targets: TargetSet | None = None) -> dict[str, Any]
                 "low": None if np.isnan(r.low) else r.low,
                 "high": None if np.isnan(r.high) else r.high,
                 "status": r.status,
+                "reason": r.reason,
                 "observed": None if np.isnan(r.observed) else r.observed,
             }
             for r in card.itertuples(index=False)
-            if not r.reason or np.isfinite(r.probability)
+            if not r.reason or np.isfinite(r.probability) or r.status == "not observable"
         ],
     }
     out["data"] = data_note(ds.attrs)

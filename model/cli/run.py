@@ -102,6 +102,8 @@ def print_summary(head: dict[str, Any], folder: Path, out: TextIO | None = None)
     for t in head["targets"]:
         if t.get("status") in ("met", "missed"):
             result = f"{t['status']} (observed {t['observed']:g})"
+        elif t["probability"] is None:
+            result = t.get("reason") or "not measured"
         else:
             result = f"{t['probability']:.2f}"
         print(f"    {t['description']} ({t['when']}): {result}", file=out)

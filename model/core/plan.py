@@ -8,12 +8,13 @@ picklable, so executors can ship it.
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
-from vnsim.blocks import BLOCKS, VARIABLES, Block
+from vnsim.blocks import BLOCKS, VARIABLES, Block, endings
 from vnsim.core.conditioning import Conditioning
 from vnsim.spec.scenario import Scenario
 
@@ -120,6 +121,12 @@ class Plan:
             out.update(block.provenance(self.prepared[block.name]))
         as_of = self.scenario.as_of
         out["as_of"] = "all data" if as_of is None else str(as_of)
+        ended = [
+            {"variable": e.variable, "select": dict(e.select), "last_year": e.last_year}
+            | {"reason": e.reason}
+            for e in endings(self.scenario)
+        ]
+        out["ended"] = json.dumps(ended, ensure_ascii=False)
         if self.conditioning is not None:
             out.update(self.conditioning.attrs())
         return out
