@@ -140,3 +140,24 @@ def test_a_target_after_its_series_ended_is_not_observable_rather_than_a_probabi
     assert rows["work_dossiers_district_90_2030"]["probability"] is None
     assert main(["targets", str(run_folder), "--vintage", "none"]) == 0
     assert "work_dossiers_district_90_2030: not observable after 2025" in capsys.readouterr().out
+
+
+def test_the_south_east_asia_position_counts_the_subregion_in_every_edition(run_folder):
+    from vnsim.run import store
+
+    seasia = target(
+        indicator="southeast_asia_position",
+        comparison="<=",
+        threshold=3,
+        unit="position",
+        edition=2024,
+    )
+    got = hindsight.observed(seasia)
+    assert got.value == 5 and "11 countries of South-eastern Asia" in got.source
+    ds = store.open_run(run_folder)
+    # Timor-Leste is in ASEAN from the 2026 edition on: the two positions then agree
+    later = ds.edition[ds.edition >= 2026]
+    np.testing.assert_array_equal(
+        ds.southeast_asia_position.sel(edition=later), ds.asean_position.sel(edition=later)
+    )
+    assert (ds.southeast_asia_position.sel(edition=2024) == 5).all()

@@ -513,7 +513,13 @@ def test_targets_a_run_cannot_measure_get_a_note(run_dirs):
     view = report.scorecard_view(df, target_set, "en")
     market = [i for i, t in enumerate(target_set.targets) if t.indicator == "market_size"]
     assert market and all(view.rows[i].cells[0].probability is None for i in market)
-    others = [row for i, row in enumerate(view.rows) if i not in market]
+    ended = {
+        i
+        for i, t in enumerate(target_set.targets)
+        if "not observable after" in str(df.set_index("target").loc[t.id, "reason"])
+    }  # the district level after 2025
+    assert ended and all(view.rows[i].cells[0].probability is None for i in ended)
+    others = [row for i, row in enumerate(view.rows) if i not in {*market, *ended}]
     assert all(row.cells[0].probability is not None for row in others)
     unmeasured = [n.split(":")[0] for n in view.notes if "no variable" in n]
     assert unmeasured == [f"a / {target_set.ids[i]}" for i in market]

@@ -31,6 +31,12 @@ UNOBSERVABLE = {
     "market_growth": "no official series of the IT application market (vietnam_targets.md §3.3)",
 }
 
+#: Position indicators: the group counted (on the edition's publication date) and its name.
+GROUP_POSITIONS = {
+    "asean_position": ("asean", "ASEAN members"),
+    "southeast_asia_position": ("south_eastern_asia", "countries of South-eastern Asia"),
+}
+
 #: Status of a target in a scorecard.
 MET, MISSED, AHEAD, UNOBSERVED = "met", "missed", "forecast", "not observable"
 
@@ -49,12 +55,13 @@ def _survey_value(target: Target, surveys: pd.DataFrame) -> Outcome | None:
         return None
     published = datasets.edition_date(int(target.edition))
     source = f"UN E-Government Survey {target.edition} (published {published:%d %b %Y})"
-    if target.indicator == "asean_position":
-        members = datasets.members("asean", published)
+    if target.indicator in GROUP_POSITIONS:
+        group, label = GROUP_POSITIONS[target.indicator]
+        members = datasets.members(group, published)
         egdi = edition.set_index("iso3").loc[list(members), "egdi"]
         country = "VNM" if target.country is None else target.country
         position = int((egdi > egdi[country]).sum()) + 1
-        return Outcome(float(position), f"{source}, among {len(members)} ASEAN members")
+        return Outcome(float(position), f"{source}, among {len(members)} {label}")
     row = edition[edition["iso3"] == target.country]
     if row.empty or target.indicator not in row:
         return None

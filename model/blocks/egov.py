@@ -31,6 +31,9 @@ from vnsim.egdi import COMPONENTS, TiiIndicator, egdi_weights, position_among, r
 from vnsim.fit.egov import EgovFit, fit_egov
 from vnsim.uncertainty import Streams
 
+#: The UN M49 sub-region the survey reports for Viet Nam (Resolution 57's "South-East Asia").
+SUBREGION = "south_eastern_asia"
+
 
 class Settings(pydantic.BaseModel, extra="forbid"):
     """The scenario's ``egov:`` section."""
@@ -98,6 +101,7 @@ class EgovModel:
     index_sd: np.ndarray  # (comp,) sd of the published index across assessed countries at origin
     editions: tuple[int, ...]  # simulated editions after the origin
     asean_index: dict[int, np.ndarray]  # by edition: positions of the ASEAN members in `countries`
+    subregion_index: np.ndarray  # positions of the UN's South-eastern Asia (M49) in `countries`
     country_index: int  # position of `settings.country`
     internet_users: dict[str, float]  # cross-country stats for tii_shift_from_indicator
     data_editions: str  # first and last edition in the survey data used, e.g. "2003–2022"
@@ -185,8 +189,14 @@ def prepare(
         e: settings.asean or datasets.members("asean", datasets.edition_date(e))
         for e in (origin, *editions)
     }
+    subregion = datasets.members(SUBREGION, datasets.edition_date(origin))
     missing = sorted(
-        {c for m in asean.values() for c in [*m, settings.country] if c not in countries}
+        {
+            c
+            for m in [*asean.values(), subregion]
+            for c in [*m, settings.country]
+            if c not in countries
+        }
     )
     if missing:
         raise ValueError(f"countries not in the {origin} edition: {missing}")
@@ -202,6 +212,7 @@ def prepare(
         index_sd=index_sd,
         editions=tuple(editions),
         asean_index={e: np.array([countries.index(c) for c in m]) for e, m in asean.items()},
+        subregion_index=np.array([countries.index(c) for c in subregion]),
         country_index=countries.index(settings.country),
         internet_users=iu,
         data_editions=f"{surveys.survey_year.min()}–{surveys.survey_year.max()}",
@@ -322,15 +333,21 @@ def observe(model: EgovModel, state: EgovState) -> dict[str, np.ndarray]:
     Returns
     -------
     ``osi, tii, hci, egdi``: (draw, country) float32 index 0–1; ``egdi_rank``: (draw, country)
-    int16 (1 = best); ``asean_position``: (draw,) int16 position of ``settings.country``.
+    int16 (1 = best); ``asean_position``, ``southeast_asia_position``: (draw,) int16 position
+    of ``settings.country`` among the ASEAN members of the edition's date, and among the UN's
+    South-eastern Asia subregion (the eleven countries, Timor-Leste included in every edition).
     At the origin edition every draw holds the published values and ranks.
     """
     n, _, c = state.z.shape
     if state.edition == model.origin:
         out = {k: np.broadcast_to(v, (n, c)).copy() for k, v in model.observed.items()}
         # published ranks: lower is better, so negate to reuse the "higher is better" count
+        published = -out["egdi_rank"].astype(np.int32)
         out["asean_position"] = position_among(
-            -out["egdi_rank"].astype(np.int32), model.asean_index[model.origin], model.country_index
+            published, model.asean_index[model.origin], model.country_index
+        )
+        out["southeast_asia_position"] = position_among(
+            published, model.subregion_index, model.country_index
         )
         return out
     z = state.z + state.shift / model.index_sd.astype(np.float32)[None, :, None]
@@ -342,6 +359,9 @@ def observe(model: EgovModel, state: EgovState) -> dict[str, np.ndarray]:
     out["egdi_rank"] = rank_desc(egdi)
     members = model.asean_index[state.edition]
     out["asean_position"] = position_among(egdi, members, model.country_index)
+    out["southeast_asia_position"] = position_among(
+        egdi, model.subregion_index, model.country_index
+    )
     return out
 
 
@@ -436,6 +456,14 @@ class EgovBlock(Block):
             ("edition",),
             "position",
             "EGDI position of the focus country among ASEAN members (1 = best)",
+            (1.0, 11.0),
+            "int16",
+        ),
+        Variable(
+            "southeast_asia_position",
+            ("edition",),
+            "position",
+            "EGDI position of the focus country in the UN's South-eastern Asia (1 = best)",
             (1.0, 11.0),
             "int16",
         ),

@@ -99,14 +99,14 @@ def print_summary(head: dict[str, Any], folder: Path, out: TextIO | None = None)
             file=out,
         )
     print(f"  Targets ({head['target_set']}), P(met):", file=out)
-    for t in head["targets"]:
-        if t.get("status") in ("met", "missed"):
-            result = f"{t['status']} (observed {t['observed']:g})"
-        elif t["probability"] is None:
-            result = t.get("reason") or "not measured"
+    for target in head["targets"]:
+        if target.get("status") in ("met", "missed"):
+            result = f"{target['status']} (observed {target['observed']:g})"
+        elif target["probability"] is None:
+            result = target.get("reason") or "not measured"
         else:
-            result = f"{t['probability']:.2f}"
-        print(f"    {t['description']} ({t['when']}): {result}", file=out)
+            result = f"{target['probability']:.2f}"
+        print(f"    {target['description']} ({target['when']}): {result}", file=out)
 
 
 def _checked_draws(args: argparse.Namespace, scenario_draws: int) -> int:

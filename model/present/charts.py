@@ -129,6 +129,7 @@ VARIABLE_LABELS: dict[str, tuple[str, str]] = {
     "egdi": (N_("EGDI"), N_("index 0–1")),
     "egdi_rank": (N_("EGDI world rank"), N_("1 = best")),
     "asean_position": (N_("EGDI position in ASEAN"), N_("1 = best")),
+    "southeast_asia_position": (N_("EGDI position in South-East Asia"), N_("1 = best")),
     "dossiers_online": (N_("Work dossiers online"), N_("share")),
     "admin_fully_online": (N_("Admin dossiers fully online"), N_("share")),
 }
@@ -161,7 +162,7 @@ METHOD_LABELS = {
 
 # Variables plotted as shares get percent axes; ranks get inverted axes.
 _SHARE_VARIABLES = {"market_growth", "dossiers_online", "admin_fully_online"}
-_RANK_VARIABLES = {"egdi_rank", "asean_position"}
+_RANK_VARIABLES = {"egdi_rank", "asean_position", "southeast_asia_position"}
 
 _BASE_FONT = 7.0
 _FOOT_FONT = 5.5
@@ -624,7 +625,10 @@ def asean_position(ds: xr.Dataset, lang: Lang = "en", targets: TargetSets = None
             font=_BASE_FONT - 1,
             lw=0.5,
         )
-        tops = sorted({int(g.threshold) for g in chart_targets("asean_position", targets)})
+        # South-East Asia is ASEAN's eleven from the 2026 edition on: its targets belong here too
+        marked = [*chart_targets("asean_position", targets)]
+        marked += chart_targets("southeast_asia_position", targets)
+        tops = sorted({int(g.threshold) for g in marked})
         for n in tops:
             ax.axhline(n, color="#e8a33d", lw=1.4, ls="--")
         if tops:

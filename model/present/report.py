@@ -174,6 +174,7 @@ def _indicator_names(cat: gettext.NullTranslations) -> dict[str, str]:
         "egdi": cat.pgettext("indicator", "EGDI"),
         "egdi_rank": cat.pgettext("indicator", "EGDI world rank"),
         "asean_position": cat.pgettext("indicator", "ASEAN position"),
+        "southeast_asia_position": cat.pgettext("indicator", "position in South-East Asia"),
         "admin_fully_online": cat.pgettext("indicator", "Admin dossiers fully online"),
         "dossiers_online": cat.pgettext("indicator", "Work dossiers online, %(level)s"),
     }
