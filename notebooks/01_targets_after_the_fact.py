@@ -512,7 +512,12 @@ display(charts.dossier_shares(ds, LANG))
 
 # %%
 vintage_card = scorecard({name: vintage}, target_set).set_index("target")
-ahead = [t for t in target_set.targets if t.when > 2025]
+later = [t for t in target_set.targets if t.when > 2025]
+# a target whose series has ended (the district level after 2025) has no probability: say why
+ahead = [t for t in later if np.isfinite(card.loc[t.id, "probability"])]
+for t in later:
+    if t not in ahead:
+        print(f"{card.loc[t.id, DESCRIPTION]}: {card.loc[t.id, 'reason']}")
 
 
 def mc_interval(p, target):

@@ -319,7 +319,7 @@ def test_abolition_year_is_read_from_the_scenario():
 
 
 def test_results_check_accepts_nan_only_where_the_district_has_ended(engine_run):
-    from vnsim.core.plan import plan
+    from vnsim.core.planning import plan
     from vnsim.run import executors
 
     scenario = load_scenario(FIXTURES / "engine.yaml")

@@ -609,3 +609,19 @@ def test_page_renders_in_headless_chromium(which, request, tmp_path):
     baseline = np.array([0x1F, 0x5A, 0x96])
     assert "#1f5a96" not in CSS.lower()
     assert (np.abs(pixels - baseline).max(axis=2) <= 12).sum() > 500
+
+
+def test_an_interrupted_report_leaves_the_earlier_files_whole(run_dirs, tmp_path, monkeypatch):
+    out = tmp_path / "page.html"
+    report.write_report([run_dirs["baseline"]], out, "en")
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    assert set(before) == {"page.html", "page.csv", "page.xlsx"}
+
+    def broken(*args, **kwargs):
+        raise KeyboardInterrupt  # e.g. Ctrl-C while the spreadsheet is written
+
+    monkeypatch.setattr(report.tables, "write_scorecard", broken)
+    with pytest.raises(KeyboardInterrupt):
+        report.write_report([run_dirs["baseline"]], out, "vi")
+    after = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    assert after == before  # nothing half-written, no hidden partial folder left

@@ -11,6 +11,7 @@ from pathlib import Path
 import h5py
 import pytest
 from vnsim import cli, datasets
+from vnsim.blocks import VARIABLES
 from vnsim.errors import RunFolderError
 from vnsim.run.store import open_run
 from vnsim.run.verify import verify
@@ -66,7 +67,7 @@ def test_fresh_run_verifies_identical(fresh, capsys):
         assert ds.dossiers_online.sel(level="district", year=2026).isnull().all()
     report = verify(fresh[1])
     assert report.ok and report.differences == []
-    assert report.draws_checked == DRAWS and len(report.variables) == 14
+    assert report.draws_checked == DRAWS and len(report.variables) == len(VARIABLES)
     assert "identical" in report.format()
     assert vnsim(["verify", str(fresh[1])]) == 0
     assert "identical" in capsys.readouterr().out
@@ -89,7 +90,7 @@ def test_changed_data_version_is_reported(fresh, monkeypatch, capsys):
     (diff,) = report.differences
     assert diff.kind == "data"
     assert then in diff.message and "+user2024.abcd1234" in diff.message
-    assert vnsim(["verify", str(fresh[1])]) == 1
+    assert vnsim(["verify", str(fresh[1])]) == 2  # the data changed: the user's to resolve
     out = capsys.readouterr().out
     assert "DIFFERENT (data)" in out and "data version" in out
 
@@ -103,7 +104,7 @@ def test_changed_scenario_file_is_reported_and_the_manifest_copy_is_rerun(tmp_pa
     assert kinds == ["scenario"]  # numbers still identical: re-ran from the resolved scenario
     assert str(scenario) in report.differences[0].message
     assert "changed since the run" in report.differences[0].message
-    assert vnsim(["verify", str(run)]) == 1
+    assert vnsim(["verify", str(run)]) == 2
     assert "DIFFERENT (scenario)" in capsys.readouterr().out
 
     scenario.unlink()
@@ -125,7 +126,7 @@ def test_altered_number_is_reported_with_variable_and_size(copy_of, capsys):
     assert f"1 of {DRAWS * 9:,} values" in messages["market_size"]
     assert "largest absolute difference 0.25 USD bn" in messages["market_size"]
     assert "largest absolute difference 3 " in messages["egdi_rank"]
-    assert vnsim(["verify", str(copy_of)]) == 1
+    assert vnsim(["verify", str(copy_of)]) == 2  # ensemble.nc was edited: explained
     assert "market_size differs" in capsys.readouterr().out
 
 
@@ -157,8 +158,27 @@ def test_every_file_of_the_run_is_checked(copy_of, capsys, edit, needle):
     report = verify(copy_of)
     assert [d.kind for d in report.differences] == ["files"]
     assert needle in report.differences[0].message
-    assert vnsim(["verify", str(copy_of)]) == 1
+    assert vnsim(["verify", str(copy_of)]) == 2
     assert "DIFFERENT (files)" in capsys.readouterr().out
+
+
+def test_numbers_that_differ_with_nothing_else_changed_are_a_bug(copy_of, capsys, monkeypatch):
+    """Exit 1 is kept for real bugs: a re-run of the same scenario, data and code that does not
+    reproduce the run."""
+    from vnsim.run import executors
+
+    real = executors.run_chunk
+
+    def drifting(plan, start, stop):
+        out = real(plan, start, stop)
+        out["market_size"] = out["market_size"] * (1 + 1e-9)
+        return out
+
+    monkeypatch.setattr(executors, "run_chunk", drifting)
+    report = verify(copy_of)
+    assert [d.kind for d in report.differences] == ["numbers"] and not report.explained
+    assert vnsim(["verify", str(copy_of)]) == 1
+    assert "this is a bug in vnsim, please report it" in capsys.readouterr().out
 
 
 def test_manifest_without_checksums_is_reported(copy_of):

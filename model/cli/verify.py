@@ -7,10 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from vnsim.cli.inputs import count
-from vnsim.errors import RunFolderError, UserError
-
-#: Exit status when the re-run differs from the run (the check worked; the run did not hold).
-EXIT_DIFFERENT = 1
+from vnsim.errors import EXIT_BUG, EXIT_USER, RunFolderError, UserError
 
 
 def register(sub: Any) -> None:
@@ -29,7 +26,9 @@ def register(sub: Any) -> None:
 
 
 def command(args: argparse.Namespace) -> int:
-    """Print the report: exit 0 when identical, 1 when different, 2 for a bad run folder."""
+    """Print the report. Exit 0 when identical; 2 when the scenario, data, code or files
+    changed since the run (what to do is in the report) or the folder is not a run; 1 only
+    when the numbers differ although nothing else did (a bug: vnsim is not reproducible)."""
     from vnsim.run.verify import verify
 
     if args.chunk_size is not None and args.chunk_size < 1:
@@ -41,4 +40,6 @@ def command(args: argparse.Namespace) -> int:
     except RunFolderError as exc:
         raise UserError(f"vnsim verify: {exc}") from None
     print(report.format())
-    return 0 if report.ok else EXIT_DIFFERENT
+    if report.ok:
+        return 0
+    return EXIT_USER if report.explained else EXIT_BUG

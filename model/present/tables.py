@@ -222,6 +222,7 @@ _HEADERS = {
         "vintage": "the {vintage} vintage gave P(met) = {p}; the outcome sat at its PIT {pit}",
         "no_vintage": "no earlier vintage to compare with",
         "forecast_only": "{source}; P(met) is the model's forecast",
+        "short_by": {1: "by 1 place", "n": "by {n} places"},
     },
     "vi": {
         "scenario": "Kịch bản",
@@ -247,6 +248,7 @@ _HEADERS = {
         ),
         "no_vintage": "không có dự báo trước đó để so sánh",
         "forecast_only": "{source}; xác suất đạt là dự báo của mô hình",
+        "short_by": {1: "thiếu 1 bậc", "n": "thiếu {n} bậc"},
     },
 }
 
@@ -315,7 +317,12 @@ def _judged_line(r: Any, h: dict[str, str], t: Translator, desc_col: str, vintag
     """One target judged after the fact: outcome, source, and the vintage's view."""
     unit = str(r.unit)
     value = _number(r.observed, unit, t)
-    head = h["judged"].format(status=h[r.status], value=value, source=r.observed_source)
+    status = h[r.status]
+    if r.status == "missed" and unit in ("rank", "position") and r.comparison in ("<=", "<"):
+        places = int(r.observed - r.threshold) + (r.comparison == "<")
+        words = h["short_by"]
+        status += " " + (words[1] if places == 1 else words["n"].format(n=places))
+    head = h["judged"].format(status=status, value=value, source=r.observed_source)
     if np.isfinite(r.vintage_probability):
         pit = t.number(r.vintage_pit, 2)
         view = h["vintage"].format(vintage=vintage, p=t.percent(r.vintage_probability), pit=pit)

@@ -100,6 +100,12 @@ class VerifyReport:
     def ok(self) -> bool:
         return not self.differences
 
+    @property
+    def explained(self) -> bool:
+        """Whether what differs is explained by a change of scenario, data, code or files
+        since the run (then the numbers may differ too); False when only numbers differ."""
+        return any(d.kind != "numbers" for d in self.differences)
+
     def format(self) -> str:
         """A readable report: one headline, then one line per difference."""
         scope = (
@@ -116,6 +122,11 @@ class VerifyReport:
         kinds = ", ".join(dict.fromkeys(d.kind for d in self.differences))
         lines = [f"vnsim verify {self.run_dir}: DIFFERENT ({kinds}); re-ran {scope}"]
         lines += [f"  {d}" for d in self.differences]
+        if not self.explained:
+            lines.append(
+                "  the scenario, data, code and files are those of the run, so the re-run should "
+                "have matched: this is a bug in vnsim, please report it with this run folder"
+            )
         return "\n".join(lines)
 
 
