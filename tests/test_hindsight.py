@@ -98,7 +98,7 @@ def test_targets_reports_outcomes_beside_the_2022_vintage(run_folder, capsys):
     assert doc["vintage"] == 2022
     assert main(["targets", str(run_folder)]) == 0
     text = capsys.readouterr().out
-    assert "missed: observed 71, UN E-Government Survey 2024" in text
+    assert "missed by 21 places: observed 71, UN E-Government Survey 2024" in text
     assert "the 2022 vintage gave P(met) = " in text
     assert main(["targets", str(run_folder), "--targets", "decision_749_2025"]) == 0
     assert "top 70 of the UN EGDI ranking by 2025: missed by 1 place: observed 71" in (
