@@ -294,6 +294,15 @@ def test_simulated_editions_observed_since_are_marked(ds):
     assert not [c for c in ax.collections if c.get_label() == "observed since"]
 
 
+def test_the_dossier_chart_shows_the_readings_of_the_run_vintage(ds):
+    ax = charts.dossier_shares(ds, "en").axes[-1]
+    (points,) = [line for line in ax.get_lines() if line.get_marker() == "o"]
+    np.testing.assert_allclose(np.c_[points.get_xdata(), points.get_ydata()], [[2024, 0.458]])
+    as_2022 = ds.assign_attrs(as_of="2022")  # the full-year 2024 figure came out in 2025
+    ax = charts.dossier_shares(as_2022, "en").axes[-1]
+    assert not [line for line in ax.get_lines() if line.get_marker() == "o"]
+
+
 def test_asean_probabilities_sum_to_one_per_edition(ds):
     ax = charts.asean_position(ds, "en").axes[0]
     # one row per position among the eleven members ASEAN has had since October 2025

@@ -717,6 +717,7 @@ def dossier_shares(ds: xr.Dataset, lang: Lang = "en", targets: TargetSets = None
         fig = _new_figure(2.0 + 1.5 * len(panels))
         axes = np.atleast_1d(fig.subplots(len(panels), 1, sharex=True, squeeze=False)[:, 0])
         handles: list = []
+        readings = None
         for ax, var in zip(axes, panels, strict=True):
             if var == "dossiers_online":
                 series = [
@@ -751,6 +752,23 @@ def dossier_shares(ds: xr.Dataset, lang: Lang = "en", targets: TargetSets = None
                     )
             for year in sorted({g.year for marked in marks.values() for g in marked}):
                 ax.axvline(year, color="#999999", lw=0.6, ls=":", zorder=0)
+            readings = _readings(ds, var) if var == "admin_fully_online" else None
+            if readings is not None and not readings.empty:
+                # the full-year figures the run can be compared with, ± 2 observation sd
+                ax.errorbar(
+                    readings["period_end"].dt.year.to_numpy(float),
+                    readings["value"].to_numpy(float),
+                    yerr=2 * readings["sd"].to_numpy(float),
+                    fmt="o",
+                    ms=4,
+                    color="#1d2327",
+                    capsize=2,
+                    lw=0.9,
+                    zorder=5,
+                )
+                observed = Line2D(
+                    [], [], color="#1d2327", marker="o", ls="", ms=4, label=t("observed (± 2 sd)")
+                )
             ax.set_ylim(0, 1.02)
             ax.yaxis.set_major_formatter(_percent_formatter(t))
             ax.set_ylabel(t("Share of dossiers"))
@@ -760,8 +778,21 @@ def dossier_shares(ds: xr.Dataset, lang: Lang = "en", targets: TargetSets = None
             Patch(color="#777777", alpha=0.25, lw=0, label=_band_label(t, 0.8)),
             Line2D([], [], color="#555555", marker="D", ls="", ms=4, label=t("target")),
         ]
+        if readings is not None and not readings.empty:
+            handles.append(observed)
         _legend_below(axes[-1], handles, ncols=3)
         return _finish(fig, t("Dossiers processed online"), footnote(ds, lang))
+
+
+def _readings(ds: xr.Dataset, variable: str) -> pd.DataFrame:
+    """Full-year observations of a yearly variable in the run's years, of the run's vintage."""
+    as_of = str(ds.attrs.get("as_of", "all data"))
+    obs = datasets.load_observations(None if as_of == "all data" else int(as_of))
+    years = ds["year"].values
+    full_year = (obs["period_start"].dt.day_of_year == 1) & (obs["period_end"].dt.month == 12)
+    full_year &= obs["period_end"].dt.day == 31
+    picked = obs[(obs["series"] == variable) & full_year]
+    return picked[picked["period_end"].dt.year.isin(years)]
 
 
 def scorecard_heatmap(scorecard: pd.DataFrame, lang: Lang = "en") -> Figure:
