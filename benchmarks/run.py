@@ -92,6 +92,13 @@ def child_ensemble(scenario: Path, draws: int, executor: str) -> dict[str, Any]:
     scn = load_scenario(scenario)
     p = planning.plan(scn, draws)
     t_plan = time.perf_counter() - t0
+    # the conditioning's cost: the same plan with and without it, both with the fit cached
+    t = time.perf_counter()
+    planning.plan(scn, draws, condition=False)
+    t_prior = time.perf_counter() - t
+    t = time.perf_counter()
+    planning.plan(scn, draws)
+    t_conditioned = time.perf_counter() - t
     chunk = executors.default_chunk_size(p)
     with tempfile.TemporaryDirectory(prefix="vnsim-bench-") as tmp:
         writer = store.EnsembleFile(Path(tmp) / "ensemble.nc", p, store.provenance(p))
@@ -118,6 +125,9 @@ def child_ensemble(scenario: Path, draws: int, executor: str) -> dict[str, Any]:
         "executor": executor,
         "chunk_size": chunk,
         "plan_s": t_plan,
+        "plan_prior_s": t_prior,
+        "plan_conditioned_s": t_conditioned,
+        "conditioning_share_of_run": (t_conditioned - t_prior) / t_run,
         "simulate_and_write_s": t_run,
         "of_which_write_s": written,
         "summary_s": t_summary,
@@ -252,13 +262,15 @@ def table(report: dict[str, Any]) -> str:
     ]
     lines.append(
         f"{'draws':>8} {'plan s':>8} {'run+write s':>12} {'summary s':>10} "
-        f"{'wall s':>8} {'draws/s':>9} {'peak RSS MiB':>13} {'nc MiB':>8}"
+        f"{'wall s':>8} {'draws/s':>9} {'peak RSS MiB':>13} {'nc MiB':>8} "
+        f"{'conditioning/run':>17}"
     )
     for r in report["ensembles"]:
         lines.append(
             f"{r['draws']:>8,} {r['plan_s']:>8.2f} {r['simulate_and_write_s']:>12.2f} "
             f"{r['summary_s']:>10.2f} {r['wall_s']:>8.2f} {r['draws_per_s']:>9,.0f} "
-            f"{r['peak_rss_mib']:>13,.0f} {r['ensemble_nc_mib']:>8,.0f}"
+            f"{r['peak_rss_mib']:>13,.0f} {r['ensemble_nc_mib']:>8,.0f} "
+            f"{r.get('conditioning_share_of_run', float('nan')):>17.1%}"
         )
     s = report.get("speed")
     if s:

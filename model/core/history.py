@@ -76,8 +76,10 @@ def readings(
             unused.append((label, "not a simulated series (evidence for the priors)"))
         elif row.series not in usable:
             unused.append((label, "its block draws random noise: inputs cannot carry it"))
-        elif not h.base_year <= year <= h.end_year:
+        elif year < h.base_year:
             unused.append((label, f"before the base year {h.base_year} (informs the priors)"))
+        elif year > h.end_year:
+            unused.append((label, f"after the horizon ({h.end_year})"))
         else:
             span = row.period_end - row.period_start
             obs = Observation(name, float(row.value), float(row.sd))
