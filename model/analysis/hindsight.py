@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 from vnsim import datasets
+from vnsim.spec.scenario import Scenario
 from vnsim.spec.targets import COMPARE, Target, TargetSet
 
 #: The vintage the plan's 2025 targets are compared with: the data of the end of 2022.
@@ -137,9 +138,11 @@ def run_as_of(ds: xr.Dataset) -> int | None:
     return None if value == "all data" else int(value)
 
 
-def vintage_forecast(scenario, year: int = VINTAGE, draws: int | None = None, seed=None):
-    """The scenario run as of the end of ``year`` (same draws and seed): the forecast that
-    vintage could have made. Returns the results Dataset."""
+def vintage_forecast(
+    scenario: Scenario, year: int = VINTAGE, draws: int | None = None, seed: int | None = None
+) -> xr.Dataset:
+    """The scenario run as of the end of ``year`` (with ``draws`` and ``seed``, default the
+    scenario's): the forecast that vintage could have made, as a results Dataset."""
     from vnsim.run.simulate import simulate
 
     return simulate(scenario.model_copy(update={"as_of": year}), draws, seed)

@@ -20,10 +20,10 @@ def register(sub: Any) -> None:
     tg.add_argument(
         "--vintage",
         type=vintage_or_none,
-        default=hindsight_vintage(),
+        default=argparse.SUPPRESS,  # the analysis' default, read when the command runs
         metavar="YEAR",
         help="compare targets judged after the fact with the forecast from the data of the "
-        "end of YEAR (default %(default)s; 'none' to skip)",
+        "end of YEAR (default 2022, when the plan's 2025 targets were set; 'none' to skip)",
     )
     tg.add_argument("--lang", choices=LANGUAGES, default="en")
     tg.add_argument("--json", action="store_true")
@@ -32,10 +32,11 @@ def register(sub: Any) -> None:
 
 def command(args: argparse.Namespace) -> int:
     """Print the scorecard as a table in ``--lang``, or as JSON."""
-    from vnsim.analysis import scorecard
+    from vnsim.analysis import hindsight, scorecard
     from vnsim.present import tables
     from vnsim.spec import targets
 
+    args.vintage = getattr(args, "vintage", hindsight.VINTAGE)
     runs = open_runs(args.runs)
     try:
         target_set = targets.load_targets(args.targets)
@@ -55,12 +56,6 @@ def command(args: argparse.Namespace) -> int:
     else:
         print(tables.format_scorecard(card, lang=args.lang, vintage=args.vintage))
     return 0
-
-
-def hindsight_vintage() -> int:
-    from vnsim.analysis.hindsight import VINTAGE
-
-    return VINTAGE
 
 
 def vintage_of(folder: str, ds: Any, year: int) -> Any:
