@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 from vnsim import datasets
+from vnsim.egdi import position_among
 from vnsim.spec.scenario import Scenario
 from vnsim.spec.targets import COMPARE, Target, TargetSet
 
@@ -59,9 +60,15 @@ def _survey_value(target: Target, surveys: pd.DataFrame) -> Outcome | None:
     if target.indicator in GROUP_POSITIONS:
         group, label = GROUP_POSITIONS[target.indicator]
         members = datasets.members(group, published)
-        egdi = edition.set_index("iso3").loc[list(members), "egdi"]
         country = "VNM" if target.country is None else target.country
-        position = int((egdi > egdi[country]).sum()) + 1
+        ranks = edition.set_index("iso3")["egdi_rank"]
+        countries = list(ranks.index)
+        # from the published ranks, as the e-government block counts its observed origin
+        position = position_among(
+            -ranks.to_numpy(np.int32)[None, :],
+            np.array([countries.index(c) for c in members]),
+            countries.index(country),
+        )[0]
         return Outcome(float(position), f"{source}, among {len(members)} {label}")
     row = edition[edition["iso3"] == target.country]
     if row.empty or target.indicator not in row:

@@ -117,10 +117,14 @@ def scorecard(
     run's entry in ``vintages`` (an earlier vintage's forecast), if given.
     """
     vintages = vintages or {}
+    judged_by_vintage: dict[int | None, pd.DataFrame] = {}
     q = [0.5, (1 - INTERVAL) / 2, (1 + INTERVAL) / 2]
     rows = []
     for scenario, ds in runs.items():
-        judged = hindsight.judged(targets, hindsight.run_as_of(ds))
+        as_of = hindsight.run_as_of(ds)
+        if as_of not in judged_by_vintage:  # runs of one vintage share the data's verdict
+            judged_by_vintage[as_of] = hindsight.judged(targets, as_of)
+        judged = judged_by_vintage[as_of].copy()
         for t in targets.targets:
             row: dict[str, Any] = {
                 "scenario": scenario,
@@ -178,15 +182,10 @@ def _after_the_fact(judged: pd.Series, target: Target, vintage: xr.Dataset | Non
     if vintage is None or judged["status"] not in (hindsight.MET, hindsight.MISSED):
         return out
     try:
-        values = indicator_values(vintage, target)
+        out["vintage_probability"] = attainment(vintage, target)
     except NotMeasured:
         return out
-    ok = values[np.isfinite(values)]
-    if ok.size:
-        out["vintage_probability"] = float(
-            np.mean(COMPARE[target.comparison](ok, target.threshold))
-        )
-        out["vintage_pit"] = hindsight.pit(ok, float(judged["observed"]))
+    out["vintage_pit"] = hindsight.pit(indicator_values(vintage, target), float(judged["observed"]))
     return out
 
 
