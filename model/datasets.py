@@ -566,6 +566,14 @@ def load_observations(as_of: int | None = None, latest: bool = True) -> pd.DataF
     return df[OBSERVATION_COLUMNS].sort_values(["series", "period_end"], ignore_index=True)
 
 
+def full_year(observations: pd.DataFrame) -> pd.DataFrame:
+    """The rows of :func:`load_observations` that cover a whole calendar year (a year's
+    outcome), not a part of one such as a mid-year reading."""
+    start, end = observations["period_start"], observations["period_end"]
+    whole = (start.dt.month == 1) & (start.dt.day == 1) & (end.dt.month == 12) & (end.dt.day == 31)
+    return observations[whole & (start.dt.year == end.dt.year)]
+
+
 def _name_key(name: str) -> str:
     name = unicodedata.normalize("NFC", name).strip()
     return UN_NAME_ALIASES.get(name, name).casefold()

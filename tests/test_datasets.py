@@ -535,3 +535,11 @@ def test_every_packaged_file_is_in_the_manifest_and_sources():
     assert csvs == set(manifest["files"])
     sources = (folder / "SOURCES.md").read_text(encoding="utf-8")
     assert all(f"`{name}`" in sources for name in csvs)
+
+
+def test_full_year_keeps_only_readings_of_a_whole_calendar_year():
+    obs = ds.load_observations()
+    whole = ds.full_year(obs)
+    admin = whole[whole["series"] == "admin_fully_online"]
+    assert sorted(admin["value"]) == [0.05, 0.458]  # the mid-2024 reading (0.43) is left out
+    assert set(obs[obs["series"] == "admin_fully_online"]["value"]) - set(admin["value"]) == {0.43}

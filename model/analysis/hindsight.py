@@ -77,11 +77,10 @@ def _survey_value(target: Target, surveys: pd.DataFrame) -> Outcome | None:
 
 
 def _yearly_value(target: Target, observations: pd.DataFrame) -> Outcome | None:
-    rows = observations[
-        (observations["series"] == target.indicator)
-        & (observations["period_start"] == pd.Timestamp(target.when, 1, 1))
-        & (observations["period_end"] == pd.Timestamp(target.when, 12, 31))
-    ]  # the year's outcome is its full-year figure, not a mid-year reading
+    readings = datasets.full_year(observations)  # a year's outcome, not a mid-year reading
+    rows = readings[
+        (readings["series"] == target.indicator) & (readings["period_end"].dt.year == target.when)
+    ]
     if rows.empty:
         return None
     row = rows.sort_values("published").iloc[-1]

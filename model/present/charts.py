@@ -787,12 +787,11 @@ def dossier_shares(ds: xr.Dataset, lang: Lang = "en", targets: TargetSets = None
 def _readings(ds: xr.Dataset, variable: str) -> pd.DataFrame:
     """Full-year observations of a yearly variable in the run's years, of the run's vintage."""
     as_of = str(ds.attrs.get("as_of", "all data"))
-    obs = datasets.load_observations(None if as_of == "all data" else int(as_of))
-    years = ds["year"].values
-    full_year = (obs["period_start"].dt.day_of_year == 1) & (obs["period_end"].dt.month == 12)
-    full_year &= obs["period_end"].dt.day == 31
-    picked = obs[(obs["series"] == variable) & full_year]
-    return picked[picked["period_end"].dt.year.isin(years)]
+    obs = datasets.full_year(
+        datasets.load_observations(None if as_of == "all data" else int(as_of))
+    )
+    picked = obs[obs["series"] == variable]
+    return picked[picked["period_end"].dt.year.isin(ds["year"].values)]
 
 
 def scorecard_heatmap(scorecard: pd.DataFrame, lang: Lang = "en") -> Figure:
