@@ -14,6 +14,7 @@ targets still ahead keep the run's probability.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -152,3 +153,15 @@ def vintage_forecast(
     from vnsim.run.simulate import simulate
 
     return simulate(scenario.model_copy(update={"as_of": year}), draws, seed)
+
+
+def earlier_forecast(
+    ds: xr.Dataset, scenario: Callable[[], Scenario], year: int
+) -> xr.Dataset | None:
+    """The forecast of a run's scenario as of the end of ``year``, with the run's draws and
+    seed, or None when the run is itself of that vintage or older (nothing earlier to show).
+    ``scenario`` gives the run's scenario; it is called only when a forecast is made."""
+    as_of = run_as_of(ds)
+    if as_of is not None and as_of <= year:
+        return None
+    return vintage_forecast(scenario(), year, int(ds.sizes["draw"]), int(ds.attrs["seed"]))

@@ -59,15 +59,13 @@ def command(args: argparse.Namespace) -> int:
 
 
 def vintage_of(folder: str, ds: Any, year: int) -> Any:
-    """The run's scenario forecast as of the end of ``year`` (same draws and seed), or None
-    when the run is itself of that vintage or older."""
+    """The run's scenario (from its manifest) forecast as of the end of ``year``, or None
+    (:func:`vnsim.analysis.hindsight.earlier_forecast`)."""
     from vnsim.analysis import hindsight
     from vnsim.run.verify import read_manifest
     from vnsim.spec.scenario import Scenario
 
-    as_of = hindsight.run_as_of(ds)
-    if as_of is not None and as_of <= year:
-        return None
-    manifest = read_manifest(Path(folder))
-    scenario = Scenario.model_validate(manifest["scenario_resolved"])
-    return hindsight.vintage_forecast(scenario, year, int(manifest["draws"]), int(manifest["seed"]))
+    def scenario() -> Scenario:
+        return Scenario.model_validate(read_manifest(Path(folder))["scenario_resolved"])
+
+    return hindsight.earlier_forecast(ds, scenario, year)

@@ -751,11 +751,9 @@ def render_report(
 def _vintage(run: Run, year: int | None) -> xr.Dataset | None:
     """The run's scenario forecast as of the end of ``year``, with the run's draws and seed
     (None when the run is of that vintage or older)."""
-    as_of = hindsight.run_as_of(run.ds)
-    if year is None or (as_of is not None and as_of <= year):
+    if year is None:
         return None
-    draws, seed = int(run.ds.sizes["draw"]), int(run.ds.attrs["seed"])
-    return hindsight.vintage_forecast(run.scenario, year, draws, seed)
+    return hindsight.earlier_forecast(run.ds, lambda: run.scenario, year)
 
 
 def _target_set(targets_file: str | Path | None) -> targets.TargetSet:
