@@ -55,6 +55,14 @@ DISTRICT, COMMUNE = SERIES.index("district"), SERIES.index("commune")
 MAX_STEP = 1e4
 
 
+def _share(field: str, v: Quantity) -> Quantity:
+    """A number written for a share field must lie in [0, 1]; a named input is checked per
+    draw when the block starts."""
+    if isinstance(v, float) and not 0.0 <= v <= 1.0:
+        raise ValueError(f"{field} {v} is not a share in [0, 1]")
+    return v
+
+
 class Series(BaseModel, extra="forbid"):
     """One adoption series: share at the scenario's base year, ceiling and logit slope."""
 
@@ -72,9 +80,7 @@ class Series(BaseModel, extra="forbid"):
     @field_validator("base_value")
     @classmethod
     def _base_in_unit_interval(cls, v: Quantity) -> Quantity:
-        if isinstance(v, float) and not 0.0 <= v <= 1.0:
-            raise ValueError(f"base_value {v} is not a share in [0, 1]")
-        return v
+        return _share("base_value", v)
 
     @field_validator("ceiling")
     @classmethod
@@ -151,9 +157,7 @@ class TwoTier(BaseModel, extra="forbid"):
     @field_validator("district_task_share")
     @classmethod
     def _weight_is_share(cls, v: Quantity) -> Quantity:
-        if isinstance(v, float) and not 0.0 <= v <= 1.0:
-            raise ValueError(f"district_task_share {v} is not a share in [0, 1]")
-        return v
+        return _share("district_task_share", v)
 
 
 class Settings(BaseModel, extra="forbid"):
