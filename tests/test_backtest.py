@@ -31,7 +31,7 @@ def result(surveys) -> backtest.BacktestResult:
         horizons=(1, 2),
         draws=60,
         seed=3,
-        settings=egov.Settings(replicates=4),
+        settings=egov.Settings(),
     )
 
 
@@ -81,7 +81,7 @@ def test_same_seed_same_scores(surveys, result):
         horizons=(1, 2),
         draws=60,
         seed=3,
-        settings=egov.Settings(replicates=4),
+        settings=egov.Settings(),
     )
     pd.testing.assert_frame_equal(result.scores, again.scores)
 
@@ -111,7 +111,7 @@ def test_backtest_never_reads_after_origin(surveys, monkeypatch):
             horizons=(1, 2),
             draws=20,
             seed=0,
-            settings=egov.Settings(replicates=2),
+            settings=egov.Settings(),
         )
     (c1, f1), (c2, f2) = captured
     assert c1 == c2

@@ -31,13 +31,8 @@ CHUNK_SIZES = (64, 100)
 
 @pytest.fixture(scope="module")
 def plan() -> Plan:
-    """The baseline scenario (all blocks, all member states) with a lighter e-government fit.
-
-    Fewer bootstrap replicates only make the once-per-ensemble fit faster; every draw still
-    runs the full model.
-    """
+    """The baseline scenario (all blocks, all member states)."""
     scn = load_scenario(ROOT / "scenarios" / "baseline.yaml")
-    scn = scn.model_copy(update={"egov": scn.egov.model_copy(update={"replicates": 6})})
     return planning.plan(scn, DRAWS)
 
 

@@ -333,7 +333,7 @@ VALIDATE_THEN_RUN = {
         "name: huge\nlevers:\n  skills:\n    source: x\n    schedule: {2023: 1.0}\n"
         "    effects: [{target: market.growth, size: 1.0e+308, lag: 0}]\n",
     ),
-    "editions_before_the_data": "name: early\negov: {replicates: 2, editions: [2010, 2012]}\n",
+    "editions_before_the_data": "name: early\negov: {editions: [2010, 2012]}\n",
 }
 
 

@@ -70,7 +70,7 @@ def test_the_inputs_resampled_are_those_of_the_observed_block():
     scenario = load_scenario(BASELINE)
     names = history.driving_inputs(scenario, history._observed_blocks()["admin_fully_online"])
     assert {"admin_base_2022", "admin_adoption_rate", "effect_online_services_dossiers"} <= names
-    assert not names & {"market_growth", "market_base_2022", "effect_broadband_tii"}
+    assert not names & {"market_growth", "market_base_2022", "effect_broadband_fixed"}
 
 
 # --- a case with a known answer ------------------------------------------------------------------

@@ -38,12 +38,10 @@ KILL_DELAYS = [0.0, *sorted(round(_rng.uniform(0.2, 3.0), 2) for _ in range(3))]
 
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory) -> tuple[Path, dict[str, str]]:
-    """A fast copy of the baseline (fewer bootstrap replicates) and a hermetic environment."""
+    """A copy of the baseline and a hermetic environment."""
     folder = tmp_path_factory.mktemp("interrupt")
     shutil.copy(BASELINE, folder / "baseline.yaml")
-    (folder / "fast.yaml").write_text(
-        "extends: baseline.yaml\nname: interrupt\negov: {replicates: 4}\n"
-    )
+    (folder / "fast.yaml").write_text("extends: baseline.yaml\nname: interrupt\n")
     env = {**os.environ, "VNSIM_DATA_HOME": str(folder / "home"), "PYTHONUNBUFFERED": "1"}
     env.pop("VNSIM_DEBUG", None)
     return folder / "fast.yaml", env

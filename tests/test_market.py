@@ -279,7 +279,6 @@ def test_new_settings_carry_units_and_plausible_ranges():
 def baseline_run() -> tuple[Scenario, xr.Dataset]:
     data, *_ = read_scenario(ROOT / "scenarios" / "baseline.yaml")
     data = copy.deepcopy(data)
-    data["egov"]["replicates"] = 2  # a cheap e-government fit: the market does not read it
     scenario = Scenario.model_validate(data)
     return scenario, simulate(scenario, 400)
 

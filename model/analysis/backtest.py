@@ -53,15 +53,6 @@ METRICS: tuple[str, ...] = (
     "brier_top50",
 )
 
-_NO_ITU = pd.DataFrame(
-    {
-        "iso3": pd.Series(dtype=str),
-        "year": pd.Series(dtype=int),
-        "internet_users_pct": pd.Series(dtype=float),
-    }
-)
-
-
 def crps_fair(samples: np.ndarray, obs: np.ndarray) -> np.ndarray:
     """Fair ensemble CRPS (Ferro 2014; Zamo & Naveau 2018) per column.
 
@@ -175,7 +166,7 @@ def forecast_ranks(
         raise ValueError("forecast_ranks must receive data cut at the origin")
     base = settings or egov.Settings()
     settings = base.model_copy(update={"origin": origin, "editions": list(targets)})
-    model = egov.prepare(cut, settings, internet_users=_NO_ITU)
+    model = egov.prepare(cut, settings, as_of=origin)
     streams = Streams(seed, 0, draws)
     state = egov.start(model, streams)
     zero = np.zeros((draws, len(model.countries), 3), np.float32)

@@ -1,16 +1,22 @@
 """E-government block: OSI, TII, HCI of every UN member state, EGDI, world and ASEAN rank.
 
-The block simulates every member state jointly, one survey edition at a time, with the component
-dynamics fitted by :func:`vnsim.fit.egov.fit_egov` (edition z-scores; see that module for the
-equation and its justification). In every draw and edition the simulated components are re-scaled
-across all member states as the UN does (min–max to [0, 1] per component), EGDI is their mean, and
-ranks are counted on the unrounded EGDI (1 = best).
+The block simulates every member state jointly, one survey edition at a time, with the bounded,
+shape-preserving dynamics fitted by :func:`vnsim.fit.egov.fit` (see that module for the
+equations): each component is a base table in [0, 1] put through an edition shock that moves its
+level and spread but keeps 0, 1 and the countries' order. The OSI base is its origin quantile
+function read at ranks from a Gaussian copula; the TII base is rebuilt with the UN pipeline from
+simulated (or already published, *nowcast*) ITU sub-indicators; the HCI is the origin table.
+EGDI is the components' mean and ranks count on the unrounded EGDI (1 = best).
 
-Policy levers enter as a per-country **cumulative shift** in index points of the origin edition,
-added on top of the no-policy path of each component: the state carries the counterfactual
-z-scores, and ``observe`` adds ``shift / sd`` (sd of the published component across countries at
-the origin edition), so the lever effect is exactly what the engine passes, then competes with all
-other countries through the min–max and the ranking.
+**Levers count only the effort beyond the usual.** The survey history already holds every
+country's usual effort, and the fitted dynamics carry it forward. A lever's effect on an edition
+is therefore the sum, over the years that edition sees after the origin, of its yearly effect
+*minus the yearly effect at the intensity in force when the origin edition was assessed*: keeping
+today's effort adds nothing to the forecast, raising it adds, cutting it subtracts. Effects on
+``egov.osi``, ``egov.tii`` and ``egov.hci`` are index points (of the origin edition's 0–1 scale)
+added to the country's base table before the edition shock; effects on a raw ITU indicator
+(``egov.fixed_broadband_per100`` etc.) are added to the country's indicator value before the UN
+pipeline, so they meet the 120 cap and the z-scores of every other country.
 
 The block (:data:`BLOCK`) wraps :func:`prepare`, :func:`start`, :func:`advance` and
 :func:`observe`. Random numbers come from :class:`vnsim.uncertainty.Streams` only.
@@ -25,14 +31,42 @@ import numpy as np
 import pandas as pd
 import pydantic
 from pydantic import Field
+from scipy import special
 from vnsim import datasets
 from vnsim.blocks.block import Block, DataSources, Draws, Effects, LeverTarget, Variable
-from vnsim.egdi import COMPONENTS, TiiIndicator, egdi_weights, position_among, rank_desc, rescale01
-from vnsim.fit.egov import EgovFit, fit_egov
+from vnsim.egdi import COMPONENTS, egdi_weights, position_among, rank_desc, rescale01
+from vnsim.fit import copula, pipeline
+from vnsim.fit.egov import (
+    CEILINGS,
+    DATA_LAG,
+    DEFAULT_TERMS,
+    NEVER,
+    REVISED_YEARS,
+    TERMS,
+    TII_INPUTS,
+    EgovFit,
+    InputState,
+    LogisticDrift,
+    fit,
+)
 from vnsim.uncertainty import Streams
 
 #: The UN M49 sub-region the survey reports for Viet Nam (Resolution 57's "South-East Asia").
 SUBREGION = "south_eastern_asia"
+#: Lever targets on a raw TII indicator: scenario name -> (sub-indicator, unit, plausible range
+#: per unit of intensity beyond the usual effort; Viet Nam's 2014–2023 yearly changes were
+#: fixed broadband +1.3 to +2.5 per 100, active mobile broadband +0.4 to +24, internet users
+#: −1 to +12 points: model/data/subindicator_*.csv).
+INDICATOR_TARGETS: dict[str, tuple[str, str, tuple[float, float]]] = {
+    "egov.internet_users_pct": ("internet_users_pct", "percentage points/yr", (-2.0, 5.0)),
+    "egov.mobile_cellular_per100": ("mobile_cellular_per100", "per 100/yr", (-5.0, 10.0)),
+    "egov.active_mobile_broadband_per100": (
+        "active_mobile_broadband_per100",
+        "per 100/yr",
+        (-5.0, 10.0),
+    ),
+    "egov.fixed_broadband_per100": ("fixed_broadband_per100", "per 100/yr", (-1.0, 3.0)),
+}
 
 
 class Settings(pydantic.BaseModel, extra="forbid"):
@@ -59,24 +93,29 @@ class Settings(pydantic.BaseModel, extra="forbid"):
         1,
         ge=0,
         description="Edition E sees policy as it stood in year E - lag (OSI portals are assessed "
-        "about a year before publication; egdi_methodology.md §8). Read by the engine.",
+        "about a year before publication; egdi_methodology.md §8). Raw ITU indicators are those "
+        "of year E - 2 whatever the lag.",
     )
     first_edition: int = Field(
         2008,
-        description="First edition of the earliest fitted edition pair (biennial spacing from "
+        description="First edition of the OSI copula's edition pairs (biennial spacing from "
         "2008; earlier editions were yearly/3-yearly readiness indices)",
     )
-    replicates: int = Field(
-        40, ge=1, description="Bootstrap parameter replicates (over countries); each draw uses one"
+    terms: list[str] | None = Field(
+        None,
+        description="Model terms (None = the ones the rolling-origin backtest chose: "
+        + ", ".join(sorted(DEFAULT_TERMS))
+        + "); choose from "
+        + ", ".join(sorted(TERMS)),
     )
-    lagged_change: bool = Field(
-        True,
-        description="Include the previous change (assessment noise partly undone next edition)",
-    )
-    heavy_tails: bool = Field(True, description="Student-t component noise (False = normal)")
-    fit_seed: int = Field(
-        0, description="Seed of the bootstrap in the fit (the fit is deterministic)"
-    )
+
+    @pydantic.field_validator("terms")
+    @classmethod
+    def _known_terms(cls, terms: list[str] | None) -> list[str] | None:
+        unknown = sorted(set(terms or ()) - TERMS)
+        if unknown:
+            raise ValueError(f"unknown terms {unknown}; choose from {sorted(TERMS)}")
+        return terms
 
     @pydantic.model_validator(mode="after")
     def _check(self) -> Settings:
@@ -98,59 +137,70 @@ class EgovModel:
     countries: tuple[str, ...]
     origin: int
     observed: dict[str, np.ndarray]  # osi/tii/hci/egdi (country,) float32, egdi_rank int16
-    index_sd: np.ndarray  # (comp,) sd of the published index across assessed countries at origin
     editions: tuple[int, ...]  # simulated editions after the origin
     asean_index: dict[int, np.ndarray]  # by edition: positions of the ASEAN members in `countries`
     subregion_index: np.ndarray  # positions of the UN's South-eastern Asia (M49) in `countries`
     country_index: int  # position of `settings.country`
-    internet_users: dict[str, float]  # cross-country stats for tii_shift_from_indicator
+    tii_per_unit: dict[str, float]  # TII points per unit of each raw indicator, at the origin
     data_editions: str  # first and last edition in the survey data used, e.g. "2003–2022"
 
 
 @dataclass(frozen=True)
 class EgovState:
-    """Simulated state at one edition for a chunk of draws."""
+    """Simulated state at one edition for a chunk of draws (no-policy dynamics + outcome)."""
 
     edition: int
-    # arrays are (draw, comp, country): reductions across countries run on the contiguous axis
-    z: np.ndarray  # (draw, comp, country) float32, no-policy edition z-scores
-    dz: np.ndarray  # (draw, comp, country) float32, last no-policy change of z
-    shift: np.ndarray  # (draw, comp, country) float32, cumulative lever effect, index points
-    replicate: np.ndarray  # (draw,) parameter replicate of each draw
-    u: np.ndarray  # (draw, comp, country) float32, country effects drawn for each draw
+    q: np.ndarray  # (draw, country) float32 normal scores of the OSI order
+    dq: np.ndarray  # (draw, country) float32 their last change
+    y: np.ndarray | None  # (draw, indicator, country) float32 logit TII inputs (tii_inputs)
+    data_year: int  # data year `y` stands at
+    resid: np.ndarray  # (draw, 2, country) float32 TII, HCI residual in the countries' order
+    maps: np.ndarray  # (draw, 3, 2) composed edition shocks of the OSI and the held tables
+    index: np.ndarray  # (draw, comp, country) float32 the edition's components, levers included
 
 
-def _internet_user_stats(
-    internet_users: pd.DataFrame, countries: tuple[str, ...], origin: int, tii: np.ndarray
-) -> dict[str, float]:
-    """Population sd of internet users (%) across the member states, ITU year <= origin - 1.
-
-    The survey of year E uses ITU data of year E - 1 or earlier (data/SOURCES.md); the latest such
-    year covering at least 150 of the countries is used.
-    """
-    x = internet_users[internet_users["iso3"].isin(countries) & (internet_users["year"] < origin)]
-    counts = x.groupby("year")["iso3"].nunique()
-    good = counts[counts >= 150]
-    if good.empty:
-        return {}
-    year = int(good.index.max())
-    v = x[x["year"] == year].set_index("iso3")["internet_users_pct"]
-    t = pd.Series(tii, index=list(countries)).loc[v.index]
+def _frames(as_of: int | None) -> dict[str, pd.DataFrame]:
+    """Every sub-indicator as published by the end of ``as_of`` (``iso3, year, value``)."""
     return {
-        "year": float(year),
-        "sd": float(v.std(ddof=0)),
-        "corr_tii": float(np.corrcoef(v.to_numpy(), t.to_numpy())[0, 1]),
-        "sd_tii": float(np.std(tii)),
+        name: datasets.load_subindicator(name, as_of=as_of)[["iso3", "year", "value"]]
+        for name in CEILINGS
     }
+
+
+def tii_per_unit(
+    frames: dict[str, pd.DataFrame], countries: tuple[str, ...], origin: int
+) -> dict[str, float]:
+    """TII index points gained per unit of each raw indicator, by the UN formula at the origin.
+
+    TII = min–max of the mean of the indicators' z-scores, so a change ``Δx`` of indicator ``i``
+    (below its cap) moves the index by ``Δx / (n · σ_i · R)``: ``σ_i`` the indicator's
+    cross-country population sd and ``R`` the range of the composite, both in the origin's data
+    year (``origin − 2``), gaps filled as in the fit.
+    """
+    table = (
+        pipeline.fill_median(
+            pipeline.indicator_table(
+                {k: frames[k] for k in TII_INPUTS}, countries, origin - DATA_LAG
+            )
+        )
+        .to_numpy(float)
+        .T
+    )
+    caps = np.array([np.inf if c is None else c for c in pipeline.TII_CAPS.values()])
+    capped = np.minimum(table, caps[:, None])
+    composite = pipeline.zscore(capped).mean(axis=0)
+    spread = np.ptp(composite)
+    sd = capped.std(axis=1)
+    return {k: float(1.0 / (len(TII_INPUTS) * sd[i] * spread)) for i, k in enumerate(TII_INPUTS)}
 
 
 def prepare(
     surveys: pd.DataFrame,
     settings: Settings,
-    internet_users: pd.DataFrame | None = None,
     *,
     end_year: int = 2030,
     as_of: int | None = None,
+    frames: dict[str, pd.DataFrame] | None = None,
 ) -> EgovModel:
     """Fit the dynamics on editions <= origin and record the observed origin edition.
 
@@ -160,62 +210,44 @@ def prepare(
         Survey history (``survey_year, iso3, egdi, osi, tii, hci, egdi_rank``).
     settings
         The scenario's ``egov:`` section.
-    internet_users
-        ITU internet users (% of population), columns ``iso3, year, internet_users_pct``; only
-        used by :func:`tii_shift_from_indicator`. None = the data layer's series, as published
-        by the end of ``as_of``.
     end_year
         Last year of the scenario: without ``settings.editions`` every survey year after the
         origin up to it is simulated.
+    as_of
+        Vintage year: the sub-indicators are those published by its end (None = all).
+    frames
+        Sub-indicators to use instead of the packaged ones (name -> ``iso3, year, value``).
     """
     origin = int(surveys["survey_year"].max()) if settings.origin is None else settings.origin
-    fit = fit_egov(
-        surveys,
-        origin,
-        first_edition=settings.first_edition,
-        n_replicates=settings.replicates,
-        lagged_change=settings.lagged_change,
-        heavy_tails=settings.heavy_tails,
-        seed=settings.fit_seed,
-    )
-    countries = fit.countries
+    frames = _frames(as_of) if frames is None else frames
+    terms = DEFAULT_TERMS if settings.terms is None else frozenset(settings.terms)
+    fitted = fit(surveys, frames, origin, terms=terms, first_osi_edition=settings.first_edition)
+    countries = fitted.countries
     frame = surveys[surveys["survey_year"] == origin].set_index("iso3").loc[list(countries)]
     observed = {k: frame[k].to_numpy(np.float32) for k in (*COMPONENTS, "egdi")}
     observed["egdi_rank"] = frame["egdi_rank"].to_numpy(np.int16)
-    assessed = frame["egdi"].to_numpy() > 0
-    index_sd = frame.loc[assessed, list(COMPONENTS)].std(ddof=0).to_numpy(float)
     editions = _editions(surveys, settings, origin, end_year)
     asean = {
         e: settings.asean or datasets.members("asean", datasets.edition_date(e))
         for e in (origin, *editions)
     }
     subregion = datasets.members(SUBREGION, datasets.edition_date(origin))
-    missing = sorted(
-        {
-            c
-            for m in [*asean.values(), subregion]
-            for c in [*m, settings.country]
-            if c not in countries
-        }
-    )
+    wanted = {c for m in [*asean.values(), subregion] for c in [*m, settings.country]}
+    missing = sorted(wanted - set(countries))
     if missing:
         raise ValueError(f"countries not in the {origin} edition: {missing}")
-    if internet_users is None:
-        internet_users = datasets.load_internet_users(as_of=as_of)
-    iu = _internet_user_stats(internet_users, countries, origin, observed["tii"].astype(float))
     return EgovModel(
         settings=settings,
-        fit=fit,
+        fit=fitted,
         countries=countries,
         origin=origin,
         observed=observed,
-        index_sd=index_sd,
         editions=tuple(editions),
         asean_index={e: np.array([countries.index(c) for c in m]) for e, m in asean.items()},
         subregion_index=np.array([countries.index(c) for c in subregion]),
         country_index=countries.index(settings.country),
-        internet_users=iu,
-        data_editions=f"{surveys.survey_year.min()}–{surveys.survey_year.max()}",
+        tii_per_unit=tii_per_unit(frames, countries, origin),
+        data_editions=f"{surveys.survey_year.min()}–{origin}",
     )
 
 
@@ -229,102 +261,188 @@ def _editions(surveys: pd.DataFrame, settings: Settings, origin: int, end_year: 
     return list(settings.editions)
 
 
-def start(model: EgovModel, streams: Streams) -> EgovState:
-    """State at the origin edition for ``streams.n_draws`` draws (``(draw, comp, country)``)."""
-    fit = model.fit
-    n, c = streams.n_draws, len(model.countries)
-    rep = streams.integers("egov.replicate", fit.n_replicates).astype(np.intp)
-    eta = streams.normal("egov.country_effect", (3, c)).astype(np.float32)
-    u_mean = fit.u_mean.transpose(0, 2, 1).astype(np.float32)
-    u_sd = fit.u_sd.transpose(0, 2, 1).astype(np.float32)
-    u = u_mean[rep] + u_sd[rep] * eta
-    shape = (n, 3, c)
-    return EgovState(
-        edition=model.origin,
-        z=np.broadcast_to(fit.z_origin.T.astype(np.float32), shape).copy(),
-        dz=np.broadcast_to(fit.dz_origin.T.astype(np.float32), shape).copy(),
-        shift=np.zeros(shape, np.float32),
-        replicate=rep,
-        u=u,
-    )
+def _recent(inputs: InputState) -> np.ndarray:
+    """Values among the last :data:`REVISED_YEARS` data years, ``(indicator, country)`` bool."""
+    covered = np.where(inputs.year < NEVER, inputs.year, -1)
+    return inputs.year > covered.max(axis=1, keepdims=True) - REVISED_YEARS
 
 
-def _noise(model: EgovModel, streams: Streams, name: str) -> np.ndarray:
-    """Unit-variance component noise, shape ``(draw, comp, country)`` float32."""
-    c = len(model.countries)
-    out = np.empty((streams.n_draws, 3, c), np.float32)
-    for k, comp in enumerate(COMPONENTS):
-        df = float(model.fit.df[k])
-        if np.isfinite(df):
-            out[:, k] = streams.student_t(f"{name}.{comp}", df, (c,)) * np.sqrt((df - 2.0) / df)
+def start_inputs(inputs: InputState, drift: dict[str, LogisticDrift], t3: np.ndarray) -> np.ndarray:
+    """Logit sub-indicators as published, with revision error, ``(draw, indicator, country)``.
+
+    Only the last :data:`REVISED_YEARS` data years are revised; the error is a Student-t with 3
+    degrees of freedom (``t3``, ``(draw, indicator, country)``) times each indicator's revision
+    scale: most values never change, a few move a lot.
+    """
+    ceiling = np.array([drift[k].ceiling for k in inputs.names])[:, None]
+    revision = np.array([drift[k].revision for k in inputs.names], np.float32)[None, :, None]
+    y = copula.logit_scaled(inputs.value, ceiling).astype(np.float32)
+    return y[None] + revision * _recent(inputs)[None] * t3.astype(np.float32)
+
+
+def advance_inputs(
+    y: np.ndarray,
+    inputs: InputState,
+    drift: dict[str, LogisticDrift],
+    start: int,
+    year: int,
+    eps: np.ndarray,
+) -> np.ndarray:
+    """Move logit sub-indicators ``y`` ``(draw, indicator, country)`` from data year ``start`` to
+    ``year``. A country moves only in the years after its latest published value, so published
+    values are nowcasts, not forecasts.
+
+    The yearly step is linear in ``y`` with Gaussian noise, so ``k`` years are one exact step::
+
+        y[t+k] = g·y[t] + α·(g − 1)/λ + σ·√((g² − 1)/((1 + λ)² − 1))·ε,   g = (1 + λ)^k
+
+    with ``k`` per country (0 where already published) and one draw of ``ε`` ``(draw, indicator,
+    country)``.
+    """
+    out = y.copy()
+    for i, name in enumerate(inputs.names):
+        d = drift[name]
+        k = np.clip(year - np.maximum(inputs.year[i], start), 0, None).astype(float)
+        if not k.any():
+            continue
+        lam = 1.0 + d.slope
+        g = lam**k
+        if abs(d.slope) > 1e-9:
+            mean = d.intercept * (g - 1.0) / d.slope
+            sd = d.sigma * np.sqrt((g**2 - 1.0) / (lam**2 - 1.0))
         else:
-            out[:, k] = streams.normal(f"{name}.{comp}", (c,))
+            mean, sd = d.intercept * k, d.sigma * np.sqrt(k)
+        f32 = np.float32
+        out[:, i] = g.astype(f32) * y[:, i] + mean.astype(f32) + sd.astype(f32) * eps[:, i]
     return out
 
 
+def input_values(y: np.ndarray, inputs: InputState, drift: dict[str, LogisticDrift]) -> np.ndarray:
+    """Sub-indicators in their own units from the logit state, ``(draw, indicator, country)``."""
+    ceiling = np.array([drift[k].ceiling for k in inputs.names], np.float32)[None, :, None]
+    return ceiling * special.expit(y)
+
+
+def start(model: EgovModel, streams: Streams) -> EgovState:
+    """State at the origin edition for ``streams.n_draws`` draws."""
+    f, n = model.fit, streams.n_draws
+    c = len(model.countries)
+    y = None
+    if "tii_inputs" in f.terms:
+        inputs = f.inputs["tii"]
+        t3 = streams.student_t("egov.revision.tii", 3.0, inputs.value.shape)
+        y = start_inputs(inputs, f.drift, t3)
+    published = model.observed
+    return EgovState(
+        edition=model.origin,
+        q=np.broadcast_to(f.osi_scores.astype(np.float32), (n, c)).copy(),
+        dq=np.broadcast_to(f.osi_change.astype(np.float32), (n, c)).copy(),
+        y=y,
+        data_year=int(f.inputs["tii"].year[f.inputs["tii"].year < NEVER].min()),
+        resid=np.broadcast_to(f.residual.astype(np.float32), (n, 2, c)).copy(),
+        maps=np.zeros((n, 3, 2)),
+        index=np.stack([np.broadcast_to(published[k], (n, c)) for k in COMPONENTS], axis=1),
+    )
+
+
+def draw_shock(model: EgovModel, comp: str, steps: int, streams: Streams, name: str) -> np.ndarray:
+    """Edition shock ``(a, β)`` of one component over ``steps`` editions, ``(draw, 2)``.
+
+    A unit-variance Student-t times the fitted scale: the fitted spread, with tails wider than
+    the pairs it came from.
+    """
+    shock = model.fit.shocks[comp]
+    t = streams.student_t(name, shock.df, (2,)) * np.sqrt((shock.df - 2.0) / shock.df)
+    return steps * shock.trend + np.sqrt(steps) * shock.scale * t
+
+
+def _osi_base(model: EgovModel, state: EgovState, steps: int, streams: Streams, name: str):
+    """OSI copula over ``steps`` editions: new scores, their change and the base table."""
+    c = model.fit.osi
+    q, dq = state.q, state.dq
+    for step in range(steps):
+        eps = streams.normal(f"{name}.osi.{step}", (q.shape[1],)).astype(np.float32)
+        latent = c.persistence * q + c.reversal * dq
+        latent += (c.noise * np.exp(c.level_noise * q) if c.level_noise else c.noise) * eps
+        q_new = copula.normal_scores(latent)
+        q, dq = q_new, q_new - q
+    # q holds normal scores, so its ranks are read back exactly by a binary search
+    ranks = np.searchsorted(copula.score_table(q.shape[1]), q)
+    table = np.sort(model.fit.published[0]).astype(np.float32)
+    return q, dq, table[ranks]
+
+
+def _tii_base(
+    model: EgovModel, state: EgovState, edition: int, steps: int, raw_shift, streams, name
+):
+    """TII base rebuilt through the UN pipeline from the sub-indicators of ``edition − 2``."""
+    f = model.fit
+    inputs = f.inputs["tii"]
+    year = edition - DATA_LAG
+    eps = streams.normal(f"{name}.inputs", inputs.value.shape).astype(np.float32)
+    y = advance_inputs(state.y, inputs, f.drift, state.data_year, year, eps)
+    x = input_values(y, inputs, f.drift)
+    if raw_shift is not None:
+        x = np.maximum(x + raw_shift, 0.0)
+    raw = pipeline.tii(x)
+    rho = (f.residual_decay**steps).astype(np.float32)[None, :, None]
+    offset = state.resid.mean(axis=2, keepdims=True)  # the method offset: carried, not decayed
+    resid = offset + rho * (state.resid - offset)
+    if f.residual_sigma.any():
+        sig = (f.residual_sigma * np.sqrt(steps)).astype(np.float32)[None, :, None]
+        resid += sig * streams.normal(f"{name}.residual", resid.shape[1:]).astype(np.float32)
+    # order from the decayed residual, table shape from the carried one: the decay says which
+    # countries' gaps are transient, not that the published shape reverts to the rebuilt one
+    level = rescale01(raw + f.residual[0].astype(np.float32))
+    return y, max(state.data_year, year), resid, copula.reorder(level, raw + resid[:, 0])
+
+
 def advance(
-    model: EgovModel, state: EgovState, edition: int, shift: np.ndarray, streams: Streams
+    model: EgovModel,
+    state: EgovState,
+    edition: int,
+    shift: np.ndarray,
+    streams: Streams,
+    raw_shift: np.ndarray | None = None,
 ) -> EgovState:
     """Move all countries from ``state.edition`` to ``edition`` (one transition per 2 years).
 
     Parameters
     ----------
     shift
-        Cumulative lever effect on (OSI, TII, HCI) relative to no policy, index points on the
-        origin edition's 0–1 scale, shape ``(draw, country, 3)``.
+        Lever effects on (OSI, TII, HCI) beyond the usual effort, index points on the origin
+        edition's 0–1 scale, ``(draw, country, 3)``.
+    raw_shift
+        Lever effects on the raw TII indicators, in their units, ``(draw, indicator, country)``
+        (order of :data:`vnsim.fit.egov.TII_INPUTS`); None = none.
     """
     if edition <= state.edition:
         raise ValueError(f"edition {edition} is not after {state.edition}")
-    fit = model.fit
-    n_steps = max(1, round((edition - state.edition) / 2))
-    rep = state.replicate
-    comp = np.arange(3)
-
-    def per_draw(a: np.ndarray) -> np.ndarray:  # (rep, comp) -> (draw, comp, 1) float32
-        return a[rep][:, :, None].astype(np.float32)
-
-    lo = fit.z_range[:, 0][None, :, None].astype(np.float32)
-    hi = fit.z_range[:, 1][None, :, None].astype(np.float32)
-    slope, g2, g3 = (
-        per_draw(fit.slope),
-        per_draw(fit.curvature[..., 0]),
-        per_draw(fit.curvature[..., 1]),
-    )
-    lag, s1, s2 = (
-        per_draw(fit.lag),
-        per_draw(fit.scale_level[..., 0]),
-        per_draw(fit.scale_level[..., 1]),
-    )
-    z, dz = state.z, state.dz
-    for step in range(n_steps):
-        name = f"egov.{edition}.{step}"
-        # edition shock: one historical pair's slope and noise scale, same pair for all components
-        pair = streams.integers(f"{name}.pair", len(fit.pairs)).astype(np.intp)
-        d = fit.pair_slope[rep[:, None], comp[None, :], pair[:, None]][:, :, None].astype(
-            np.float32
-        )
-        s = fit.pair_scale[rep[:, None], comp[None, :], pair[:, None]][:, :, None].astype(
-            np.float32
-        )
-        zc = np.clip(z, lo, hi)
-        noise = _noise(model, streams, f"{name}.noise")
-        noise *= s * np.exp(zc * (s1 + s2 * zc))
-        new = zc * (slope + d + zc * (g2 + g3 * zc))  # level-dependent gain
-        new += z
-        new += lag * dz
-        new += state.u
-        new += noise
-        new -= new.mean(axis=2, keepdims=True)
-        new /= new.std(axis=2, keepdims=True)
-        dz, z = new - z, new
-    return EgovState(
-        edition=edition,
-        z=z,
-        dz=dz,
-        shift=np.ascontiguousarray(np.moveaxis(np.asarray(shift, np.float32), 2, 1)),
-        replicate=rep,
-        u=state.u,
-    )
+    f, name = model.fit, f"egov.{edition}"
+    steps = max(1, round((edition - state.edition) / 2))
+    shift = np.moveaxis(np.asarray(shift, np.float32), 2, 1)
+    q, dq, osi_base = _osi_base(model, state, steps, streams, name)
+    maps = state.maps.copy()
+    shocks = {k: draw_shock(model, k, steps, streams, f"{name}.shock.{k}") for k in COMPONENTS}
+    index = np.empty_like(state.index)
+    y, data_year, resid = state.y, state.data_year, state.resid
+    for i, comp in enumerate(COMPONENTS):
+        if comp == "osi":
+            base = osi_base
+        elif comp == "tii" and "tii_inputs" in f.terms:
+            y, data_year, resid, base = _tii_base(
+                model, state, edition, steps, raw_shift, streams, name
+            )
+        else:  # held at the origin's published table; only the edition shocks move it
+            base = np.broadcast_to(model.observed[comp], osi_base.shape)
+        if comp == "tii" and "tii_inputs" in f.terms:
+            shock = shocks[comp]  # the base is rebuilt each edition: its shock is the edition's
+        else:
+            maps[:, i] = copula.compose(maps[:, i], shocks[comp])
+            shock = maps[:, i]
+        lever = np.clip(base + shift[:, i], 0.0, 1.0)
+        index[:, i] = copula.quantile_map(lever, shock[:, 0], shock[:, 1])
+    return EgovState(edition, q, dq, y, data_year, resid, maps, index)
 
 
 def observe(model: EgovModel, state: EgovState) -> dict[str, np.ndarray]:
@@ -338,93 +456,32 @@ def observe(model: EgovModel, state: EgovState) -> dict[str, np.ndarray]:
     South-eastern Asia subregion (the eleven countries, Timor-Leste included in every edition).
     At the origin edition every draw holds the published values and ranks.
     """
-    n, _, c = state.z.shape
+    n, _, c = state.index.shape
     if state.edition == model.origin:
         out = {k: np.broadcast_to(v, (n, c)).copy() for k, v in model.observed.items()}
         # published ranks: lower is better, so negate to reuse the "higher is better" count
-        published = -out["egdi_rank"].astype(np.int32)
-        out["asean_position"] = position_among(
-            published, model.asean_index[model.origin], model.country_index
-        )
-        out["southeast_asia_position"] = position_among(
-            published, model.subregion_index, model.country_index
-        )
-        return out
-    z = state.z + state.shift / model.index_sd.astype(np.float32)[None, :, None]
-    index = rescale01(z, axis=2)
-    w = egdi_weights(state.edition)
-    egdi = (w[0] * index[:, 0] + w[1] * index[:, 1] + w[2] * index[:, 2]).astype(np.float32)
-    out = {k: index[:, i].copy() for i, k in enumerate(COMPONENTS)}
-    out["egdi"] = egdi
-    out["egdi_rank"] = rank_desc(egdi)
+        score = -out["egdi_rank"].astype(np.int32)
+    else:
+        w = egdi_weights(state.edition).astype(np.float32)
+        out = {k: state.index[:, i].copy() for i, k in enumerate(COMPONENTS)}
+        out["egdi"] = np.einsum("k,nkc->nc", w, state.index)
+        out["egdi_rank"] = rank_desc(out["egdi"])
+        score = out["egdi"]
     members = model.asean_index[state.edition]
-    out["asean_position"] = position_among(egdi, members, model.country_index)
+    out["asean_position"] = position_among(score, members, model.country_index)
     out["southeast_asia_position"] = position_among(
-        egdi, model.subregion_index, model.country_index
+        score, model.subregion_index, model.country_index
     )
     return out
-
-
-def tii_shift_from_indicator(
-    model: EgovModel,
-    indicator: TiiIndicator,
-    change: float,
-    *,
-    level: float | None = None,
-    indicator_sd: float | None = None,
-    n_indicators: int = 4,
-    cap: float | None = 120.0,
-) -> float:
-    """TII index points gained by ``settings.country`` from a change in one raw ITU indicator.
-
-    UN formula (egdi_methodology.md §1.1, §2): TII = min–max of the mean of the indicators'
-    z-scores (population sd across member states). A change ``Δx`` moves the composite by
-    ``Δx / (σ · n_indicators)`` and the index by that over the composite's range ``R``.
-
-    ``R`` is not published. If the standardised indicators are about equally correlated, the
-    correlation of the composite with any one indicator equals the composite's sd (``corr(c, z_i)
-    = sd(c)``), so ``R = sd(c) / sd(TII) ≈ corr(TII, internet users) / sd(TII)``, estimated at the
-    origin edition against ITU internet users of the latest year before it. Only internet users
-    are in the packaged data; for the other indicators ``indicator_sd`` (cross-country population
-    sd, per 100 inhabitants, of the ITU year the edition uses) must be given: it is an assumption
-    of the caller.
-
-    Parameters
-    ----------
-    change
-        Change of the indicator (percentage points or subscriptions per 100).
-    level
-        Current value; with ``cap`` it limits the change to the part below the cap (from 2020 the
-        UN caps each indicator at 120 per 100).
-    n_indicators
-        Number of TII indicators (4 from the 2020 edition).
-
-    Returns
-    -------
-    Shift in TII index points on the origin edition's 0–1 scale.
-    """
-    stats_iu = model.internet_users
-    if not stats_iu:
-        raise ValueError("no internet-user data before the origin edition")
-    if indicator == "internet_users":
-        sd = stats_iu["sd"] if indicator_sd is None else indicator_sd
-    elif indicator_sd is None:
-        raise ValueError(f"indicator_sd is required for {indicator!r} (not in the packaged data)")
-    else:
-        sd = indicator_sd
-    if level is not None and cap is not None:
-        change = min(level + change, cap) - min(level, cap)
-    composite_range = stats_iu["corr_tii"] / stats_iu["sd_tii"]
-    return float(change / (sd * n_indicators) / composite_range)
 
 
 @functools.lru_cache(maxsize=8)
 def _prepared(settings_json: str, end_year: int, data_version: str, as_of: int | None) -> EgovModel:
     """The fitted model for settings and the data in use (as published by the end of ``as_of``).
 
-    The fit is deterministic and takes a fraction of a second to seconds, while searches and
-    sensitivity designs prepare the same settings many times. ``data_version`` changes whenever
-    the user adds data, so the cache cannot go stale.
+    The fit is deterministic and takes about a second, while searches and sensitivity designs
+    prepare the same settings many times. ``data_version`` changes whenever the user adds data,
+    so the cache cannot go stale.
     """
     del data_version  # part of the cache key only
     settings = Settings.model_validate_json(settings_json)
@@ -468,15 +525,27 @@ class EgovBlock(Block):
             "int16",
         ),
     )
-    lever_targets = tuple(
-        LeverTarget(
-            f"egov.{c}",
-            "index points/yr",
-            "gained each year by the listed countries",
-            by_country=True,
-            plausible=(-0.02, 0.05),
-        )
-        for c in COMPONENTS
+    lever_targets = (
+        *(
+            LeverTarget(
+                f"egov.{c}",
+                "index points/yr",
+                "gained each year by the listed countries beyond their usual effort",
+                by_country=True,
+                plausible=(-0.02, 0.05),
+            )
+            for c in COMPONENTS
+        ),
+        *(
+            LeverTarget(
+                target,
+                unit,
+                "yearly change of this raw ITU indicator of the TII beyond the usual effort",
+                by_country=True,
+                plausible=plausible,
+            )
+            for target, (_, unit, plausible) in INDICATOR_TARGETS.items()
+        ),
     )
 
     def data_problems(self, settings: Settings, as_of: int | None) -> list[tuple[tuple, str]]:
@@ -502,7 +571,10 @@ class EgovBlock(Block):
         return {"country": prepared.countries}
 
     def provenance(self, prepared: EgovModel) -> dict[str, str]:
-        return {"data_editions": prepared.data_editions}
+        return {
+            "data_editions": prepared.data_editions,
+            "egov_terms": ", ".join(sorted(prepared.fit.terms)),
+        }
 
     def times(self, prepared: EgovModel, years: np.ndarray) -> list[int]:
         return [prepared.origin, *prepared.editions]
@@ -510,10 +582,12 @@ class EgovBlock(Block):
     def effect_scale(self, prepared: EgovModel, effect) -> float:
         if effect.indicator is None:
             return 1.0
-        # a raw ITU indicator's change, in TII points through the UN formula
-        return tii_shift_from_indicator(
-            prepared, effect.indicator, 1.0, indicator_sd=effect.indicator_sd, cap=None
-        )
+        # a raw ITU indicator's change given on egov.tii, in TII points through the UN formula
+        name = next(k for k in TII_INPUTS if k.startswith(effect.indicator))
+        if effect.indicator_sd is None:
+            return prepared.tii_per_unit[name]
+        own_sd = 1.0 / (len(TII_INPUTS) * prepared.tii_per_unit[name])
+        return prepared.tii_per_unit[name] * own_sd / effect.indicator_sd
 
     def start(self, prepared: EgovModel, draws: Draws) -> EgovState:
         return start(prepared, draws.streams)
@@ -521,31 +595,60 @@ class EgovBlock(Block):
     def step(
         self, prepared: EgovModel, state: EgovState, time: int, effects: Effects, draws: Draws
     ) -> EgovState:
-        shift = lever_shift(prepared, effects, time)
-        return advance(prepared, state, time, shift, draws.streams)
+        shift, raw = lever_shift(prepared, effects, time)
+        return advance(prepared, state, time, shift, draws.streams, raw)
 
     def observe(self, prepared: EgovModel, state: EgovState) -> dict[str, np.ndarray]:
         return observe(prepared, state)
 
 
-def lever_shift(model: EgovModel, effects: Effects, edition: int) -> np.ndarray:
-    """Cumulative lever effects seen by ``edition``, (draw, country, comp) float32 [index points].
+def beyond_usual(
+    path: np.ndarray, years: np.ndarray, origin_year: int, through_year: int
+) -> np.ndarray:
+    """Cumulative effect beyond the usual effort, ``(draw,)``.
 
-    Edition E sees policy up to year E - ``assessment_lag_years``; what the observed origin
-    edition saw (and the base year itself) is already in the start, so only later years count.
+    ``path`` is a lever target's yearly effect ``(draw, year)`` on the clock ``years``; the usual
+    effort is the effect in ``origin_year`` (the year the origin edition saw; the base year if
+    earlier), already in the history and carried by the fitted dynamics. The years after it up to
+    ``through_year`` count, each by its excess over the usual.
+    """
+    ref = int(np.clip(origin_year - years[0], 0, len(years) - 1))
+    through = int(np.clip(through_year - years[0], -1, len(years) - 1))
+    if through <= ref:
+        return np.zeros(path.shape[0])
+    return (path[:, ref + 1 : through + 1] - path[:, ref : ref + 1]).sum(axis=1)
+
+
+def lever_shift(
+    model: EgovModel, effects: Effects, edition: int
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Lever effects seen by ``edition``, beyond the usual effort (:func:`beyond_usual`).
+
+    Returns
+    -------
+    (index points ``(draw, country, comp)`` float32, raw TII indicators ``(draw, indicator,
+    country)`` float32 or None). Edition E sees policy up to year E − ``assessment_lag_years``
+    and raw indicators of year E − 2; what the origin edition saw is already in the start.
     """
     years, lag = effects.years, model.settings.assessment_lag_years
-    through = int(np.clip(edition - lag - years[0], -1, len(years) - 1))
-    first = max(1, model.origin - lag - int(years[0]) + 1)
     index = {c: i for i, c in enumerate(model.countries)}
-    shift = np.zeros((effects.paths.shape[0], 3, len(model.countries)), np.float32)
+    n, c = effects.paths.shape[0], len(model.countries)
+    shift = np.zeros((n, 3, c), np.float32)
+    raw = None
     for j, (target, country) in enumerate(effects.keys):
         if country not in index:
             raise ValueError(f"lever effect on {target}: no UN member state {country!r}")
-        shift[:, COMPONENTS.index(target.split(".", 1)[1]), index[country]] = effects.paths[
-            :, first : through + 1, j
-        ].sum(axis=1)
-    return shift.transpose(0, 2, 1)
+        path = effects.paths[:, :, j]
+        if target in INDICATOR_TARGETS:
+            raw = np.zeros((n, len(TII_INPUTS), c), np.float32) if raw is None else raw
+            k = TII_INPUTS.index(INDICATOR_TARGETS[target][0])
+            late = edition - DATA_LAG
+            raw[:, k, index[country]] += beyond_usual(path, years, model.origin - DATA_LAG, late)
+            continue
+        comp = COMPONENTS.index(target.split(".", 1)[1])
+        seen = beyond_usual(path, years, model.origin - lag, edition - lag)
+        shift[:, comp, index[country]] += seen
+    return shift.transpose(0, 2, 1), raw
 
 
 BLOCK = EgovBlock()
