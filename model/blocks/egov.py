@@ -40,6 +40,7 @@ from vnsim.fit.egov import (
     CEILINGS,
     DATA_LAG,
     DEFAULT_TERMS,
+    HCI_INPUT_WEIGHTS,
     NEVER,
     REVISED_YEARS,
     TERMS,
@@ -152,8 +153,8 @@ class EgovState:
     edition: int
     q: np.ndarray  # (draw, country) float32 normal scores of the OSI order
     dq: np.ndarray  # (draw, country) float32 their last change
-    y: np.ndarray | None  # (draw, indicator, country) float32 logit TII inputs (tii_inputs)
-    data_year: int  # data year `y` stands at
+    y: dict[str, np.ndarray]  # comp -> (draw, indicator, country) float32 logit inputs
+    data_year: dict[str, int]  # comp -> data year its `y` stands at
     resid: np.ndarray  # (draw, 2, country) float32 TII, HCI residual in the countries' order
     maps: np.ndarray  # (draw, 3, 2) composed edition shocks of the OSI and the held tables
     index: np.ndarray  # (draw, comp, country) float32 the edition's components, levers included
@@ -327,18 +328,19 @@ def start(model: EgovModel, streams: Streams) -> EgovState:
     """State at the origin edition for ``streams.n_draws`` draws."""
     f, n = model.fit, streams.n_draws
     c = len(model.countries)
-    y = None
-    if "tii_inputs" in f.terms:
-        inputs = f.inputs["tii"]
-        t3 = streams.student_t("egov.revision.tii", 3.0, inputs.value.shape)
-        y = start_inputs(inputs, f.drift, t3)
+    y, data_year = {}, {}
+    for comp in _rebuilt(f):
+        inputs = f.inputs[comp]
+        t3 = streams.student_t(f"egov.revision.{comp}", 3.0, inputs.value.shape)
+        y[comp] = start_inputs(inputs, f.drift, t3)
+        data_year[comp] = int(inputs.year[inputs.year < NEVER].min())
     published = model.observed
     return EgovState(
         edition=model.origin,
         q=np.broadcast_to(f.osi_scores.astype(np.float32), (n, c)).copy(),
         dq=np.broadcast_to(f.osi_change.astype(np.float32), (n, c)).copy(),
         y=y,
-        data_year=int(f.inputs["tii"].year[f.inputs["tii"].year < NEVER].min()),
+        data_year=data_year,
         resid=np.broadcast_to(f.residual.astype(np.float32), (n, 2, c)).copy(),
         maps=np.zeros((n, 3, 2)),
         index=np.stack([np.broadcast_to(published[k], (n, c)) for k in COMPONENTS], axis=1),
@@ -372,29 +374,43 @@ def _osi_base(model: EgovModel, state: EgovState, steps: int, streams: Streams, 
     return q, dq, table[ranks]
 
 
-def _tii_base(
-    model: EgovModel, state: EgovState, edition: int, steps: int, raw_shift, streams, name
-):
-    """TII base rebuilt through the UN pipeline from the sub-indicators of ``edition − 2``."""
+def _rebuilt(f: EgovFit) -> tuple[str, ...]:
+    """The components rebuilt from their sub-indicators (terms ``tii_inputs``, ``hci_inputs``)."""
+    return tuple(k for k in ("tii", "hci") if f"{k}_inputs" in f.terms)
+
+
+def _residual(model: EgovModel, state: EgovState, steps: int, streams, name) -> np.ndarray:
+    """The TII and HCI residuals in the countries' order after ``steps`` editions."""
     f = model.fit
-    inputs = f.inputs["tii"]
-    year = edition - DATA_LAG
-    eps = streams.normal(f"{name}.inputs", inputs.value.shape).astype(np.float32)
-    y = advance_inputs(state.y, inputs, f.drift, state.data_year, year, eps)
-    x = input_values(y, inputs, f.drift)
-    if raw_shift is not None:
-        x = np.maximum(x + raw_shift, 0.0)
-    raw = pipeline.tii(x)
     rho = (f.residual_decay**steps).astype(np.float32)[None, :, None]
     offset = state.resid.mean(axis=2, keepdims=True)  # the method offset: carried, not decayed
     resid = offset + rho * (state.resid - offset)
     if f.residual_sigma.any():
         sig = (f.residual_sigma * np.sqrt(steps)).astype(np.float32)[None, :, None]
         resid += sig * streams.normal(f"{name}.residual", resid.shape[1:]).astype(np.float32)
+    return resid
+
+
+def _rebuilt_base(
+    model: EgovModel, state: EgovState, comp: str, edition: int, resid, raw_shift, streams, name
+):
+    """A component's base rebuilt through the UN pipeline from the sub-indicators of
+    ``edition − 2``: new logit inputs and the base table ``(draw, country)``."""
+    f = model.fit
+    inputs, j = f.inputs[comp], ("tii", "hci").index(comp)
+    stream = f"{name}.inputs" if comp == "tii" else f"{name}.inputs.{comp}"
+    eps = streams.normal(stream, inputs.value.shape).astype(np.float32)
+    y = advance_inputs(
+        state.y[comp], inputs, f.drift, state.data_year[comp], edition - DATA_LAG, eps
+    )
+    x = input_values(y, inputs, f.drift)
+    if comp == "tii" and raw_shift is not None:
+        x = np.maximum(x + raw_shift, 0.0)
+    raw = pipeline.tii(x) if comp == "tii" else pipeline.hci(x, HCI_INPUT_WEIGHTS)
     # order from the decayed residual, table shape from the carried one: the decay says which
     # countries' gaps are transient, not that the published shape reverts to the rebuilt one
-    level = rescale01(raw + f.residual[0].astype(np.float32))
-    return y, max(state.data_year, year), resid, copula.reorder(level, raw + resid[:, 0])
+    level = rescale01(raw + f.residual[j].astype(np.float32))
+    return y, copula.reorder(level, raw + resid[:, j])
 
 
 def advance(
@@ -425,19 +441,19 @@ def advance(
     maps = state.maps.copy()
     shocks = {k: draw_shock(model, k, steps, streams, f"{name}.shock.{k}") for k in COMPONENTS}
     index = np.empty_like(state.index)
-    y, data_year, resid = state.y, state.data_year, state.resid
+    rebuilt = _rebuilt(f)
+    resid = _residual(model, state, steps, streams, name) if rebuilt else state.resid
+    y, data_year = dict(state.y), dict(state.data_year)
     for i, comp in enumerate(COMPONENTS):
-        if comp == "osi":
-            base = osi_base
-        elif comp == "tii" and "tii_inputs" in f.terms:
-            y, data_year, resid, base = _tii_base(
-                model, state, edition, steps, raw_shift, streams, name
-            )
-        else:  # held at the origin's published table; only the edition shocks move it
-            base = np.broadcast_to(model.observed[comp], osi_base.shape)
-        if comp == "tii" and "tii_inputs" in f.terms:
+        if comp in rebuilt:
+            args = (model, state, comp, edition, resid, raw_shift, streams, name)
+            y[comp], base = _rebuilt_base(*args)
+            data_year[comp] = max(state.data_year[comp], edition - DATA_LAG)
             shock = shocks[comp]  # the base is rebuilt each edition: its shock is the edition's
-        else:
+        else:  # OSI from its copula; a held table stays the origin's: shocks compose
+            base = (
+                osi_base if comp == "osi" else np.broadcast_to(model.observed[comp], osi_base.shape)
+            )
             maps[:, i] = copula.compose(maps[:, i], shocks[comp])
             shock = maps[:, i]
         lever = np.clip(base + shift[:, i], 0.0, 1.0)

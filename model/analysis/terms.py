@@ -1,0 +1,126 @@
+"""Which terms the e-government model keeps: a rolling-origin, out-of-sample choice.
+
+Each **variant** is a set of terms of :data:`vnsim.fit.egov.TERMS`. For every origin edition the
+variant is refitted on the data published by the end of the origin's year (the vintage of
+:func:`vnsim.analysis.backtest.vintage`) and forecasts the next edition; its world ranks and EGDI
+values are scored against the published ones (fair CRPS, 80 % coverage), among the countries
+assessed in both editions. Every variant uses the same random streams (common random numbers), so
+differences between variants are not noise of the draws.
+
+Two readings of the same runs (:func:`nested_choice`):
+
+* **pooled**: the mean over all origins for each variant. Choosing the variant with the best
+  pooled score and reporting that score flatters it: the choice has seen the scores.
+* **nested**: at each origin the variant that scored best at the origins *before* it (the
+  minimal variant where there is no record yet). Its pooled score is what the procedure of
+  choosing terms by backtest would have achieved in real time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+import scoringrules
+from vnsim.analysis import backtest
+from vnsim.blocks import egov
+from vnsim.egdi import rank_desc
+from vnsim.fit.egov import DEFAULT_TERMS
+from vnsim.uncertainty import Streams
+
+#: The variants of the study: the chosen set, the minimal one, and one term removed or added.
+VARIANTS: dict[str, frozenset[str]] = {
+    "default": DEFAULT_TERMS,
+    "minimal (tii_inputs only)": frozenset({"tii_inputs"}),
+    **{f"- {t}": DEFAULT_TERMS - {t} for t in sorted(DEFAULT_TERMS)},
+    "+ hci_inputs": DEFAULT_TERMS | {"hci_inputs"},
+    "+ hci_inputs, residual_decay_hci": DEFAULT_TERMS | {"hci_inputs", "residual_decay_hci"},
+    "+ osi_level_noise": DEFAULT_TERMS | {"osi_level_noise"},
+    "+ residual_noise": DEFAULT_TERMS | {"residual_noise"},
+}
+MINIMAL = "minimal (tii_inputs only)"
+
+
+def forecast(
+    surveys: pd.DataFrame, origin: int, target: int, terms: frozenset[str], draws: int, seed: int
+) -> tuple[tuple[str, ...], np.ndarray]:
+    """EGDI of every member state at ``target`` from the vintage of ``origin`` (draw, country)."""
+    cut = backtest.vintage(surveys, origin)
+    settings = egov.Settings(origin=origin, editions=[target], terms=sorted(terms))
+    model = egov.prepare(cut, settings, end_year=target, as_of=origin)
+    streams = Streams(seed, 0, draws)
+    state = egov.start(model, streams)
+    zero = np.zeros((draws, len(model.countries), 3), np.float32)
+    state = egov.advance(model, state, target, zero, streams)
+    return model.countries, egov.observe(model, state)["egdi"]
+
+
+def _scores(sim: np.ndarray, obs: np.ndarray) -> dict[str, float]:
+    """Mean fair CRPS and 80 % coverage of an ensemble (draw, country) against (country,)."""
+    lo, hi = np.quantile(sim, [0.1, 0.9], axis=0, method="inverted_cdf")
+    crps = scoringrules.crps_ensemble(obs, sim, m_axis=0, estimator="pwm")
+    return {"crps": float(np.mean(crps)), "cov80": float(np.mean((lo <= obs) & (obs <= hi)))}
+
+
+def score(
+    surveys: pd.DataFrame, countries: Sequence[str], egdi: np.ndarray, origin: int, target: int
+) -> dict[str, float]:
+    """World-rank and EGDI-value scores of one forecast (assessed in both editions)."""
+    published = {
+        e: surveys[(surveys["survey_year"] == e) & (surveys["egdi"] > 0)].set_index("iso3")["egdi"]
+        for e in (origin, target)
+    }
+    keep = [c for c in countries if c in published[origin].index and c in published[target].index]
+    pos = np.array([list(countries).index(c) for c in keep])
+    obs = published[target][keep].to_numpy(float)
+    rank = _scores(rank_desc(egdi[:, pos]), rank_desc(obs[None])[0])
+    value = _scores(egdi[:, pos], obs)
+    return {
+        "rank_crps": rank["crps"],
+        "rank_cov80": rank["cov80"],
+        "value_crps": value["crps"],
+        "value_cov80": value["cov80"],
+    }
+
+
+def term_study(
+    surveys: pd.DataFrame,
+    origins: Sequence[int],
+    variants: Mapping[str, frozenset[str]] = VARIANTS,
+    draws: int = 1000,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Scores of every variant at every origin, one edition ahead.
+
+    Returns
+    -------
+    Rows (variant, origin, target) with ``rank_crps, rank_cov80, value_crps, value_cov80``.
+    """
+    editions = sorted(int(e) for e in surveys["survey_year"].unique())
+    rows = []
+    for origin in origins:
+        target = editions[editions.index(origin) + 1]
+        for name, terms in variants.items():
+            countries, egdi = forecast(surveys, origin, target, terms, draws, seed)
+            rows.append(
+                {"variant": name, "origin": origin, "target": target}
+                | score(surveys, countries, egdi, origin, target)
+            )
+    return pd.DataFrame(rows)
+
+
+def nested_choice(study: pd.DataFrame, first: str = MINIMAL) -> pd.DataFrame:
+    """The variant each origin would have chosen from the origins before it, and its scores.
+
+    At each origin: the variant with the lowest mean ``rank_crps`` over the earlier origins
+    (``first`` at the first origin, which has no record).
+    """
+    rows = []
+    origins = sorted(study["origin"].unique())
+    for i, origin in enumerate(origins):
+        before = study[study["origin"].isin(origins[:i])]
+        pick = first if before.empty else before.groupby("variant")["rank_crps"].mean().idxmin()
+        row = study[(study["origin"] == origin) & (study["variant"] == pick)].iloc[0]
+        rows.append(row.to_dict())
+    return pd.DataFrame(rows)

@@ -1,0 +1,50 @@
+"""The rolling-origin choice of the e-government model's terms."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from vnsim import datasets
+from vnsim.analysis import terms
+from vnsim.fit.egov import DEFAULT_TERMS, TERMS
+
+
+@pytest.fixture(scope="module")
+def surveys() -> pd.DataFrame:
+    return datasets.load_surveys()
+
+
+@pytest.mark.parametrize("term", sorted(TERMS))
+def test_every_term_changes_the_forecast(surveys, term):
+    """A term the study can keep or drop must do something (none is a silent no-op)."""
+    with_term = DEFAULT_TERMS | {term}
+    without = DEFAULT_TERMS - {term}
+    if term == "residual_decay_hci":  # acts only on a rebuilt HCI
+        with_term, without = with_term | {"hci_inputs"}, without | {"hci_inputs"}
+    a = terms.forecast(surveys, 2020, 2022, frozenset(with_term), 40, 1)[1]
+    b = terms.forecast(surveys, 2020, 2022, frozenset(without), 40, 1)[1]
+    assert not np.array_equal(a, b)
+
+
+def test_nested_choice_uses_only_earlier_origins():
+    rows = [
+        ("a", 2014, 5.0),
+        ("b", 2014, 6.0),
+        ("a", 2016, 7.0),
+        ("b", 2016, 1.0),
+        ("a", 2018, 3.0),
+        ("b", 2018, 9.0),
+    ]
+    study = pd.DataFrame(rows, columns=["variant", "origin", "rank_crps"])
+    study["target"] = study["origin"] + 2
+    picked = terms.nested_choice(study, first="b")
+    # 2014: no record, the first; 2016: a was better in 2014; 2018: b by the mean of 2014-2016
+    assert list(picked["variant"]) == ["b", "a", "b"]
+    assert list(picked["rank_crps"]) == [6.0, 7.0, 9.0]
+
+
+def test_the_study_scores_ranks_and_values_of_each_variant(surveys):
+    variants = {k: terms.VARIANTS[k] for k in ("default", terms.MINIMAL)}
+    study = terms.term_study(surveys, [2020, 2022], variants, draws=60, seed=2)
+    assert len(study) == 4 and set(study["target"]) == {2022, 2024}
+    assert study[["rank_crps", "value_crps"]].gt(0).all().all()
+    assert study[["rank_cov80", "value_cov80"]].apply(lambda s: s.between(0, 1)).all().all()
