@@ -38,7 +38,9 @@ def written(tmp_path_factory) -> Path:
     """One real ``vnsim backtest --out`` run, with the docs and a README copy rewritten."""
     out = tmp_path_factory.mktemp("backtest")
     readme = out / "README.md"
-    readme.write_text(f"# title\n\n{command.README_BEGIN}\nold\n{command.README_END}\n\nafter\n")
+    readme.write_text(
+        f"# title\n\n{command.README_BEGIN}\nSTALE NUMBERS\n{command.README_END}\n\nafter\n"
+    )
     argv = ["backtest", "--origins", *map(str, ORIGINS), "--draws", str(DRAWS)]
     argv += ["--seed", str(SEED), "--out", str(out / "run"), "--docs", str(out / "docs.md")]
     assert main([*argv, "--readme", str(readme)]) == 0
@@ -284,7 +286,7 @@ def test_same_seed_gives_identical_forecast_files(written, result, surveys, tmp_
 def test_the_readme_section_is_rewritten_between_its_markers(written):
     text = (written / "README.md").read_text()
     assert text.startswith("# title\n\n" + command.README_BEGIN) and text.endswith("\n\nafter\n")
-    assert "old" not in text and text.count("Verdict, ") == 2
+    assert "STALE" not in text and text.count("Verdict, ") == 2
     assert "| method | editions ahead | rank CRPS |" in text
     # the project's README has the markers, so the one command can rewrite it
     readme = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -263,11 +263,15 @@ Each `forecast_<origin>.nc` holds the model's `osi`, `tii`, `hci`, `egdi` and `e
 its attributes say how it was made. Re-scoring needs no vnsim:
 
 ```python
-import numpy as np, scoringrules, xarray as xr
+import scoringrules
+import xarray as xr
+
 ds = xr.open_dataset("forecast_2020.nc", engine="h5netcdf").sel(edition=2022)
 ok = (ds.origin_egdi > 0) & (ds.observed_egdi > 0)
-print(scoringrules.crps_ensemble(ds.observed_egdi[ok].values, ds.egdi[:, ok].values,
-                                 m_axis=0, estimator="pwm").mean())  # EGDI value CRPS, h = 1
+crps = scoringrules.crps_ensemble(
+    ds.observed_egdi[ok].values, ds.egdi[:, ok].values, m_axis=0, estimator="pwm"
+)
+print(crps.mean())  # the model's EGDI value CRPS one edition ahead
 ```
 
 `backtest_scores.csv` has one row per method, quantity, origin, target and country;
