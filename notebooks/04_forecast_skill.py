@@ -14,36 +14,38 @@
 # ---
 
 # %% [markdown]
-# # Forecast skill: would the model have predicted past EGDI ranks?
+# # Forecast skill: would the model have predicted past EGDI ranks and values?
 #
 # **Question.** The rank targets are judged on future UN surveys. Before trusting the model's
 # rank probabilities, check how well the same method would have forecast the surveys we already
-# have — and whether it does better than two simple rules anyone could apply.
+# have — and whether it does better than simple rules anyone could apply.
 #
-# **Method: rolling-origin hindcast.** For each origin edition (2012, 2014, … 2020) the survey
-# history is **cut at the origin**, the e-government block is refitted on that cut only, and the
-# world ranks of every country are forecast one edition (2 years) and two editions (4 years)
-# ahead. The forecasts are then scored against what the UN published. Levers are off: this tests
-# the dynamics, not the policy assumptions. Two baselines are scored on the same targets:
+# **Method: rolling-origin hindcast.** For each origin edition (2014, 2016, … 2022) the survey
+# rows are **cut to those published by the end of the origin year**, the e-government block is
+# refitted on that cut only, and the world rank and EGDI of every country are forecast one
+# edition (2 years) and two editions (4 years) ahead. The forecasts are then scored against
+# what the UN published. Levers are off: this tests the dynamics, not the policy assumptions.
+# Three baselines are scored on the same targets, each fitted only on editions up to the origin:
 #
-# * **persistence** — every country keeps its origin rank (a point forecast);
+# * **persistence** — every country keeps its origin EGDI and rank (a point forecast);
+# * **noisy persistence** — the origin EGDI plus Gaussian noise, its size chosen to give the
+#   best rank scores over the past edition pairs;
 # * **level-matched bootstrap** — each country's EGDI moves by a change drawn from countries
 #   that started at a similar level in the last observed pair of editions.
 #
-# **Scores** (lower is better unless stated): `rank_crps` — the continuous ranked probability
-# score of the rank distribution, in places (for a point forecast it is the absolute error), the
-# main score because it rewards both accuracy and honest spread; `rank_mae` — error of the median
-# rank; `cov80`/`cov95` — share of observed ranks inside the 80 %/95 % intervals (should be close
-# to 0.80/0.95: lower means over-confident, higher means too cautious); `width80`/`width95` —
-# interval widths in places; `brier_top50` — Brier score of P(top 50), the threshold of the 2025
-# target.
+# **Scores** (lower is better unless stated), for the world rank (in places) and the EGDI value
+# (0–1): `crps` — the continuous ranked probability score, the main score because it rewards
+# both accuracy and honest spread (for a point forecast it is the absolute error); `mae` — mean
+# error of the median; `median_ae` — its median over countries; `cov80`/`cov95` — share of
+# observations inside the 80 %/95 % intervals (should be close to 0.80/0.95: lower means
+# over-confident, higher means too cautious).
 
 # %% tags=["parameters"]
 import os
 
 DRAWS = int(os.environ.get("VNSIM_NOTEBOOK_DRAWS", 2000))  # draws per origin
 SEED = 0
-ORIGINS = (2012, 2014, 2016, 2018, 2020)  # origin editions (the data must hold them)
+ORIGINS = (2014, 2016, 2018, 2020, 2022)  # origin editions (the data must hold a later one)
 HORIZONS = (1, 2)  # editions ahead: 1 = 2 years, 2 = 4 years
 LANG = "en"  # chart labels: "en" or "vi"
 
@@ -65,16 +67,17 @@ print(f"{len(result.origins)} origins × {len(HORIZONS)} horizons, {DRAWS} draws
 # %% [markdown]
 # ## Pooled scores
 #
-# Mean of each score over the origins, by method and horizon.
+# Each score over all countries and origins, by method and horizon; `rank_…` columns are in
+# places, `value_…` columns in EGDI points.
 
 # %%
 pooled = result.pooled()
 pooled.round(3)
 
 # %% [markdown]
-# The same scores as bars. The dashed line on the coverage panel is the nominal 80 %;
-# persistence has no interval (width 0), so its coverage is just the share of countries whose
-# rank did not change.
+# The world-rank scores and the EGDI CRPS as bars. The dashed lines on the coverage panels are
+# the nominal 80 % and 95 %; persistence has no interval, so its coverage is just the share of
+# countries whose rank did not change.
 
 # %%
 display(plot_backtest(result, LANG))
@@ -83,15 +86,16 @@ display(plot_backtest(result, LANG))
 # ## Origin by origin
 #
 # A pooled mean can hide one lucky edition. The CRPS of each method at each origin and horizon
-# (lower is better):
+# (lower is better), for the world rank and the EGDI value:
 
 # %%
-scores = result.scores
-crps = scores[scores["metric"] == "rank_crps"].pivot_table(
-    index=["horizon", "origin", "target_edition"], columns="method", values="value"
+summary = result.summary
+by_origin = summary[summary["group"] == "origin"].pivot_table(
+    index=["quantity", "horizon", "origin", "target"], columns="method", values="crps"
 )
-crps = crps[[m for m in ("model", "bootstrap", "persistence") if m in crps.columns]]
-crps.round(2)
+methods = ("model", "noisy_persistence", "bootstrap", "persistence")
+by_origin = by_origin[[m for m in methods if m in by_origin.columns]]
+by_origin.round(4)
 
 # %% [markdown]
 # ## Does the model beat the baselines?
@@ -107,13 +111,14 @@ crps.round(2)
 # %%
 MATERIAL = 0.05
 rows = []
-for horizon, table in crps.groupby(level="horizon"):
-    for baseline in [m for m in ("persistence", "bootstrap") if m in table.columns]:
+for (quantity, horizon), table in by_origin.groupby(level=["quantity", "horizon"]):
+    for baseline in [m for m in methods[1:] if m in table.columns]:
         pair = table[["model", baseline]].dropna()
         skill = 1 - pair["model"].mean() / pair[baseline].mean()
         wins = int((pair["model"] < pair[baseline]).sum())
         rows.append(
             {
+                "quantity": quantity,
                 "horizon": horizon,
                 "baseline": baseline,
                 "skill (CRPS)": skill,
@@ -127,31 +132,32 @@ for horizon, table in crps.groupby(level="horizon"):
                 ),
             }
         )
-skill_table = pd.DataFrame(rows).set_index(["horizon", "baseline"])
+skill_table = pd.DataFrame(rows).set_index(["quantity", "horizon", "baseline"])
 skill_table.round(3)
 
 # %%
 lines = []
-for (horizon, baseline), row in skill_table.iterrows():
-    years = 2 * horizon
+for (quantity, horizon, baseline), row in skill_table.iterrows():
     lines.append(
-        f"- {years} years ahead vs **{baseline}**: {row['verdict']} "
+        f"- {quantity}, {2 * horizon} years ahead vs **{baseline}**: {row['verdict']} "
         f"(skill {row['skill (CRPS)']:+.2f}, model wins {row['origins won']} origins)."
     )
-# The median alone: is the model's central forecast better than "no change"?
-mae = pooled["rank_mae"].unstack("method")
-for horizon, row in mae.iterrows():
+# The median alone: is the model's central rank forecast better than "no change"?
+for horizon in HORIZONS:
+    row = pooled.xs(horizon, level="horizon")["rank_mae"]
     lines.append(
         f"- Median rank, {2 * horizon} years ahead: off by {row['model']:.1f} places on average "
-        f"(persistence {row['persistence']:.1f}, bootstrap {row['bootstrap']:.1f})."
+        f"(persistence {row['persistence']:.1f}, noisy persistence "
+        f"{row['noisy_persistence']:.1f}, bootstrap {row['bootstrap']:.1f})."
     )
-cov = pooled["cov80"].xs("model", level="method")
-for horizon, c in cov.items():
-    state = "over-confident" if c < 0.7 else "too cautious" if c > 0.9 else "about right"
-    lines.append(
-        f"- Model 80 % intervals, {2 * horizon} years ahead: cover {c:.0%} of observed ranks "
-        f"({state})."
-    )
+for quantity in ("rank", "value"):
+    cov = pooled[f"{quantity}_cov80"].xs("model", level="method")
+    for horizon, c in cov.items():
+        state = "over-confident" if c < 0.7 else "too cautious" if c > 0.9 else "about right"
+        lines.append(
+            f"- Model 80 % intervals for the {quantity}, {2 * horizon} years ahead: cover {c:.0%} "
+            f"of the outcomes ({state})."
+        )
 display(Markdown("\n".join(lines)))
 
 # %% [markdown]
@@ -161,11 +167,15 @@ display(Markdown("\n".join(lines)))
 #   CRPS while its *median* is no closer than "no change" (compare the `rank_mae` lines). In that
 #   case the honest summary of a rank forecast is "about where it is now, give or take the
 #   interval": the model's value is then mainly the calibrated width of that interval.
-# * Against the level-matched bootstrap — a forecast with a spread built from past changes only —
-#   a skill near zero means the fitted dynamics add little beyond the history of changes.
-# * If the model's 80 % intervals cover clearly less than 80 % of past ranks, its rank
-#   probabilities (P(top 50), ASEAN position) are over-confident: widen the reading accordingly.
+# * Against noisy persistence and the level-matched bootstrap — forecasts with a spread built
+#   from past changes only — a skill near zero means the fitted dynamics add little beyond the
+#   history of changes.
+# * If the model's 80 % intervals cover clearly less than 80 % of the outcomes, its probabilities
+#   are over-confident: widen the reading accordingly. If the outcomes of the EGDI *value* pile
+#   up above the model's 90th percentile, the model misses the world's rising average: quote
+#   ranks, not levels.
 # * The hindcast scores all countries; Viet Nam is one mid-table country among them, where
-#   ranks are dense and move most (`rank_mae_30_100` is the error for countries ranked 30–100).
+#   ranks are dense and move most (`vnsim backtest --out DIR` writes the scores by third of the
+#   table).
 # * Five origins are few: differences in skill of a few percent are within origin-to-origin
 #   variation (see the table above).

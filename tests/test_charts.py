@@ -44,18 +44,36 @@ def ds(runs):
 
 
 def synthetic_backtest(seed: int = 7) -> BacktestResult:
-    """Backtest scores of plausible size for every method, origin, horizon and metric."""
+    """Per-country backtest scores of plausible size for every method, quantity, origin and
+    horizon, summarised as the backtest does."""
     rng = np.random.default_rng(seed)
-    scale = {"cov80": 1.0, "cov95": 1.0, "brier_top50": 0.2}
-    rows = [
-        (method, origin, h, origin + 2 * h, metric, scale.get(metric, 20.0) * rng.uniform(0.3, 1))
+    n = 30
+    frames = [
+        pd.DataFrame(
+            {
+                "method": method,
+                "quantity": quantity,
+                "origin": origin,
+                "target": origin + 2 * h,
+                "horizon": h,
+                "country": [f"C{i:02d}" for i in range(n)],
+                "third": np.repeat(backtest.THIRDS, n // 3),
+                "crps": scale * rng.uniform(0.3, 1, n),
+                "abs_error": scale * rng.uniform(0.3, 1.4, n),
+                "cov80": (rng.random(n) < 0.8).astype(float),
+                "cov95": (rng.random(n) < 0.95).astype(float),
+                "pit": rng.random(n),
+            }
+        )
         for method in backtest.METHODS
+        for quantity, scale in (("rank", 10.0), ("value", 0.05))
         for origin in (2016, 2018, 2020)
         for h in (1, 2)
-        for metric in backtest.METRICS
     ]
-    columns = ["method", "origin", "horizon", "target_edition", "metric", "value"]
-    return BacktestResult(pd.DataFrame(rows, columns=columns), draws=60, seed=seed)
+    scores = pd.concat(frames, ignore_index=True)
+    return BacktestResult(
+        scores, backtest.summarise(scores), draws=60, seed=seed, origins=(2016, 2018, 2020)
+    )
 
 
 @pytest.fixture(scope="module")
@@ -361,11 +379,13 @@ def test_backtest_bars_are_the_pooled_scores(inputs):
         heights = [bar.get_height() for bar in ax.patches]
         # bars go method by method, horizons in order within each method
         np.testing.assert_allclose(heights, pooled[metric].to_numpy())
-        assert ax.get_title("left") == t(charts.SCORE_LABELS[metric]).format(share=t.percent(0.8))
+        share = t.percent(0.95 if metric == "rank_cov95" else 0.8)
+        assert ax.get_title("left") == t(charts.SCORE_LABELS[metric]).format(share=share)
     legend = [x.get_text() for x in fig.legends[0].get_texts()]
     assert legend == [t(charts.METHOD_LABELS[m]) for m in backtest.METHODS]
-    coverage = axes[charts.BACKTEST_METRICS.index("cov80")]
-    assert [ln.get_ydata()[0] for ln in coverage.get_lines()] == [0.8]
+    for metric, nominal in (("rank_cov80", 0.8), ("rank_cov95", 0.95)):
+        coverage = axes[charts.BACKTEST_METRICS.index(metric)]
+        assert [ln.get_ydata()[0] for ln in coverage.get_lines()] == [nominal]
 
 
 def test_render_all_writes_every_applicable_chart(ds, tmp_path):

@@ -500,10 +500,11 @@ def test_backtest_command_writes_scores_and_a_chart(tmp_path, capsys, monkeypatc
     assert main(["backtest", "--origins", "2019", "--draws", "5"]) == 2  # not an edition
     assert "not survey editions" in capsys.readouterr().err
     table = pd.read_csv(tmp_path / "backtest_scores.csv")
-    assert set(table["method"]) == {"model", "bootstrap", "persistence"}
+    assert set(table["method"]) == set(backtest.METHODS)
     # what is printed is what is written
-    assert len(printed["scores"]) == len(table)
-    assert {r["method"] for r in printed["scores"]} == set(table["method"])
+    summary = pd.read_csv(tmp_path / "backtest_summary.csv")
+    assert len(printed["summary"]) == len(summary)
+    assert {r["method"] for r in printed["summary"]} == set(table["method"])
     assert (tmp_path / "backtest.png").stat().st_size > 0
 
 

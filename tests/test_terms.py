@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from vnsim import datasets
-from vnsim.analysis import terms
+from vnsim.analysis import backtest, terms
 from vnsim.fit.egov import DEFAULT_TERMS, TERMS
 
 
@@ -20,8 +20,9 @@ def test_every_term_changes_the_forecast(surveys, term):
     without = DEFAULT_TERMS - {term}
     if term == "residual_decay_hci":  # acts only on a rebuilt HCI
         with_term, without = with_term | {"hci_inputs"}, without | {"hci_inputs"}
-    a = terms.forecast(surveys, 2020, 2022, frozenset(with_term), 40, 1)[1]
-    b = terms.forecast(surveys, 2020, 2022, frozenset(without), 40, 1)[1]
+    cut = backtest.vintage(surveys, 2020)
+    a = backtest.model_forecast(cut, 2020, [2022], 40, 1, frozenset(with_term))[1]["egdi"]
+    b = backtest.model_forecast(cut, 2020, [2022], 40, 1, frozenset(without))[1]["egdi"]
     assert not np.array_equal(a, b)
 
 

@@ -22,12 +22,9 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-import scoringrules
 from vnsim.analysis import backtest
-from vnsim.blocks import egov
 from vnsim.egdi import rank_desc
 from vnsim.fit.egov import DEFAULT_TERMS
-from vnsim.uncertainty import Streams
 
 #: The variants of the study: the chosen set, the minimal one, and one term removed or added.
 VARIANTS: dict[str, frozenset[str]] = {
@@ -42,45 +39,28 @@ VARIANTS: dict[str, frozenset[str]] = {
 MINIMAL = "minimal (tii_inputs only)"
 
 
-def forecast(
-    surveys: pd.DataFrame, origin: int, target: int, terms: frozenset[str], draws: int, seed: int
-) -> tuple[tuple[str, ...], np.ndarray]:
-    """EGDI of every member state at ``target`` from the vintage of ``origin`` (draw, country)."""
-    cut = backtest.vintage(surveys, origin)
-    settings = egov.Settings(origin=origin, editions=[target], terms=sorted(terms))
-    model = egov.prepare(cut, settings, end_year=target, as_of=origin)
-    streams = Streams(seed, 0, draws)
-    state = egov.start(model, streams)
-    zero = np.zeros((draws, len(model.countries), 3), np.float32)
-    state = egov.advance(model, state, target, zero, streams)
-    return model.countries, egov.observe(model, state)["egdi"]
-
-
-def _scores(sim: np.ndarray, obs: np.ndarray) -> dict[str, float]:
-    """Mean fair CRPS and 80 % coverage of an ensemble (draw, country) against (country,)."""
-    lo, hi = np.quantile(sim, [0.1, 0.9], axis=0, method="inverted_cdf")
-    crps = scoringrules.crps_ensemble(obs, sim, m_axis=0, estimator="pwm")
-    return {"crps": float(np.mean(crps)), "cov80": float(np.mean((lo <= obs) & (obs <= hi)))}
-
-
 def score(
-    surveys: pd.DataFrame, countries: Sequence[str], egdi: np.ndarray, origin: int, target: int
+    surveys: pd.DataFrame, origin: int, target: int, terms: frozenset[str], draws: int, seed: int
 ) -> dict[str, float]:
-    """World-rank and EGDI-value scores of one forecast (assessed in both editions)."""
+    """World-rank and EGDI-value scores of one variant, one edition ahead (mean over the
+    countries assessed in both editions)."""
+    cut = backtest.vintage(surveys, origin)
+    countries, out = backtest.model_forecast(cut, origin, [target], draws, seed, terms)
     published = {
         e: surveys[(surveys["survey_year"] == e) & (surveys["egdi"] > 0)].set_index("iso3")["egdi"]
         for e in (origin, target)
     }
     keep = [c for c in countries if c in published[origin].index and c in published[target].index]
-    pos = np.array([list(countries).index(c) for c in keep])
-    obs = published[target][keep].to_numpy(float)
-    rank = _scores(rank_desc(egdi[:, pos]), rank_desc(obs[None])[0])
-    value = _scores(egdi[:, pos], obs)
+    pos = np.array([countries.index(c) for c in keep])
+    egdi, obs = out["egdi"][:, 0, pos], published[target][keep].to_numpy(float)
+    no_pit = np.zeros(len(keep))
+    rank = backtest.score_forecast(rank_desc(egdi), rank_desc(obs[None])[0], no_pit)
+    value = backtest.score_forecast(egdi, obs, no_pit)
     return {
-        "rank_crps": rank["crps"],
-        "rank_cov80": rank["cov80"],
-        "value_crps": value["crps"],
-        "value_cov80": value["cov80"],
+        "rank_crps": float(rank["crps"].mean()),
+        "rank_cov80": float(rank["cov80"].mean()),
+        "value_crps": float(value["crps"].mean()),
+        "value_cov80": float(value["cov80"].mean()),
     }
 
 
@@ -102,11 +82,8 @@ def term_study(
     for origin in origins:
         target = editions[editions.index(origin) + 1]
         for name, terms in variants.items():
-            countries, egdi = forecast(surveys, origin, target, terms, draws, seed)
-            rows.append(
-                {"variant": name, "origin": origin, "target": target}
-                | score(surveys, countries, egdi, origin, target)
-            )
+            scores = score(surveys, origin, target, terms, draws, seed)
+            rows.append({"variant": name, "origin": origin, "target": target, **scores})
     return pd.DataFrame(rows)
 
 

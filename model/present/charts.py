@@ -150,12 +150,13 @@ SERIES_LABELS = {
 SCORE_LABELS = {
     "rank_crps": N_("Rank CRPS (lower is better)"),
     "rank_mae": N_("Rank MAE of the median"),
-    "cov80": N_("Coverage of {share} intervals"),
-    "width80": N_("Mean width of {share} intervals (places)"),
-    "brier_top50": N_("Brier score, top 50"),
+    "rank_cov80": N_("Coverage of {share} intervals"),
+    "rank_cov95": N_("Coverage of {share} intervals"),
+    "value_crps": N_("EGDI CRPS (lower is better)"),
 }
 METHOD_LABELS = {
     "model": N_("model"),
+    "noisy_persistence": N_("noisy persistence"),
     "bootstrap": N_("level-matched bootstrap"),
     "persistence": N_("persistence"),
 }
@@ -944,8 +945,11 @@ def sensitivity_bars(indices: pd.DataFrame, lang: Lang = "en", output: str | Non
         return _finish(fig, title, _footnote_table(indices.attrs, t))
 
 
-#: Pooled backtest scores drawn by :func:`plot_backtest`, one panel each.
-BACKTEST_METRICS = ("rank_crps", "rank_mae", "cov80", "width80", "brier_top50")
+#: Pooled backtest scores drawn by :func:`plot_backtest`, one panel each (world rank, and the
+#: CRPS of the EGDI value).
+BACKTEST_METRICS = ("rank_crps", "rank_mae", "rank_cov80", "rank_cov95", "value_crps")
+#: Nominal coverage of the coverage panels (the dashed line).
+_NOMINAL = {"rank_cov80": 0.8, "rank_cov95": 0.95}
 
 
 class _NumberFormatter(Formatter):
@@ -969,7 +973,8 @@ def plot_backtest(result: BacktestResult, lang: Lang = "en") -> Figure:
     """Bar charts of the pooled backtest scores by method and horizon, one panel per score.
 
     ``result`` is a :class:`vnsim.analysis.backtest.BacktestResult`. Laid out at A4 width
-    (180 mm), two panels a row; the dashed line on the coverage panel marks the nominal 80 %.
+    (180 mm), two panels a row; the dashed lines on the coverage panels mark the nominal 80 %
+    and 95 %.
     """
     t = translator(lang)
     pooled = result.pooled()
@@ -1018,8 +1023,8 @@ def _draw_scores(axes: Sequence, pooled: pd.DataFrame, t: Translator) -> None:
             label = t(METHOD_LABELS[m]) if m in METHOD_LABELS else m
             x = np.arange(len(horizons)) + j * width
             ax.bar(x, vals, width, label=label, color=palette[j])
-        if metric == "cov80":
-            ax.axhline(0.8, color="#333333", lw=0.8, ls="--")
+        if metric in _NOMINAL:
+            ax.axhline(_NOMINAL[metric], color="#333333", lw=0.8, ls="--")
             ax.set_ylim(0, 1)
             ax.yaxis.set_major_formatter(_percent_formatter(t))
         else:
@@ -1030,7 +1035,7 @@ def _draw_scores(axes: Sequence, pooled: pd.DataFrame, t: Translator) -> None:
         )
         ax.set_xlabel(t("Editions ahead"))
         ax.grid(axis="x", visible=False)
-        title = t(SCORE_LABELS[metric]).format(share=t.percent(0.8))
+        title = t(SCORE_LABELS[metric]).format(share=t.percent(_NOMINAL.get(metric, 0.8)))
         ax.set_title("\n".join(_wrap(title, _BASE_FONT, 0.42 * 72 * 2 * HALF_WIDTH, "bold")))
 
 
