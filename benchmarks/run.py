@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import dataclasses
 import json
 import os
 import platform
@@ -224,7 +223,7 @@ def child_speed(scenario: Path, draws: int, single: int) -> dict[str, Any]:
     one, one_cpu = time.perf_counter() - t, time.process_time() - c
     prof = cProfile.Profile(time.process_time)
     prof.enable()
-    executors.run(dataclasses.replace(p, draws=single), chunk_size=1)
+    executors.run(p.head(single), chunk_size=1)
     prof.disable()
     single_split = split(prof)
     return {
