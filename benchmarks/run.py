@@ -1,17 +1,22 @@
-"""Benchmarks of vnsim: ensemble size, memory, one-draw-at-a-time evaluation, cost by block.
+"""Benchmarks of vnsim: ensemble size, memory, one-draw-at-a-time evaluation, cost by block,
+and the e-government ensemble against a bare numpy floor.
 
 Run from the project folder::
 
     python benchmarks/run.py                          # 1k, 10k and 100k draws of the baseline
     python benchmarks/run.py --draws 1000 10000 --json benchmarks/latest.json
+    python benchmarks/run.py --draws --no-speed       # the floor part only
 
 Each ensemble size runs in its own child process, as ``vnsim run`` does it (plan, chunks streamed
 to ``ensemble.nc``, summary computed from the stream), so its peak resident memory (``ru_maxrss``)
 is that of one run. A further child times, on the same plan, the vectorised engine against the
 same model evaluated one draw at a time (``run_chunk(plan, i, i + 1)`` in a loop, the way
 exploratory-modelling tools call a model once per experiment), and splits the cost by block with
-:mod:`cProfile`. Nothing here is asserted: the numbers depend on the machine and its load, which
-the output records.
+:mod:`cProfile`. The floor part (:func:`floor_part`) times, back to back and repeated, the bare
+numpy floor script (``../shared/bench/floor.py`` beside the project folder, or ``--floor``;
+skipped when absent), the e-government ensemble alone (:func:`child_egov`) and the whole
+``vnsim run``, each as a child process, and records their ratios. Nothing here is asserted: the
+numbers depend on the machine and its load, which the output records.
 """
 
 from __future__ import annotations
