@@ -362,14 +362,15 @@ def _osi_base(model: EgovModel, state: EgovState, steps: int, streams: Streams, 
     """OSI copula over ``steps`` editions: new scores, their change and the base table."""
     c = model.fit.osi
     q, dq = state.q, state.dq
+    scores = copula.score_table(q.shape[1])
     for step in range(steps):
         eps = streams.normal(f"{name}.osi.{step}", (q.shape[1],)).astype(np.float32)
         latent = c.persistence * q + c.reversal * dq
         latent += (c.noise * np.exp(c.level_noise * q) if c.level_noise else c.noise) * eps
-        q_new = copula.normal_scores(latent)
+        ranks = copula.ranks_of(latent)
+        q_new = scores[ranks]  # copula.normal_scores(latent), keeping the ranks
         q, dq = q_new, q_new - q
-    # q holds normal scores, so its ranks are read back exactly by a binary search
-    ranks = np.searchsorted(copula.score_table(q.shape[1]), q)
+    # the base table is the origin OSI read at the last step's ranks
     table = np.sort(model.fit.published[0]).astype(np.float32)
     return q, dq, table[ranks]
 

@@ -15,6 +15,8 @@ All functions work on arrays whose last axis is the country, with any leading ax
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from scipy import special, stats
 
@@ -33,9 +35,13 @@ def ranks_of(x: np.ndarray) -> np.ndarray:
     return ranks
 
 
+@functools.lru_cache(maxsize=8)
 def score_table(n: int) -> np.ndarray:
-    """The ``n`` normal scores ``Φ⁻¹((rank + ½) / n)`` in ascending order, float32."""
-    return stats.norm.ppf((np.arange(n) + 0.5) / n).astype(np.float32)
+    """The ``n`` normal scores ``Φ⁻¹((rank + ½) / n)`` in ascending order, float32 (read-only:
+    computed once per ``n`` and shared)."""
+    table = stats.norm.ppf((np.arange(n) + 0.5) / n).astype(np.float32)
+    table.flags.writeable = False
+    return table
 
 
 def normal_scores(x: np.ndarray) -> np.ndarray:
