@@ -46,6 +46,20 @@ def test_nested_choice_uses_only_earlier_origins():
 def test_the_study_scores_ranks_and_values_of_each_variant(surveys):
     variants = {k: terms.VARIANTS[k] for k in ("default", terms.MINIMAL)}
     study = terms.term_study(surveys, [2020, 2022], variants, draws=60, seed=2)
-    assert len(study) == 4 and set(study["target"]) == {2022, 2024}
+    assert len(study) == 6 and set(study["target"]) == {2022, 2024}
+    assert (study["variant"] == terms.BASELINE).sum() == 2  # noisy persistence, for reference
+    assert terms.BASELINE not in set(terms.nested_choice(study)["variant"])
     assert study[["rank_crps", "value_crps"]].gt(0).all().all()
     assert study[["rank_cov80", "value_cov80"]].apply(lambda s: s.between(0, 1)).all().all()
+
+
+def test_the_command_prints_the_study_and_writes_its_scores(tmp_path, capsys):
+    from vnsim.cli import main
+
+    out = tmp_path / "terms.csv"
+    args = ["terms", "--origins", "2020", "2022", "--draws", "20", "--out", str(out)]
+    assert main(args) == 0
+    text = capsys.readouterr().out
+    assert "| default |" in text and "nested choice:" in text and "noisy persistence" in text
+    assert len(pd.read_csv(out)) == 2 * (len(terms.VARIANTS) + 1)
+    assert main(["terms", "--origins", "2024", "--draws", "20"]) == 2  # nothing later to score

@@ -14,6 +14,9 @@ Two readings of the same runs (:func:`nested_choice`):
 * **nested**: at each origin the variant that scored best at the origins *before* it (the
   minimal variant where there is no record yet). Its pooled score is what the procedure of
   choosing terms by backtest would have achieved in real time.
+
+Noisy persistence, the strongest naive baseline of :mod:`vnsim.analysis.backtest`, is scored on
+the same origins for reference (:data:`BASELINE`).
 """
 
 from __future__ import annotations
@@ -37,31 +40,50 @@ VARIANTS: dict[str, frozenset[str]] = {
     "+ residual_noise": DEFAULT_TERMS | {"residual_noise"},
 }
 MINIMAL = "minimal (tii_inputs only)"
+#: The strongest naive baseline of the backtest, scored in the same study for reference.
+BASELINE = "noisy persistence (baseline)"
 
 
-def score(
-    surveys: pd.DataFrame, origin: int, target: int, terms: frozenset[str], draws: int, seed: int
+def _scored(
+    surveys: pd.DataFrame, origin: int, target: int, countries: Sequence[str], egdi: np.ndarray
 ) -> dict[str, float]:
-    """World-rank and EGDI-value scores of one variant, one edition ahead (mean over the
-    countries assessed in both editions)."""
-    cut = backtest.vintage(surveys, origin)
-    countries, out = backtest.model_forecast(cut, origin, [target], draws, seed, terms)
+    """Mean scores of an EGDI ensemble ``(draw, country)`` for ``target``: world rank and
+    value, over the countries assessed in both editions."""
     published = {
         e: surveys[(surveys["survey_year"] == e) & (surveys["egdi"] > 0)].set_index("iso3")["egdi"]
         for e in (origin, target)
     }
     keep = [c for c in countries if c in published[origin].index and c in published[target].index]
-    pos = np.array([countries.index(c) for c in keep])
-    egdi, obs = out["egdi"][:, 0, pos], published[target][keep].to_numpy(float)
+    pos = np.array([list(countries).index(c) for c in keep])
+    sim, obs = egdi[:, pos], published[target][keep].to_numpy(float)
     no_pit = np.zeros(len(keep))
-    rank = backtest.score_forecast(rank_desc(egdi), rank_desc(obs[None])[0], no_pit)
-    value = backtest.score_forecast(egdi, obs, no_pit)
+    rank = backtest.score_forecast(rank_desc(sim), rank_desc(obs[None])[0], no_pit)
+    value = backtest.score_forecast(sim, obs, no_pit)
     return {
         "rank_crps": float(rank["crps"].mean()),
         "rank_cov80": float(rank["cov80"].mean()),
         "value_crps": float(value["crps"].mean()),
         "value_cov80": float(value["cov80"].mean()),
     }
+
+
+def score(
+    surveys: pd.DataFrame,
+    origin: int,
+    target: int,
+    terms: frozenset[str] | None,
+    draws: int,
+    seed: int,
+) -> dict[str, float]:
+    """Scores of one variant one edition ahead; ``terms`` None scores :data:`BASELINE`."""
+    cut = backtest.vintage(surveys, origin)
+    if terms is None:
+        countries = tuple(cut.loc[cut["survey_year"] == origin, "iso3"])
+        egdi, _ = backtest.noisy_persistence_forecast(cut, origin, countries, [target], draws, seed)
+    else:
+        countries, out = backtest.model_forecast(cut, origin, [target], draws, seed, terms)
+        egdi = out["egdi"]
+    return _scored(surveys, origin, target, countries, egdi[:, 0])
 
 
 def term_study(
@@ -75,13 +97,17 @@ def term_study(
 
     Returns
     -------
-    Rows (variant, origin, target) with ``rank_crps, rank_cov80, value_crps, value_cov80``.
+    Rows (variant, origin, target) with ``rank_crps, rank_cov80, value_crps, value_cov80``;
+    the rows of :data:`BASELINE` score noisy persistence on the same origins.
     """
     editions = sorted(int(e) for e in surveys["survey_year"].unique())
     rows = []
     for origin in origins:
-        target = editions[editions.index(origin) + 1]
-        for name, terms in variants.items():
+        later = [e for e in editions if e > origin]
+        if origin not in editions or not later:
+            raise ValueError(f"{origin} is not a survey edition with a later one to score")
+        target = later[0]
+        for name, terms in {**variants, BASELINE: None}.items():
             scores = score(surveys, origin, target, terms, draws, seed)
             rows.append({"variant": name, "origin": origin, "target": target, **scores})
     return pd.DataFrame(rows)
@@ -94,6 +120,7 @@ def nested_choice(study: pd.DataFrame, first: str = MINIMAL) -> pd.DataFrame:
     (``first`` at the first origin, which has no record).
     """
     rows = []
+    study = study[study["variant"] != BASELINE]
     origins = sorted(study["origin"].unique())
     for i, origin in enumerate(origins):
         before = study[study["origin"].isin(origins[:i])]
