@@ -205,18 +205,25 @@ def origin_table(summary: pd.DataFrame, quantity: str) -> pd.DataFrame:
 
 
 def third_table(summary: pd.DataFrame) -> pd.DataFrame:
-    """CRPS one edition ahead of every method by third of the table (origin rank)."""
+    """CRPS one edition ahead of every method by third of the table (origin rank), and the
+    model's 80 % coverage in each third."""
     s = summary[(summary["group"] == "third") & (summary["horizon"] == 1)]
     rows = []
     for quantity in QUANTITY:
         q = s[s["quantity"] == quantity]
         for third in ("top", "middle", "bottom"):
-            t = q[q["third"] == third].set_index("method")["crps"]
+            t = q[q["third"] == third].set_index("method")
+            crps = t["crps"]
             rows.append(
                 {
                     "quantity": QUANTITY[quantity][0],
                     "third (origin rank)": third,
-                    **{METHOD_NAMES[m]: _number(t[m], quantity) for m in METHOD_NAMES if m in t},
+                    **{
+                        METHOD_NAMES[m]: _number(crps[m], quantity)
+                        for m in METHOD_NAMES
+                        if m in t.index
+                    },
+                    "model 80 % coverage": f"{100 * t.loc['model', 'cov80']:.0f} %",
                 }
             )
     return pd.DataFrame(rows)
@@ -312,7 +319,8 @@ def report(result: Any, command: str) -> str:
         ]
     parts += [
         "## By third of the table, one edition ahead",
-        "CRPS, lower is better; thirds by the country's rank at the origin.",
+        "CRPS, lower is better; thirds by the country's rank at the origin. The last column is "
+        "the share of the third's outcomes inside the model's central 80 % interval.",
         markdown_table(third_table(s)),
         "## Noise of noisy persistence",
         "The sd chosen for each origin (EGDI points), from edition pairs up to the origin only.",
