@@ -174,10 +174,14 @@ class UserProblem(Exception):
         return self.report_in(ENGLISH)
 
     def report_in(self, lang: Language) -> str:
-        """What the command prints on stderr in ``lang``: the message, translated if it is a
-        :class:`Message`. A subclass that words its own :meth:`report` is shown as it does."""
+        """What the command prints on stderr in ``lang`` (:meth:`_report`); a subclass that
+        words its own :meth:`report` (in English) is shown as it words it, in any language."""
         if type(self).report is not UserProblem.report:
             return self.report()
+        return self._report(lang)
+
+    def _report(self, lang: Language) -> str:
+        """The report in ``lang``: the message, translated if it is a :class:`Message`."""
         if len(self.args) == 1 and isinstance(self.args[0], Message):
             return self.args[0].render(lang)
         return str(self)
@@ -186,7 +190,7 @@ class UserProblem(Exception):
 class InputError(UserProblem, ValueError):
     """Inputs outside what the model accepts (e.g. growth below -100 % in some draws)."""
 
-    def report_in(self, lang: Language) -> str:
+    def _report(self, lang: Language) -> str:
         head = Message(
             "vnsim: the scenario's inputs are not usable in some draws: {problem}",
             problem=self.args[0] if len(self.args) == 1 else str(self),
@@ -229,7 +233,7 @@ class DocumentError(UserProblem, ValueError):
         self.problems = sorted(set(problems), key=lambda p: (p.file, p.line or 0, p.field))
         super().__init__(self.report())
 
-    def report_in(self, lang: Language) -> str:
+    def _report(self, lang: Language) -> str:
         n = len(self.problems)
         head = lang.ngettext("{n} problem found:", "{n} problems found:", n).format(n=n)
         return "\n".join([head, *(f"  {p.render(lang)}" for p in self.problems)])

@@ -271,6 +271,18 @@ def test_user_problems_report_their_message_in_the_language():
     assert Own(Message("x")).report_in(_Upper()) == "own words"
 
 
+@pytest.mark.parametrize("kind", ["ConditioningError", "EditionError"])
+def test_input_errors_that_word_their_own_report_keep_it_in_every_language(kind):
+    from vnsim import datasets
+    from vnsim.core import conditioning
+
+    cls = getattr(conditioning, kind, None) or getattr(datasets, kind)
+    exc = cls("observation 'x' cannot be reproduced")
+    assert isinstance(exc, InputError)
+    assert exc.report_in(_Upper()) == exc.report() != InputError(*exc.args).report()
+    assert exit_status(exc, _Upper())[1] == exc.report()
+
+
 def test_document_error_reports_in_the_language():
     from vnsim.errors import Message
     from vnsim.present.i18n import translator
