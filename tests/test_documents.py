@@ -6,7 +6,8 @@ import os
 from pathlib import Path
 
 import pytest
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
+from vnsim.present.i18n import translator
 from vnsim.spec.documents import (
     MAX_BYTES,
     MAX_DEPTH,
@@ -274,3 +275,77 @@ def test_folders_and_special_files_are_refused_without_reading(tmp_path):
     # opening a FIFO for reading would block until a writer came: it must not be opened
     with pytest.raises(DocumentError, match="not a regular file"):
         read_yaml(fifo)
+
+
+# --- problems in the reader's language ------------------------------------------------------
+
+
+def test_a_problem_carries_its_msgid_and_params_besides_the_english(tmp_path):
+    data, lines, problems = read_yaml(write(tmp_path, "name: x\nitems: []\nnmae: y\n"))
+    with pytest.raises(DocumentError) as info:
+        validate(_Doc, data, lines, problems)
+    (p,) = info.value.problems
+    assert p.message == "unknown key (did you mean 'name'?)"
+    assert p.msgid == "unknown key{hint}"
+    assert p.params["hint"].msgid == " (did you mean '{name}'?)"
+    assert p.params["hint"].params == {"name": "name"}
+    where = tmp_path / "doc.yaml"
+    vi = f"{where}:3: nmae: khóa không xác định (có phải ý bạn là 'name'?)"
+    assert p.render(translator("vi")) == vi
+    assert p.render() == str(p) == p.render(translator("en"))
+    # a problem given a plain string (a block not converted yet) is shown as written
+    plain = Problem("f.yaml", 2, "egov.editions", "as written", "warning")
+    assert (plain.msgid, plain.params) == ("as written", {})
+    assert plain.render(translator("vi")) == "f.yaml:2: egov.editions: cảnh báo: as written"
+
+
+class _Counted(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    draws: int = Field(ge=1)
+    share: float = Field(le=0.5)
+
+
+def test_pydantic_messages_are_translated_with_the_readers_numbers(tmp_path):
+    text = "name: x\ndraws: 0\nshare: 0.75\n"
+    data, lines, problems = read_yaml(write(tmp_path, text))
+    with pytest.raises(DocumentError) as info:
+        validate(_Counted, data, lines, problems)
+    t = translator("vi")
+    got = {
+        p.field: (p.message, p.render(t).split(f"{p.field}: ", 1)[1]) for p in info.value.problems
+    }
+    assert got["draws"] == (
+        "Input should be greater than or equal to 1 (got 0)",
+        "Giá trị phải lớn hơn hoặc bằng 1 (giá trị đã cho: 0)",
+    )
+    assert got["share"] == (
+        "Input should be less than or equal to 0.5 (got 0.75)",
+        "Giá trị phải nhỏ hơn hoặc bằng 0,5 (giá trị đã cho: 0.75)",
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "vi"),
+    [
+        ("a:\n\tb: 1\n", "YAML không hợp lệ: có ký tự tab"),
+        ("title: Kịch bản: tăng tốc\n", "dòng này có dấu ':' thứ hai"),
+        ("a: 1\n  b: 2\n", "thụt lề không khớp với các dòng phía trên"),
+        ("a: 1\nb\nc: 2\n", "thiếu dấu ':' sau khóa"),
+        ("a: 1\na: 2\n", "khóa bị lặp (đã có ở dòng 1)"),
+        ("a: &x 1\nb: *x\n", "không được dùng neo và bí danh YAML"),
+        ("a: !!python/object 1\n", "không được dùng thẻ YAML tùy chỉnh"),
+        (b"a: caf\xe9\n", "không phải văn bản UTF-8 (byte 6)"),
+        ("yes: 1\n", "YAML đọc khóa 'yes' thành True"),
+    ],
+)
+def test_yaml_hints_are_in_the_readers_language(tmp_path, text, vi):
+    path = tmp_path / "doc.yaml"
+    path.write_bytes(text if isinstance(text, bytes) else text.encode())
+    try:
+        _, _, problems = read_yaml(path)
+    except DocumentError as exc:
+        problems = exc.problems
+    (p,) = problems
+    assert vi in p.render(translator("vi"))
+    assert vi not in p.render()

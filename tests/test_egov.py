@@ -159,7 +159,7 @@ def test_tii_per_unit_is_the_pipeline_derivative(surveys):
     """One more unit of an indicator for one country moves the rebuilt TII by the stated
     amount (finite difference through the UN pipeline at the origin's data year)."""
     model = egov.prepare(surveys, egov.Settings(origin=2024), end_year=2030)
-    frames = egov._frames(None)
+    frames = egov.subindicators(None)
     tables = {k: frames[k] for k in pipeline.TII_CAPS}
     table = pipeline.fill_median(pipeline.indicator_table(tables, model.countries, 2022))
     table = table.to_numpy(float).T

@@ -4,6 +4,7 @@ fix (one message, no traceback), 130 interrupted, 1 a bug ("internal error")."""
 from __future__ import annotations
 
 import errno
+import re
 import signal
 
 import pytest
@@ -187,3 +188,131 @@ def test_interrupts_wait_for_a_deferred_block_to_end():
         errors.interrupt()  # outside a block: at once
     with errors.interrupts_deferred():
         pass  # nothing pending any more
+
+
+# --- messages in the reader's language ------------------------------------------------------
+
+
+def test_a_message_is_its_english_text_and_keeps_its_msgid_and_params():
+    from vnsim.errors import ENGLISH, Message, Num
+
+    hint = Message(" (did you mean '{name}'?)", name="growth")
+    m = Message("unknown key{hint} at {share}", hint=hint, share=Num(0.5, "+g", percent=True))
+    assert m == "unknown key (did you mean 'growth'?) at +0.5 %"
+    assert isinstance(m, str) and m.render() == m.render(ENGLISH) == str(m)
+    assert m.msgid == "unknown key{hint} at {share}"
+    assert m.params["hint"] is hint and m.params["share"] == Num(0.5, "+g", True)
+    # the parameters are values, never templates: braces in them are kept as written
+    assert Message("bad value {value!r}", value="{x}") == "bad value '{x}'"
+
+
+class _Upper:
+    """A made-up language: the words of every msgid in capitals, numbers in brackets."""
+
+    lang = "xx"
+
+    def gettext(self, message):
+        return re.sub(r"[^{}]+(?![^{]*})", lambda m: m[0].upper(), message)
+
+    def ngettext(self, singular, plural, n):
+        return self.gettext(singular if n == 1 else plural)
+
+    def format_number(self, value, spec="g", percent=False):
+        return f"<{value:{spec}}{'pct' if percent else ''}>"
+
+
+def test_a_message_renders_its_parameters_in_the_language_and_the_rest_as_written():
+    from vnsim.errors import Message, Num
+
+    inner = Message("did you mean {name}", name="growth")
+    m = Message("{field}: {value} is {hint}", field="market.growth", value=Num(16), hint=inner)
+    assert m.render(_Upper()) == "market.growth: <16> IS DID YOU MEAN growth"
+    joined = Message.join([inner, "plain text", Num(3, percent=True)], " / ")
+    assert joined == "did you mean growth / plain text / 3 %"
+    assert joined.render(_Upper()) == "DID YOU MEAN growth / plain text / <3pct>"
+
+
+def test_a_worded_message_keeps_the_english_another_library_wrote():
+    from vnsim.errors import Message, Num
+
+    m = Message.worded("Input should be at least 2", "Input should be at least {ge}", ge=Num(2.0))
+    assert m == "Input should be at least 2"
+    assert m.render(_Upper()) == "INPUT SHOULD BE AT LEAST <2>"
+
+
+def test_messages_survive_pickling_as_in_a_runs_worker_processes():
+    import pickle
+
+    from vnsim.errors import Message, Num
+
+    m = Message("{series}: rate {x}", series="dossiers.commune", x=Num(0.25))
+    exc = pickle.loads(pickle.dumps(InputError(m)))
+    back = exc.args[0]
+    assert type(back) is Message and back == m
+    assert (back.msgid, back.params) == (m.msgid, m.params)
+    hint = "\n  (NARROW THE DISTRIBUTION IN ITS `UNCERTAIN:` ENTRY)"
+    assert exc.report_in(_Upper()).endswith(hint)
+
+
+def test_user_problems_report_their_message_in_the_language():
+    from vnsim.errors import Message
+
+    exc = UserError(Message("no file {name!r}", name="a.yaml"))
+    assert exc.report() == str(exc) == "no file 'a.yaml'"
+    assert exc.report_in(_Upper()) == "NO FILE 'a.yaml'"
+    assert exit_status(exc, _Upper()) == (2, "NO FILE 'a.yaml'")
+    # a plain message stays as written; a subclass that words its own report keeps it
+    assert UserError("as written").report_in(_Upper()) == "as written"
+
+    class Own(UserProblem):
+        def report(self):
+            return "own words"
+
+    assert Own(Message("x")).report_in(_Upper()) == "own words"
+
+
+@pytest.mark.parametrize("kind", ["ConditioningError", "EditionError"])
+def test_input_errors_that_word_their_own_report_keep_it_in_every_language(kind):
+    from vnsim import datasets
+    from vnsim.core import conditioning
+
+    cls = getattr(conditioning, kind, None) or getattr(datasets, kind)
+    exc = cls("observation 'x' cannot be reproduced")
+    assert isinstance(exc, InputError)
+    assert exc.report_in(_Upper()) == exc.report() != InputError(*exc.args).report()
+    assert exit_status(exc, _Upper())[1] == exc.report()
+
+
+def test_document_error_reports_in_the_language():
+    from vnsim.errors import Message
+    from vnsim.present.i18n import translator
+
+    problems = [
+        Problem("a.yaml", 3, "name", Message("required but missing")),
+        Problem("a.yaml", 5, "market.growth", Message("required but missing"), "warning"),
+    ]
+    exc = DocumentError(problems)
+    assert exc.report_in(translator("vi")).splitlines() == [
+        "Tìm thấy 2 vấn đề:",
+        "  a.yaml:3: name: bắt buộc nhưng còn thiếu",
+        "  a.yaml:5: market.growth: cảnh báo: bắt buộc nhưng còn thiếu",
+    ]
+    assert exc.report_in(translator("en")) == exc.report() == str(exc)
+    assert exc.report().splitlines()[0] == "2 problems found:"
+
+
+def test_unusable_files_say_why_in_the_language(tmp_path):
+    from vnsim.errors import read_input
+    from vnsim.present.i18n import translator
+
+    with pytest.raises(UnusableFile) as info:
+        read_input(tmp_path, 10)
+    assert info.value.report() == f"{tmp_path}: cannot read the file (it is a folder, not a file)"
+    vi = info.value.report_in(translator("vi"))
+    assert vi == f"{tmp_path}: không đọc được tệp (đây là thư mục, không phải tệp)"
+    big = tmp_path / "big.yaml"
+    big.write_bytes(b"x" * 12_345)
+    with pytest.raises(UnusableFile) as info:
+        read_input(big, 10_000, "scenario files")
+    assert "file is 12,345 bytes; scenario files are limited to 10,000" in str(info.value)
+    assert "tệp có 12.345 byte" in info.value.report_in(translator("vi"))

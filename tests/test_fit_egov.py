@@ -14,7 +14,7 @@ from vnsim.uncertainty import Streams
 
 @functools.cache
 def _data(as_of=None):
-    return datasets.load_surveys(as_of=as_of), egov._frames(as_of)
+    return datasets.load_surveys(as_of=as_of), egov.subindicators(as_of)
 
 
 def _simulate(model, n, seed=0):

@@ -27,9 +27,12 @@ from babel.numbers import parse_decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from jinja2.ext import babel_extract
+from pydantic_core import PydanticKnownError
 from vnsim import datasets
+from vnsim.errors import Message
 from vnsim.present import i18n
 from vnsim.present.i18n import LANGUAGES, translator
+from vnsim.spec import documents
 
 ROOT = Path(__file__).resolve().parents[1]
 BABEL_CFG = ROOT / "babel.cfg"
@@ -81,7 +84,8 @@ def test_extraction_finds_messages_marked_every_supported_way(tmp_path):
     (pkg / "present" / "templates").mkdir(parents=True)
     (pkg / "a.py").write_text(
         't("one")\n_("two")\ngettext("three")\nngettext("{n} four", "{n} fours", n)\n'
-        'pgettext("ctx", "five")\nN_("six")\nt(variable)\nprint("not a message")\n',
+        'pgettext("ctx", "five")\nN_("six")\nt(variable)\nprint("not a message")\n'
+        'Message("nine {x}", x=Num(1))\nMessage.join(parts)\nMessage(variable, x=1)\n',
         encoding="utf-8",
     )
     (pkg / "present" / "templates" / "page.html").write_text(
@@ -92,7 +96,7 @@ def test_extraction_finds_messages_marked_every_supported_way(tmp_path):
         ["pybabel", "-q", "extract", "-F", str(BABEL_CFG), "-o", str(out), str(pkg)]
     )
     ids = {m.id if isinstance(m.id, str) else m.id[0] for m in _read(out) if m.id}
-    assert ids == {"one", "two", "three", "{n} four", "five", "six", "seven", "eight"}
+    assert ids == {"one", "two", "three", "{n} four", "five", "six", "seven", "eight", "nine {x}"}
 
 
 # --- the catalogue against itself ---------------------------------------------------------
@@ -288,6 +292,31 @@ def test_numpy_scalars_format_like_python_numbers():
     assert t.percent(np.float64(0.25)) == t.percent(0.25)
 
 
+def test_message_numbers_keep_their_digits_with_each_language_symbols():
+    en, vi = translator("en"), translator("vi")
+    # English is the text the messages always had: Python's format, " %" for a percentage
+    for value, spec in [(0.16, "g"), (-0.2, "g"), (1600.0, "+g"), (1e-05, "g"), (12345, ",")]:
+        assert en.format_number(value, spec) == format(value, spec)
+    assert en.format_number(1600.0, "+g", percent=True) == "+1600 %"
+    assert vi.format_number(-0.2) == "-0,2"
+    assert vi.format_number(1600.0, "+g", percent=True) == "+1600%"
+    assert vi.format_number(-100, percent=True) == "-100%"
+    assert vi.format_number(2.5, "") == "2,5"
+    assert vi.format_number(1e-05) == "0,00001"  # never the exponent of %g
+    # grouped only where the English is (years and small counts stay as written)
+    assert vi.format_number(12345, ",") == "12.345"
+    assert vi.format_number(2025, "d") == vi.format_number(2025.0) == "2025"
+    assert vi.format_number(float("inf")) == "inf"
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.floats(-1e6, 1e6, allow_nan=False), st.sampled_from(["g", "+g", "", ".3f"]))
+def test_message_numbers_in_vietnamese_read_back_as_the_english_digits(x, spec):
+    en, vi = translator("en").format_number(x, spec), translator("vi").format_number(x, spec)
+    assert parse_decimal(vi.lstrip("+"), locale="vi") == Decimal(en.lstrip("+"))
+    assert vi.startswith("+") == en.startswith("+")
+
+
 def test_dates_use_each_language_cldr_pattern():
     day = datetime.date(2026, 12, 1)
     assert translator("en").date(day) == "December 1, 2026"
@@ -387,3 +416,52 @@ def test_templates_get_translations_and_formats():
     assert t("World rank (1 = best)") in html
     assert f"{t.percent(0.685)} {t.country('VNM')}" in html
     assert "3 countries ranked above" in html  # not in the catalogue: the English, trimmed
+
+
+# --- pydantic's messages, translated -------------------------------------------------------
+
+#: A context pydantic gives each error type of vnsim.spec.documents.PYDANTIC_MESSAGES.
+PYDANTIC_CONTEXTS = {
+    "greater_than": {"gt": 0},
+    "greater_than_equal": {"ge": 1990},
+    "less_than": {"lt": 2**63},
+    "less_than_equal": {"le": 2.5},
+    "string_too_short": {"min_length": 1},
+    "string_too_long": {"max_length": 64},
+    "model_type": {"class_name": "Lever"},
+    "too_short": {"field_type": "List", "min_length": 1, "actual_length": 0},
+    "too_long": {"field_type": "List", "max_length": 3, "actual_length": 5},
+}
+
+
+def _pydantic_error(kind: str) -> dict:
+    ctx = PYDANTIC_CONTEXTS.get(kind, {})
+    error = PydanticKnownError(kind, ctx or None)
+    return {"type": kind, "msg": error.message(), "ctx": ctx, "template": error.message_template}
+
+
+@pytest.mark.parametrize("kind", sorted(documents.PYDANTIC_MESSAGES))
+def test_pydantic_messages_are_pydantics_own_and_translated(kind):
+    err = _pydantic_error(kind)
+    # the msgid is pydantic's template: a pydantic that rewords it fails here, not silently
+    assert documents.PYDANTIC_MESSAGES[kind] == err["template"]
+    message = documents.pydantic_message(err)
+    assert message == err["msg"]  # the English is pydantic's, to the letter
+    vi = message.render(translator("vi"))
+    assert vi != err["msg"] and "{" not in vi and "Input" not in vi and "List" not in vi
+    for value in err["ctx"].values():
+        if isinstance(value, int) and value < 1000:
+            assert str(value) in vi
+
+
+def test_pydantic_numbers_are_in_the_readers_format():
+    vi = documents.pydantic_message(_pydantic_error("less_than_equal")).render(translator("vi"))
+    assert vi == "Giá trị phải nhỏ hơn hoặc bằng 2,5"
+    ge = documents.pydantic_message(_pydantic_error("greater_than_equal"))
+    assert ge.render(translator("vi")) == "Giá trị phải lớn hơn hoặc bằng 1990"
+
+
+def test_other_pydantic_messages_stay_as_pydantic_wrote_them():
+    err = {"type": "url_parsing", "msg": "Input should be a valid URL", "ctx": {}}
+    assert documents.pydantic_message(err) == "Input should be a valid URL"
+    assert not isinstance(documents.pydantic_message(err), Message)

@@ -402,3 +402,60 @@ def test_editions_the_data_cannot_support_are_refused_at_their_line(tmp_path):
         encoding="utf-8",
     )
     assert load_scenario(path).egov.editions == [2022, 2026]
+
+
+# --- every problem in the planner's language ---------------------------------------------------
+
+#: Scenario bodies (extending the baseline) with mistakes the fixtures do not have.
+MORE_MISTAKES = [
+    "levers:\n  shared_platforms:\n    schedule: {2020: 0.5, 2021: 1.0, 2035: 1.5}\n",
+    "levers:\n  shared_platforms:\n    start: 2040\n",
+    "levers:\n  late:\n    source: x\n    start: 2026\n    trigger: {variable: dossiers.district, "
+    "year: 2025, below: 0.5}\n    effects: [{target: dossiers.district.rate, size: 0.1}]\n",
+    "levers:\n  late:\n    source: x\n    start: 2027\n    trigger: {variable: market.size, "
+    "year: 2026, below: 2, above: 3}\n    effects: [{target: dossiers.district.rate, "
+    "size: 0.1, lag: 1}]\n",
+    "levers:\n  t:\n    source: x\n    start: 2024\n    trigger: {variable: market.size, "
+    "year: 2031, below: 5}\n    effects: [{target: market.growth, size: 9}]\n",
+    "horizon:\n  base_year: 2022\n  end_year: 2090\nmarket:\n  growth: 200\n",
+    "uncertain:\n  market_growth:\n    dist: normal\n    mean: 0.1\n    sd: -1\n    unit: share\n",
+    "uncertain:\n  x:\n    dist: triangular\n    low: 0\n    mode: 2\n    high: 1\n"
+    "    unit: shar\n    source: x\n",
+    "dossiers:\n  commune:\n    base_value: 0.9\n    ceiling: 0.8\n    rate: 0.2\n    source: x\n",
+    "market:\n  persistence: 1.5\n  shock_scale: -1\n  definition_factor: 0\n",
+    "name: Kịch bản 1\n",
+    "name: nul\n",
+    "levers:\n  shared_platforms:\n    schedule: {2024a: 1.0}\n",
+]
+
+
+def _problems(path: Path) -> list:
+    try:
+        return list(load_scenario(path).warnings)
+    except DocumentError as exc:
+        return exc.problems
+
+
+def test_every_problem_of_a_scenario_is_in_vietnamese(tmp_path):
+    from vnsim.errors import Message
+    from vnsim.present.i18n import translator
+
+    shutil.copy(ROOT / "scenarios" / "baseline.yaml", tmp_path / "baseline.yaml")
+    files = [p for p in sorted(FIXTURES.glob("*.yaml")) if p.stem != "outside"]
+    for i, body in enumerate(MORE_MISTAKES):
+        path = tmp_path / f"more_{i}.yaml"
+        name = "" if body.startswith("name:") else "name: x\n"
+        path.write_text(f"extends: baseline.yaml\n{name}{body}", encoding="utf-8")
+        files.append(path)
+    vi, seen, english = translator("vi"), 0, []
+    for path in files:
+        for p in _problems(path):
+            seen += 1
+            shown = p.render(vi)
+            where = f"{p.file}:{p.line}" if p.line else p.file
+            assert shown.startswith(f"{where}: {p.field}: " if p.field else f"{where}: ")
+            # every message is one the catalogue knows, and it is shown translated
+            if not isinstance(p.message, Message) or shown == p.render():
+                english.append(f"{path.name}: {p.render()}")
+    assert english == []
+    assert seen > 45

@@ -390,3 +390,34 @@ def test_every_indicator_has_a_contract_dimension():
             assert ind.when in ds[name].dims
             if ind.select:
                 assert ind.select in ds[name].dims
+
+
+def test_broken_file_reports_every_problem_in_vietnamese():
+    from vnsim.present.i18n import translator
+
+    with pytest.raises(DocumentError) as err:
+        load_targets(FIXTURES / "broken_targets.yaml")
+    vi = err.value.report_in(translator("vi")).splitlines()
+    assert vi[0] == f"Tìm thấy {len(err.value.problems)} vấn đề:"
+    where = f"  {FIXTURES / 'broken_targets.yaml'}"
+    for line in [
+        f"{where}:12: targets[0].threshhold: khóa không xác định (có phải ý bạn là 'threshold'?)",
+        f"{where}:21: targets[1].threshold: admin_fully_online có đơn vị share 0-1 và nằm trong "
+        "[0; 1]; 80 nằm ngoài khoảng này (tỷ lệ viết là 0.9, không phải 90) (giá trị đã cho: 80)",
+        f"{where}:35: targets[3].level: dossiers_online cần có 'level' (giá trị đã cho: None)",
+        f"{where}:53: targets[5].id: id 'rank_typo' đã được dùng (dòng 6); các id không được "
+        "trùng nhau",
+    ]:
+        assert line in vi
+    assert not any("did you mean" in line or "Input should" in line for line in vi)
+
+
+def test_unknown_target_set_in_vietnamese():
+    from vnsim.present.i18n import translator
+
+    with pytest.raises(FileNotFoundError) as err:
+        target_file("decision_924_2025")
+    message = err.value.args[0]
+    assert message.render(translator("vi")).startswith(
+        "không có bộ mục tiêu 'decision_924_2025' (có phải ý bạn là 'decision_942_2025'?)"
+    )

@@ -42,7 +42,7 @@ from vnsim.blocks.block import (
     TriggerSource,
     Variable,
 )
-from vnsim.errors import InputError
+from vnsim.errors import InputError, Message, Num
 from vnsim.quantity import Quantity, quantity, resolve
 
 SERIES = ("admin_fully_online", "ministry_province", "district", "commune")
@@ -59,7 +59,9 @@ def _share(field: str, v: Quantity) -> Quantity:
     """A number written for a share field must lie in [0, 1]; a named input is checked per
     draw when the block starts."""
     if isinstance(v, float) and not 0.0 <= v <= 1.0:
-        raise ValueError(f"{field} {v} is not a share in [0, 1]")
+        raise ValueError(
+            Message("{field} {value} is not a share in [0, 1]", field=field, value=Num(v, ""))
+        )
     return v
 
 
@@ -86,21 +88,27 @@ class Series(BaseModel, extra="forbid"):
     @classmethod
     def _ceiling_in_range(cls, v: Quantity) -> Quantity:
         if isinstance(v, float) and not 0.0 < v <= 1.0:
-            raise ValueError(f"ceiling {v} is not in (0, 1]")
+            raise ValueError(Message("ceiling {value} is not in (0, 1]", value=Num(v, "")))
         return v
 
     @field_validator("rate")
     @classmethod
     def _rate_finite(cls, v: Quantity) -> Quantity:
         if isinstance(v, float) and not math.isfinite(v):
-            raise ValueError("rate must be finite")
+            raise ValueError(Message("rate must be finite"))
         return v
 
     @model_validator(mode="after")
     def _base_below_ceiling(self) -> Series:
         if isinstance(self.base_value, float) and isinstance(self.ceiling, float):
             if self.base_value > self.ceiling:
-                raise ValueError(f"base_value {self.base_value} exceeds ceiling {self.ceiling}")
+                raise ValueError(
+                    Message(
+                        "base_value {base} exceeds ceiling {ceiling}",
+                        base=Num(self.base_value, ""),
+                        ceiling=Num(self.ceiling, ""),
+                    )
+                )
         return self
 
 
@@ -215,12 +223,17 @@ def start(
         base = resolve(s.base_value, inputs, n_draws).astype(float)
         ceiling = resolve(s.ceiling, inputs, n_draws).astype(float)
         rate = resolve(s.rate, inputs, n_draws).astype(float)
+        series = f"dossiers.{name}"
         if not np.all((ceiling > 0) & (ceiling <= 1)):
-            raise InputError(f"dossiers.{name}: ceiling outside (0, 1] in some draws")
+            raise InputError(
+                Message("{series}: ceiling outside (0, 1] in some draws", series=series)
+            )
         if not np.all((base >= 0) & (base <= ceiling)):
-            raise InputError(f"dossiers.{name}: base_value outside [0, ceiling] in some draws")
+            raise InputError(
+                Message("{series}: base_value outside [0, ceiling] in some draws", series=series)
+            )
         if not np.all(np.isfinite(rate)):
-            raise InputError(f"dossiers.{name}: rate not finite in some draws")
+            raise InputError(Message("{series}: rate not finite in some draws", series=series))
         cols["base"].append(base)
         cols["ceiling"].append(ceiling)
         cols["rate"].append(rate)
@@ -368,8 +381,12 @@ class DossiersBlock(Block):
                 year,
                 {"level": "district"},
                 ("dossiers.district", "dossiers.district.rate", "dossiers.district.jump"),
-                f"the district level is abolished in {year} (two-tier local government, "
-                "dossiers.two_tier)",
+                Message(
+                    "the district level is abolished in {year} (two-tier local government, "
+                    "{section})",
+                    year=year,
+                    section="dossiers.two_tier",
+                ),
             ),
         )
 
@@ -388,7 +405,10 @@ class DossiersBlock(Block):
             weight = resolve(prepared.two_tier.district_task_share, dict(draws.inputs), draws.n)
             if not np.all((weight >= 0) & (weight <= 1)):
                 raise InputError(
-                    "dossiers.two_tier.district_task_share outside [0, 1] in some draws"
+                    Message(
+                        "{field} outside [0, 1] in some draws",
+                        field="dossiers.two_tier.district_task_share",
+                    )
                 )
             state = merge_communes(state, weight.astype(float))
         return state

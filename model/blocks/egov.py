@@ -160,7 +160,7 @@ class EgovState:
     index: np.ndarray  # (draw, comp, country) float32 the edition's components, levers included
 
 
-def _frames(as_of: int | None) -> dict[str, pd.DataFrame]:
+def subindicators(as_of: int | None) -> dict[str, pd.DataFrame]:
     """Every sub-indicator as published by the end of ``as_of`` (``iso3, year, value``)."""
     return {
         name: datasets.load_subindicator(name, as_of=as_of)[["iso3", "year", "value"]]
@@ -220,7 +220,7 @@ def prepare(
         Sub-indicators to use instead of the packaged ones (name -> ``iso3, year, value``).
     """
     origin = int(surveys["survey_year"].max()) if settings.origin is None else settings.origin
-    frames = _frames(as_of) if frames is None else frames
+    frames = subindicators(as_of) if frames is None else frames
     terms = DEFAULT_TERMS if settings.terms is None else frozenset(settings.terms)
     fitted = fit(surveys, frames, origin, terms=terms, first_osi_edition=settings.first_edition)
     countries = fitted.countries

@@ -33,9 +33,12 @@ from typing import Annotated
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from vnsim.blocks.block import Block, Draws, Effects, LeverTarget, TriggerSource, Variable
-from vnsim.errors import InputError
+from vnsim.errors import InputError, Message, Num
 from vnsim.quantity import Quantity, quantity, resolve
 from vnsim.uncertainty import Streams
+
+#: -100 %, the least growth a year can have, in messages.
+_MINUS_ALL = Num(-100, "g", percent=True)
 
 
 class Settings(BaseModel):
@@ -90,21 +93,21 @@ class Settings(BaseModel):
     @classmethod
     def _growth_above_minus_one(cls, v: Quantity) -> Quantity:
         if isinstance(v, float) and not v > -1:
-            raise ValueError("growth must be above -1 (-100 %)")
+            raise ValueError(Message("growth must be above -1 ({percent})", percent=_MINUS_ALL))
         return v
 
     @field_validator("shock_scale")
     @classmethod
     def _scale_non_negative(cls, v: Quantity) -> Quantity:
         if isinstance(v, float) and v < 0:
-            raise ValueError("shock_scale must be 0 or more")
+            raise ValueError(Message("shock_scale must be 0 or more"))
         return v
 
     @field_validator("persistence")
     @classmethod
     def _persistence_in_unit_interval(cls, v: Quantity) -> Quantity:
         if isinstance(v, float) and not 0 <= v < 1:
-            raise ValueError("persistence must be in [0, 1)")
+            raise ValueError(Message("persistence must be in [0, 1)"))
         return v
 
     @field_validator("vnd_depreciation")
@@ -112,7 +115,12 @@ class Settings(BaseModel):
     def _depreciation_above_minus_one(cls, v: Quantity) -> Quantity:
         if isinstance(v, float) and not v > -1:
             raise ValueError(
-                "vnd_depreciation must be above -1 (-100 %): 0.02 means the VND loses 2 % a year"
+                Message(
+                    "vnd_depreciation must be above -1 ({percent}): 0.02 means the VND loses "
+                    "{two} a year",
+                    percent=_MINUS_ALL,
+                    two=Num(2, "g", percent=True),
+                )
             )
         return v
 
@@ -120,7 +128,9 @@ class Settings(BaseModel):
     @classmethod
     def _factor_positive(cls, v: Quantity) -> Quantity:
         if isinstance(v, float) and not v > 0:
-            raise ValueError("definition_factor must be above 0 (1 = the base value as given)")
+            raise ValueError(
+                Message("definition_factor must be above 0 (1 = the base value as given)")
+            )
         return v
 
 
@@ -141,20 +151,31 @@ def _check_draws(values: dict[str, np.ndarray]) -> None:
     # a range check alone would let NaN through (every comparison with NaN is False)
     for name, v in values.items():
         if not np.all(np.isfinite(v)):
-            raise InputError(f"market {name} must be a finite number in every draw")
+            raise InputError(
+                Message("market {name} must be a finite number in every draw", name=name)
+            )
     if np.any(values["growth"] <= -1):
-        raise InputError("market growth must be above -1 (-100 %) in every draw")
+        raise InputError(
+            Message("market growth must be above -1 ({percent}) in every draw", percent=_MINUS_ALL)
+        )
     p = values["persistence"]
     if np.any((p < 0) | (p >= 1)):
-        raise InputError("market persistence must be in [0, 1) in every draw")
+        raise InputError(Message("market persistence must be in [0, 1) in every draw"))
     if np.any(values["vnd_depreciation"] <= -1):
         raise InputError(
-            "market vnd_depreciation must be above -1 (-100 %) in every draw: "
-            "0.02 means the VND loses 2 % a year against the USD"
+            Message(
+                "market vnd_depreciation must be above -1 ({percent}) in every draw: 0.02 means "
+                "the VND loses {two} a year against the USD",
+                percent=_MINUS_ALL,
+                two=Num(2, "g", percent=True),
+            )
         )
     if np.any(values["definition_factor"] <= 0):
         raise InputError(
-            "market definition_factor must be above 0 in every draw (1 = the base value as given)"
+            Message(
+                "market definition_factor must be above 0 in every draw (1 = the base value as "
+                "given)"
+            )
         )
 
 

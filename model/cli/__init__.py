@@ -59,7 +59,7 @@ try:
         verify,
         what_it_takes,
     )
-    from vnsim.errors import EXIT_BUG, EXIT_OK, UserError, exit_status, interrupt
+    from vnsim.errors import ENGLISH, EXIT_BUG, EXIT_OK, UserError, exit_status, interrupt
 finally:
     for _sig, _handler in _previous.items():
         signal.signal(_sig, _handler)
@@ -147,8 +147,19 @@ def _signals_as_interrupts(received: list[int]) -> Iterator[None]:
         sys.unraisablehook = default_unraisable
 
 
+def _language(args: argparse.Namespace) -> Any:
+    """The language of the command's messages (``--lang``; English for commands without it)."""
+    lang = getattr(args, "lang", "en")
+    if lang == "en":
+        return ENGLISH
+    from vnsim.present.i18n import translator  # only then: the catalogue takes time to load
+
+    return translator(lang)
+
+
 def _dispatch(handler: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
-    """Run a command's handler; print what it raised as one message and return the status."""
+    """Run a command's handler; print what it raised as one message (a user's problem in the
+    command's ``--lang``) and return the status."""
     try:
         return handler(args)
     except BrokenPipeError:
@@ -156,7 +167,7 @@ def _dispatch(handler: Callable[[argparse.Namespace], int], args: argparse.Names
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
     except (Exception, KeyboardInterrupt) as exc:
-        status, message = exit_status(exc)
+        status, message = exit_status(exc, _language(args))
         if status == EXIT_BUG and os.environ.get("VNSIM_DEBUG"):
             raise
         print(message, file=sys.stderr)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from vnsim.cli.inputs import DEFAULT_SCENARIO, scenario_path, seed, vintage
+from vnsim.cli.inputs import DEFAULT_SCENARIO, LANGUAGES, scenario_path, seed, vintage
 from vnsim.errors import Interrupted, UserError, folder_or_absent
 
 MAX_DRAWS = 10_000_000  # as the scenario schema
@@ -37,6 +37,9 @@ def register(sub: Any) -> None:
     run.add_argument("--quiet", action="store_true", help="print nothing on success")
     run.add_argument(
         "--strict", action="store_true", help="refuse a scenario with plausibility warnings"
+    )
+    run.add_argument(
+        "--lang", choices=LANGUAGES, default="en", help="language of the scenario's problems"
     )
     run.add_argument(
         "--executor",
@@ -148,14 +151,17 @@ def _simulate_into(tmp: Path, plan: Any, attrs: dict[str, Any], args: argparse.N
 def command(args: argparse.Namespace) -> int:
     """Run the scenario, write its folder atomically, print the headline numbers."""
     from vnsim.core import planning
+    from vnsim.present.i18n import translator
     from vnsim.run import executors, store
 
     path = scenario_path(args.scenario)
+    # the scenario's problems, if any, are raised and shown in --lang by vnsim.cli.main
     scenario, scenario_hash = load_once(path, strict=args.strict)
     if args.as_of is not None:
         scenario = scenario.model_copy(update={"as_of": args.as_of})
+    t = translator(args.lang)
     for warning in scenario.warnings:
-        print(f"  {warning}", file=sys.stderr)
+        print(f"  {warning.render(t)}", file=sys.stderr)
     draws = _checked_draws(args, scenario.ensemble.draws)
     folder = run_folder(scenario.name, args.out, Path(args.results))
     run = store.RunFolder(folder, force=args.force)  # refuses an existing folder now

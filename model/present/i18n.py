@@ -41,6 +41,7 @@ from babel import Locale, dates, numbers
 from babel.core import get_global
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from vnsim.errors import N_ as N_  # the one marker, re-exported for present
 
 if TYPE_CHECKING:
     import jinja2
@@ -50,11 +51,6 @@ LANGUAGES: tuple[Lang, ...] = ("en", "vi")
 DOMAIN = "vnsim"
 #: Shown for a missing number (NaN) instead of Babel's "NaN".
 MISSING = "–"
-
-
-def N_(message: str) -> str:
-    """Mark ``message`` for extraction without translating it (it is translated where shown)."""
-    return message
 
 
 def _check_lang(lang: str) -> None:
@@ -169,6 +165,34 @@ class Translator:
         if value.is_nan():
             return MISSING
         return _pattern(self.lang, "percent", digits).apply(value, self.lang)
+
+    def format_number(self, value: float, spec: str = "g", percent: bool = False) -> str:
+        """A number of a message (:class:`vnsim.errors.Num`): the digits ``format(value, spec)``
+        writes in English, with the language's separators, sign and percent pattern.
+
+        English keeps Python's text (and `` %`` for a percentage), as the English messages
+        always wrote it; the digits are never rounded again. Grouping follows ``spec`` (``,``).
+        """
+        text = format(value, spec)
+        if self.lang == "en":
+            return text + (" %" if percent else "")
+        digits = Decimal(text.replace(",", ""))
+        if not digits.is_finite():
+            return text
+        grouped = "," in spec
+        if percent:
+            out = numbers.format_percent(
+                digits.scaleb(-2),
+                locale=self.lang,
+                decimal_quantization=False,
+                group_separator=grouped,
+            )
+        else:
+            out = numbers.format_decimal(
+                digits, locale=self.lang, decimal_quantization=False, group_separator=grouped
+            )
+        plus = self.locale.number_symbols["latn"]["plusSign"]
+        return plus + out if text.startswith("+") else out
 
     def date(
         self, value: datetime.date, format: Literal["short", "medium", "long"] = "long"

@@ -10,6 +10,9 @@ Scenario and target files go through :func:`read_yaml`, which
 
 and through :func:`validate`, which turns every pydantic error of a document into a
 :class:`Problem` (file, line, field, message, "did you mean" for misspelt keys), all at once.
+
+Every message is a :class:`vnsim.errors.Message`, so the command line can show it in the
+reader's language; pydantic's own messages are translated through :data:`PYDANTIC_MESSAGES`.
 """
 
 from __future__ import annotations
@@ -27,7 +30,17 @@ from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ValidationError
-from vnsim.errors import DocumentError, UnusableFile, read_input
+from vnsim.errors import (
+    ENGLISH,
+    N_,
+    DocumentError,
+    Language,
+    Message,
+    Num,
+    UnusableFile,
+    read_input,
+    shown,
+)
 
 MAX_BYTES = 1_000_000
 MAX_DEPTH = 40
@@ -67,7 +80,9 @@ class Problem:
     """One thing wrong in a document, located as precisely as the document allows.
 
     A ``"warning"`` (a number outside its plausible range) lets the document be used unless
-    the check is strict; an ``"error"`` does not.
+    the check is strict; an ``"error"`` does not. ``message`` is the English text; when it is a
+    :class:`~vnsim.errors.Message` (as every message of vnsim is), it also carries the
+    :attr:`msgid` and :attr:`params` that :meth:`render` shows in another language.
     """
 
     file: str
@@ -76,10 +91,26 @@ class Problem:
     message: str
     severity: Literal["error", "warning"] = "error"
 
-    def __str__(self) -> str:
+    @property
+    def msgid(self) -> str:
+        """The message's msgid, the English template (its text if it has none)."""
+        return self.message.msgid if isinstance(self.message, Message) else self.message
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The parameters that fill :attr:`msgid`."""
+        return dict(self.message.params) if isinstance(self.message, Message) else {}
+
+    def render(self, lang: Language = ENGLISH) -> str:
+        """``file:line: field: message`` in ``lang``; file, line and field as written."""
         where = f"{self.file}:{self.line}" if self.line else self.file
-        what = f"warning: {self.message}" if self.severity == "warning" else self.message
+        what = shown(self.message, lang)
+        if self.severity == "warning":
+            what = Message("warning: {problem}", problem=self.message).render(lang)
         return f"{where}: {self.field}: {what}" if self.field else f"{where}: {what}"
+
+    def __str__(self) -> str:
+        return self.render()
 
 
 def dotted(loc: Loc) -> str:
@@ -123,11 +154,13 @@ def _read_text(path: Path, name: str) -> str:
     """The text of ``path``, refused if it is not a regular file, too big, not UTF-8 or empty."""
     try:
         # a FIFO or a device would block or never end: type and size are checked first
-        raw = read_input(path, MAX_BYTES, "scenario files")
+        raw = read_input(path, MAX_BYTES, Message("scenario files"))
     except UnusableFile as exc:
         raise _fail(name, exc.reason) from None
     except OSError as exc:
-        raise _fail(name, f"cannot read the file ({exc.strerror or exc})") from None
+        # the system's reason is in the system's words
+        reason = exc.strerror or str(exc)
+        raise _fail(name, Message("cannot read the file ({reason})", reason=reason)) from None
     files = _READ.get()
     if files is not None:
         files.append((path, raw))
@@ -135,11 +168,10 @@ def _read_text(path: Path, name: str) -> str:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise _fail(
-            name, f"not UTF-8 text (byte {exc.start}); save the file as UTF-8", line
-        ) from None
+        message = Message("not UTF-8 text (byte {byte}); save the file as UTF-8", byte=exc.start)
+        raise _fail(name, message, line) from None
     if not text.strip():
-        raise _fail(name, "file is empty; a scenario needs at least a 'name'")
+        raise _fail(name, Message("file is empty; a scenario needs at least a 'name'"))
     return text
 
 
@@ -154,23 +186,31 @@ def _check_events(text: str, name: str) -> None:
         if isinstance(ev, yaml.AliasEvent) or getattr(ev, "anchor", None):
             raise _fail(
                 name,
-                "YAML anchors and aliases (&name, *name, <<) are not allowed: write values out",
+                Message(
+                    "YAML anchors and aliases (&name, *name, <<) are not allowed: write values out"
+                ),
                 ev.start_mark.line + 1,
             )
         if isinstance(ev, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_DEPTH + 1:  # the file's own mapping is the first level
-                raise _fail(
-                    name,
-                    f"nested too deeply (more than {MAX_DEPTH} levels)",
-                    ev.start_mark.line + 1,
-                )
+                raise _fail(name, _too_deep(), ev.start_mark.line + 1)
         elif isinstance(ev, yaml.CollectionEndEvent):
             depth -= 1
         if isinstance(ev, yaml.NodeEvent):
             nodes += 1
             if nodes > 2 * MAX_NODES + 1:  # keys are events too: at most one per value
-                raise _fail(name, f"more than {MAX_NODES:,} values; files are limited to that")
+                raise _fail(
+                    name,
+                    Message(
+                        "more than {limit} values; files are limited to that",
+                        limit=Num(MAX_NODES, ","),
+                    ),
+                )
+
+
+def _too_deep() -> Message:
+    return Message("nested too deeply (more than {levels} levels)", levels=MAX_DEPTH)
 
 
 def _line_before(mark: Any) -> str:
@@ -180,33 +220,36 @@ def _line_before(mark: Any) -> str:
     return buffer[start : mark.pointer]
 
 
-def yaml_message(exc: yaml.MarkedYAMLError) -> tuple[str, int | None]:
+def yaml_message(exc: yaml.MarkedYAMLError) -> tuple[Message, int | None]:
     """PyYAML's complaint in a planner's words, and the line it is about."""
     mark = exc.problem_mark or exc.context_mark
     line = mark.line + 1 if mark else None
     problem = str(exc.problem or exc.context)
+    hint: str
     if "'\\t'" in problem:
-        hint = "a tab character: YAML indents with spaces only; replace the tab with spaces"
+        hint = Message(
+            "a tab character: YAML indents with spaces only; replace the tab with spaces"
+        )
     elif "mapping values are not allowed" in problem and mark and ":" in _line_before(mark):
-        hint = (
-            "a second ':' on this line: put the text in quotes, e.g. title: \"Kịch bản: tăng tốc\""
+        hint = Message(
+            "a second ':' on this line: put the text in quotes, e.g. {example}",
+            example='title: "Kịch bản: tăng tốc"',
         )
     elif "could not find expected ':'" in problem and exc.context_mark is not None:
         # PyYAML notices on the next line; the key without its colon is where it started
-        return "not valid YAML: missing ':' after the key (write key: value)", (
-            exc.context_mark.line + 1
-        )
+        hint = Message("missing ':' after the key (write key: value)")
+        return Message("not valid YAML: {hint}", hint=hint), exc.context_mark.line + 1
     elif any(
         words in problem
         for words in ("expected <block end>", "did not find expected key", "mapping values")
     ):
-        hint = (
+        hint = Message(
             "the indentation does not match the lines above: keys of one section start in "
             "the same column (spaces only)"
         )
     else:
-        hint = problem
-    return f"not valid YAML: {hint}", line
+        hint = problem  # PyYAML's own words, untranslated
+    return Message("not valid YAML: {hint}", hint=hint), line
 
 
 def _compose(text: str, name: str) -> yaml.MappingNode:
@@ -218,11 +261,12 @@ def _compose(text: str, name: str) -> yaml.MappingNode:
         msg, line = yaml_message(exc)
         raise _fail(name, msg, line) from None
     except yaml.YAMLError as exc:
-        raise _fail(name, f"not valid YAML: {exc}") from None
+        raise _fail(name, Message("not valid YAML: {hint}", hint=str(exc))) from None
     except RecursionError:
-        raise _fail(name, f"nested too deeply (more than {MAX_DEPTH} levels)") from None
+        raise _fail(name, _too_deep()) from None
     if not isinstance(root, yaml.MappingNode):
-        raise _fail(name, "the file must be a mapping of keys to values (key: value)", 1)
+        message = Message("the file must be a mapping of keys to values (key: value)")
+        raise _fail(name, message, 1)
     return root
 
 
@@ -243,35 +287,38 @@ class _Builder:
         except (yaml.YAMLError, ValueError, KeyError, AttributeError) as exc:
             # `!!bool abc` fails with KeyError, `!!timestamp abc` with AttributeError
             # e.g. 2022-13-01 is resolved as a timestamp and fails in datetime, not in YAML
-            reason = getattr(exc, "problem", None) or exc
-            raise _fail(
-                self.name, f"bad value {node.value!r}: {reason}", node.start_mark.line + 1
-            ) from None
+            reason = str(getattr(exc, "problem", None) or exc)
+            message = Message("bad value {value!r}: {reason}", value=node.value, reason=reason)
+            raise _fail(self.name, message, node.start_mark.line + 1) from None
 
     def build(self, node: yaml.Node, loc: Loc) -> Any:
         self.count += 1
         if self.count > MAX_NODES:
             raise _fail(
-                self.name, f"more than {MAX_NODES:,} values; scenario files are limited to that"
+                self.name,
+                Message(
+                    "more than {limit} values; scenario files are limited to that",
+                    limit=Num(MAX_NODES, ","),
+                ),
             )
         if len(loc) > MAX_DEPTH:
-            raise _fail(
-                self.name,
-                f"nested too deeply (more than {MAX_DEPTH} levels)",
-                node.start_mark.line + 1,
-            )
+            raise _fail(self.name, _too_deep(), node.start_mark.line + 1)
         self.lines.at.setdefault(loc, (self.name, node.start_mark.line + 1))
         # checked on every node: a tag on a mapping or list would otherwise pass unnoticed
         self._check_tag(node)
         if isinstance(node, yaml.ScalarNode):
             value = self.scalar(node)
             if isinstance(value, str) and (bad := CONTROL.search(value)):
+                char = f"U+{ord(bad[0]):04X}"
                 self.problems.append(
                     Problem(
                         self.name,
                         node.start_mark.line + 1,
                         dotted(loc),
-                        f"holds the control character U+{ord(bad[0]):04X}; remove it",
+                        Message(
+                            "holds the control character {char}; remove it",
+                            char=char,
+                        ),
                     )
                 )
             return value
@@ -281,9 +328,8 @@ class _Builder:
 
     def _check_tag(self, node: yaml.Node) -> None:
         if node.tag not in PLAIN_TAGS and node.tag != "!":
-            raise _fail(
-                self.name, f"custom YAML tag {node.tag} is not allowed", node.start_mark.line + 1
-            )
+            message = Message("custom YAML tag {tag} is not allowed", tag=node.tag)
+            raise _fail(self.name, message, node.start_mark.line + 1)
 
     def mapping(self, node: yaml.MappingNode, loc: Loc) -> dict[Any, Any]:
         out: dict[Any, Any] = {}
@@ -297,7 +343,10 @@ class _Builder:
                         self.name,
                         key_line,
                         dotted((*loc, key)),
-                        f"duplicate key (first given at line {first}); give each key once",
+                        Message(
+                            "duplicate key (first given at line {first}); give each key once",
+                            first=first,
+                        ),
                     )
                 )
             else:
@@ -308,9 +357,8 @@ class _Builder:
     def key(self, key_node: yaml.Node, loc: Loc) -> Any:
         """The key of a mapping entry; a key YAML reads as a boolean or null is kept as written."""
         if not isinstance(key_node, yaml.ScalarNode):
-            raise _fail(
-                self.name, "keys must be plain names or numbers", key_node.start_mark.line + 1
-            )
+            message = Message("keys must be plain names or numbers")
+            raise _fail(self.name, message, key_node.start_mark.line + 1)
         self._check_tag(key_node)
         key = self.scalar(key_node)
         if isinstance(key, bool) or key is None:
@@ -320,7 +368,11 @@ class _Builder:
                     self.name,
                     key_node.start_mark.line + 1,
                     dotted((*loc, key_node.value)),
-                    f"YAML reads the key {key_node.value!r} as {key}; put it in quotes",
+                    Message(
+                        "YAML reads the key {key!r} as {value}; put it in quotes",
+                        key=key_node.value,
+                        value=str(key),
+                    ),
                 )
             )
             key = key_node.value
@@ -376,7 +428,8 @@ def allowed_keys(model: type[BaseModel], loc: Loc) -> list[str]:
 def suggest(word: str, choices: Iterable[str]) -> str:
     """`` (did you mean 'x'?)`` for the closest choice, or an empty string."""
     close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    # TRANSLATORS: put after a message; keep the space before the parenthesis
+    return Message(" (did you mean '{name}'?)", name=close[0]) if close else ""
 
 
 _TYPE_TAGS = {"float", "int", "str", "bool", "none"}
@@ -384,8 +437,8 @@ _TYPE_TAGS = {"float", "int", "str", "bool", "none"}
 
 #: What each name pattern of the schema allows, in words.
 NAME_RULES = {
-    r"^[a-z][a-z0-9_]*$": "lower-case letters, digits and '_', starting with a letter",
-    r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$": (
+    r"^[a-z][a-z0-9_]*$": Message("lower-case letters, digits and '_', starting with a letter"),
+    r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$": Message(
         "letters without accents, digits, '-' and '_' (no spaces), at most 64, e.g. "
         "'kich-ban-1'; the title can say anything"
     ),
@@ -399,10 +452,16 @@ def number_hint(text: Any) -> str:
     if not isinstance(text, str):
         return ""
     if m := _PERCENT.match(text):
-        share = float(m.group(1).replace(",", ".")) / 100
-        return f"shares are fractions: write {share:g}, not {text!r}"
+        # what to write is YAML, with a decimal point in every language
+        share = format(float(m.group(1).replace(",", ".")) / 100, "g")
+        return Message("shares are fractions: write {share}, not {text!r}", share=share, text=text)
     if m := _DECIMAL_COMMA.match(text):
-        return f"write {m.group(1)}.{m.group(2)}, not {text}: decimals take a point, not a comma"
+        number = f"{m.group(1)}.{m.group(2)}"
+        return Message(
+            "write {number}, not {text}: decimals take a point, not a comma",
+            number=number,
+            text=text,
+        )
     return ""
 
 
@@ -425,59 +484,140 @@ def _data_loc(err: Mapping[str, Any], lines: Lines) -> tuple[Loc, bool]:
     return loc, key or err["type"] == "invalid_key"
 
 
-def _key_message(loc: Loc, errs: list[dict[str, Any]]) -> str:
+def _key_message(loc: Loc, errs: list[dict[str, Any]]) -> Message:
     """What is wrong with the key at the end of ``loc``, for a planner."""
     key, kinds = loc[-1], {e["type"] for e in errs}
     pattern = next((e.get("ctx", {}).get("pattern") for e in errs if e.get("ctx")), None)
     if pattern in NAME_RULES:
-        return f"invalid name {key!r}: use {NAME_RULES[pattern]}"
+        return Message("invalid name {key!r}: use {rule}", key=key, rule=NAME_RULES[pattern])
     if "int_parsing" in kinds:
-        return f"{key!r} is not a year: `schedule` years are whole numbers like 2024"
-    if kinds & {"greater_than_equal", "less_than_equal"} and isinstance(key, int):
-        comma = " (a decimal comma? write 0.6, not 0,6)" if key < 1000 else ""
-        return f"{key} is not a year between 1990 and 2100{comma}"
-    if kinds & {"string_type", "invalid_key"} and isinstance(key, int):
-        return (
-            f"a year ({key}) where a name is expected: check the indentation; dated values go "
-            "under `schedule:`, indented two spaces more than it"
+        return Message(
+            "{key!r} is not a year: `schedule` years are whole numbers like 2024", key=key
         )
-    return f"invalid name {key!r}: " + "; ".join(e["msg"] for e in errs)
+    if kinds & {"greater_than_equal", "less_than_equal"} and isinstance(key, int):
+        if key < 1000:
+            return Message(
+                "{key} is not a year between 1990 and 2100 (a decimal comma? write 0.6, not 0,6)",
+                key=key,
+            )
+        return Message("{key} is not a year between 1990 and 2100", key=key)
+    if kinds & {"string_type", "invalid_key"} and isinstance(key, int):
+        return Message(
+            "a year ({key}) where a name is expected: check the indentation; dated values go "
+            "under `schedule:`, indented two spaces more than it",
+            key=key,
+        )
+    reasons = Message.join([pydantic_message(e) for e in errs])
+    return Message("invalid name {key!r}: {reasons}", key=key, reasons=reasons)
 
 
-def _value_message(loc: Loc, errs: list[dict[str, Any]], model: type[BaseModel]) -> str:
+#: pydantic's messages that a scenario or target file can cause, by error type: each is
+#: pydantic's own template (tests check they agree), so that its text can be translated.
+#: ``{expected_plural}`` is left empty in a translation (Vietnamese has no plural forms).
+PYDANTIC_MESSAGES = {
+    "greater_than": N_("Input should be greater than {gt}"),
+    "greater_than_equal": N_("Input should be greater than or equal to {ge}"),
+    "less_than": N_("Input should be less than {lt}"),
+    "less_than_equal": N_("Input should be less than or equal to {le}"),
+    "finite_number": N_("Input should be a finite number"),
+    "int_type": N_("Input should be a valid integer"),
+    "int_parsing": N_("Input should be a valid integer, unable to parse string as an integer"),
+    "int_from_float": N_("Input should be a valid integer, got a number with a fractional part"),
+    "float_type": N_("Input should be a valid number"),
+    "float_parsing": N_("Input should be a valid number, unable to parse string as a number"),
+    "bool_type": N_("Input should be a valid boolean"),
+    "bool_parsing": N_("Input should be a valid boolean, unable to interpret input"),
+    "string_type": N_("Input should be a valid string"),
+    "string_too_short": N_("String should have at least {min_length} character{expected_plural}"),
+    "string_too_long": N_("String should have at most {max_length} character{expected_plural}"),
+    "list_type": N_("Input should be a valid list"),
+    "dict_type": N_("Input should be a valid dictionary"),
+    "model_type": N_("Input should be a valid dictionary or instance of {class_name}"),
+    "too_short": N_(
+        "{field_type} should have at least {min_length} item{expected_plural} after "
+        "validation, not {actual_length}"
+    ),
+    "too_long": N_(
+        "{field_type} should have at most {max_length} item{expected_plural} after "
+        "validation, not {actual_length}"
+    ),
+}
+
+
+#: The collections pydantic names in its messages (``{field_type}``).
+PYDANTIC_FIELD_TYPES = {"List": N_("List"), "Dictionary": N_("Dictionary")}
+
+
+def pydantic_message(err: Mapping[str, Any]) -> str:
+    """The message of one pydantic error, without pydantic's "Value error, ".
+
+    A validator's :class:`~vnsim.errors.Message` (raised as ``ValueError(Message(...))``) is
+    returned as it is; a message of :data:`PYDANTIC_MESSAGES` keeps pydantic's English and is
+    translated with the error's context (numbers in the reader's format); any other is
+    pydantic's English, untranslated.
+    """
+    ctx = err.get("ctx") or {}
+    error = ctx.get("error")
+    if isinstance(error, ValueError) and len(error.args) == 1:
+        if isinstance(error.args[0], Message):
+            return error.args[0]
+    text = str(err["msg"]).removeprefix("Value error, ")
+    msgid = PYDANTIC_MESSAGES.get(err["type"])
+    if msgid is None:
+        return text
+    params: dict[str, Any] = {}
+    for k, v in ctx.items():
+        if isinstance(v, int | float) and not isinstance(v, bool):
+            params[k] = Num(v, "d" if isinstance(v, int) else "g")
+        elif k == "field_type" and v in PYDANTIC_FIELD_TYPES:
+            params[k] = Message.worded(v, PYDANTIC_FIELD_TYPES[v])
+        else:
+            params[k] = str(v)
+    return Message.worded(text, msgid, **{**params, "expected_plural": ""})
+
+
+def _value_message(loc: Loc, errs: list[dict[str, Any]], model: type[BaseModel]) -> Message:
     """What is wrong with the value at ``loc``, for a planner."""
     kinds = {e["type"] for e in errs}
     got = errs[0].get("input")
     if "extra_forbidden" in kinds:
         keys = allowed_keys(model, loc[:-1])
-        return "unknown key" + (
-            suggest(loc[-1], keys) or (f" (allowed: {', '.join(keys)})" if keys else "")
-        )
+        allowed = Message(" (allowed: {keys})", keys=", ".join(keys)) if keys else ""
+        return Message("unknown key{hint}", hint=suggest(loc[-1], keys) or allowed)
     if "missing" in kinds:
-        return "required but missing"
+        return Message("required but missing")
     if kinds == {"literal_error"}:
         # a misspelt choice (dist: unifrom, target: market.growht) deserves a suggestion too
         choices = re.findall(r"'([^']*)'", str(errs[0].get("ctx", {}).get("expected", "")))
-        return f"unknown value {got!r}{suggest(str(got), choices)}; expected one of: " + ", ".join(
-            choices
+        return Message(
+            "unknown value {value!r}{hint}; expected one of: {choices}",
+            value=got,
+            hint=suggest(str(got), choices),
+            choices=", ".join(choices),
         )
     if kinds == {"string_pattern_mismatch"}:
-        rule = NAME_RULES.get(errs[0].get("ctx", {}).get("pattern"), "a plain name")
-        return f"{got!r} is not a valid name: use {rule}"
+        rule = NAME_RULES.get(errs[0].get("ctx", {}).get("pattern"), Message("a plain name"))
+        return Message("{value!r} is not a valid name: use {rule}", value=got, rule=rule)
     if kinds <= {"float_parsing", "float_type", "string_pattern_mismatch", "string_type"}:
         if hint := number_hint(got):
             return hint
         if got is None and loc and isinstance(loc[-1], int):
-            return "no value after the year (a decimal comma? write 0.6, not 0,6)"
-        return f"expected a number or the name of an uncertain input, got {got!r}"
+            return Message("no value after the year (a decimal comma? write 0.6, not 0,6)")
+        return Message(
+            "expected a number or the name of an uncertain input, got {value!r}", value=got
+        )
     if kinds == {"dict_type"} and got is None:
-        return "empty: write its entries on the next lines, indented two spaces more than this key"
-    msgs = []
+        return Message(
+            "empty: write its entries on the next lines, indented two spaces more than this key"
+        )
+    msgs: list[str] = []
     for e in errs:
-        m = e["msg"].removeprefix("Value error, ")
+        m = pydantic_message(e)
         if m not in msgs:
             msgs.append(m)
-    return "; ".join(msgs) + ("" if isinstance(got, dict | list) else f" (got {got!r})")
+    if isinstance(got, dict | list):
+        return Message.join(msgs)
+    return Message("{problem} (got {value!r})", problem=Message.join(msgs), value=got)
 
 
 def pydantic_problems(exc: ValidationError, model: type[BaseModel], lines: Lines) -> list[Problem]:

@@ -16,6 +16,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from vnsim.blocks import LEVER_TARGETS, TRIGGER_SOURCES, LeverTarget
 from vnsim.egdi import TiiIndicator
+from vnsim.errors import Message
 from vnsim.quantity import Quantity
 
 #: What an effect can act on, and the unit of its size per unit of intensity (from the blocks).
@@ -74,11 +75,14 @@ class Effect(_Section):
     @model_validator(mode="after")
     def _indicator(self) -> Self:
         if self.indicator is not None and self.target != "egov.tii":
-            raise ValueError("'indicator' applies to target egov.tii only")
+            raise ValueError(Message("'indicator' applies to target egov.tii only"))
         if self.indicator not in (None, "internet_users") and self.indicator_sd is None:
             raise ValueError(
-                f"indicator {self.indicator!r} needs 'indicator_sd' (an assumption: "
-                "it is not in the packaged data)"
+                Message(
+                    "indicator {indicator!r} needs 'indicator_sd' (an assumption: it is not in "
+                    "the packaged data)",
+                    indicator=self.indicator,
+                )
             )
         return self
 
@@ -104,7 +108,7 @@ class Trigger(_Section):
     @model_validator(mode="after")
     def _one_bound(self) -> Self:
         if (self.below is None) == (self.above is None):
-            raise ValueError("give exactly one of 'below' or 'above'")
+            raise ValueError(Message("give exactly one of 'below' or 'above'"))
         return self
 
 
@@ -130,14 +134,24 @@ class Lever(_Section):
     def _dates(self) -> Self:
         first = self.first_year()
         if self.end is not None and first is not None and self.end < first:
-            raise ValueError(f"end ({self.end}) is before the first year in effect ({first})")
+            raise ValueError(
+                Message(
+                    "end ({end}) is before the first year in effect ({first})",
+                    end=self.end,
+                    first=first,
+                )
+            )
         if self.trigger is not None and first is not None and self.trigger.year >= first:
             raise ValueError(
-                f"trigger year ({self.trigger.year}) must be before the lever's first year "
-                f"({first}): a condition can only start a measure after it is observed"
+                Message(
+                    "trigger year ({year}) must be before the lever's first year ({first}): a "
+                    "condition can only start a measure after it is observed",
+                    year=self.trigger.year,
+                    first=first,
+                )
             )
         if self.trigger is not None and first is None:
-            raise ValueError("a triggered lever needs a 'start' or a dated schedule")
+            raise ValueError(Message("a triggered lever needs a 'start' or a dated schedule"))
         return self
 
     def first_year(self) -> int | None:

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel
 from vnsim.blocks import BLOCKS, endings
+from vnsim.errors import Message, Num
 from vnsim.spec.documents import Lines, Loc, Problem, dotted
 from vnsim.spec.levers import PLAUSIBLE_INTENSITY, Lever, lagged, planned_intensity
 
@@ -32,23 +33,35 @@ IMPOSSIBLE_FACTOR = 100.0
 PERCENT_UNITS = frozenset({"share", "share/yr"})
 
 #: What a number in each unit means, in words.
-MEANINGS: dict[str, Callable[[float], str]] = {
-    "share/yr": lambda v: f"{100 * v:+g} % growth a year",
-    "share": lambda v: f"{100 * v:g} %",
-    "1/yr": lambda v: f"{v:+g} to the log-odds of adoption each year",
-    "index points/yr": lambda v: f"{v:+g} on a 0-1 index each year ({100 * v:+g} % of its scale)",
-    "index points": lambda v: f"{v:g} on a 0-1 index",
-    "per 100/yr": lambda v: f"{v:+g} points (per 100 inhabitants) a year",
-    "USD bn": lambda v: f"{v:g} billion US dollars",
-    "intensity": lambda v: f"{v:g} times the plan",
+MEANINGS: dict[str, Callable[[float], Message | Num]] = {
+    "share/yr": lambda v: Message(
+        "{percent} growth a year", percent=Num(100 * v, "+g", percent=True)
+    ),
+    "share": lambda v: Num(100 * v, "g", percent=True),
+    "1/yr": lambda v: Message("{value} to the log-odds of adoption each year", value=Num(v, "+g")),
+    "index points/yr": lambda v: Message(
+        "{value} on a 0-1 index each year ({percent} of its scale)",
+        value=Num(v, "+g"),
+        percent=Num(100 * v, "+g", percent=True),
+    ),
+    "index points": lambda v: Message("{value} on a 0-1 index", value=Num(v)),
+    "per 100/yr": lambda v: Message(
+        "{value} points (per 100 inhabitants) a year", value=Num(v, "+g")
+    ),
+    "USD bn": lambda v: Message("{value} billion US dollars", value=Num(v)),
+    "intensity": lambda v: Message("{value} times the plan", value=Num(v)),
 }
 
 
-def meaning(value: float, unit: str) -> str:
+def meaning(value: float, unit: str) -> Message:
     """``3 share/yr = +300 % growth a year``: a number with its unit, in words."""
     words = MEANINGS.get(unit)
-    written = f"intensity {value:g}" if unit == "intensity" else f"{value:g} {unit}"
-    return written + (f" = {words(value)}" if words else "")
+    # units are written as in scenario files, in every language
+    if unit == "intensity":
+        written = Message("intensity {value}", value=Num(value))
+    else:
+        written = Message.join([Num(value), unit], " ")
+    return Message.join([written, words(value)], " = ") if words else written
 
 
 def judge(
@@ -65,21 +78,41 @@ def judge(
     plausible
         The range ``(low, high)`` in ``unit``.
     per
-        What the range is per, e.g. ``" per unit of intensity"``.
+        What the range is per, e.g. ``" per unit of intensity"`` (a message).
     """
     low, high = plausible
     if low <= value <= high:
         return None
     bound = max(abs(low), abs(high))
     impossible = abs(value) > IMPOSSIBLE_FACTOR * bound
-    hint = ""
+    hint: str = ""
     if unit in PERCENT_UNITS and low <= value / 100 <= high:
-        hint = f"; did you mean {value / 100:g}? ({value:g} % is written {value / 100:g})"
-    said = "impossible" if impossible else "implausible"
-    message = (
-        f"{meaning(value, unit)} is {said}; the plausible range is {low:g} to {high:g} "
-        f"{unit}{per}{hint}"
-    )
+        # what to write is YAML, with a decimal point in every language
+        share = format(value / 100, "g")
+        # TRANSLATORS: put after a message; {share} is the number to write in the file
+        hint = Message(
+            "; did you mean {share}? ({percent} is written {share})",
+            share=share,
+            percent=Num(value, "g", percent=True),
+        )
+    params = {
+        "value": meaning(value, unit),
+        "low": Num(low),
+        "high": Num(high),
+        "unit": unit,
+        "per": per,
+        "hint": hint,
+    }
+    if impossible:
+        message = Message(
+            "{value} is impossible; the plausible range is {low} to {high} {unit}{per}{hint}",
+            **params,
+        )
+    else:
+        message = Message(
+            "{value} is implausible; the plausible range is {low} to {high} {unit}{per}{hint}",
+            **params,
+        )
     return ("error" if impossible else "warning"), message
 
 
@@ -110,8 +143,13 @@ def _check(
         for x in [] if spec is None else _reach(spec):
             if found := judge(x, unit, plausible, per):
                 severity, message = found
-                used = f"reaches {x:g}, used by {dotted(loc)}: "
-                yield lines.problem(("uncertain", value), used + message, severity)  # type: ignore[arg-type]
+                used = Message(
+                    "reaches {value}, used by {field}: {problem}",
+                    value=Num(x),
+                    field=dotted(loc),
+                    problem=message,
+                )
+                yield lines.problem(("uncertain", value), used, severity)  # type: ignore[arg-type]
                 return
         return
     if found := judge(float(value), unit, plausible, per):
@@ -137,32 +175,42 @@ def _schedule(
     """Intensities far above plan and dates the run never sees."""
     loc: Loc = ("levers", name, "schedule")
     for year, level in lever.schedule.items():
-        if found := judge(level, "intensity", PLAUSIBLE_INTENSITY, " (1 = as planned)"):
+        # TRANSLATORS: put after a range of intensities; keep the space before the parenthesis
+        planned = Message(" (1 = as planned)")
+        if found := judge(level, "intensity", PLAUSIBLE_INTENSITY, planned):
             yield lines.problem((*loc, year), found[1], "warning")
     late = sorted(y for y in lever.schedule if y > end_year)
     early = sorted(y for y in lever.schedule if y < base_year)
+    off = ""
+    if len(late) == len(lever.schedule):
+        off = Message("; the lever is off for the whole run")
     for year in late:
-        yield lines.problem(
-            (*loc, year),
-            f"{year} is after the horizon's end_year ({end_year}): this intensity is never "
-            f"in effect"
-            + ("; the lever is off for the whole run" if len(late) == len(lever.schedule) else ""),
-            "warning",
+        message = Message(
+            "{year} is after the horizon's end_year ({end}): this intensity is never in effect"
+            "{more}",
+            year=year,
+            end=end_year,
+            more=off,
         )
+        yield lines.problem((*loc, year), message, "warning")
     for year in early[:-1]:
-        yield lines.problem(
-            (*loc, year),
-            f"{year} is before base_year ({base_year}) and replaced by {early[-1]} before the run "
-            "starts: it has no effect",
-            "warning",
+        message = Message(
+            "{year} is before base_year ({base}) and replaced by {later} before the run starts: "
+            "it has no effect",
+            year=year,
+            base=base_year,
+            later=early[-1],
         )
+        yield lines.problem((*loc, year), message, "warning")
     for key, year in (("start", lever.start), ("end", lever.end)):
         if year is not None and not base_year <= year <= end_year:
-            yield lines.problem(
-                ("levers", name, key),
-                f"{year} is outside the horizon ({base_year}-{end_year})",
-                "warning",
+            message = Message(
+                "{year} is outside the horizon ({base}-{end})",
+                year=year,
+                base=base_year,
+                end=end_year,
             )
+            yield lines.problem(("levers", name, key), message, "warning")
 
 
 def _after_end(scenario: Any, lines: Lines) -> Iterator[Problem]:
@@ -174,13 +222,15 @@ def _after_end(scenario: Any, lines: Lines) -> Iterator[Problem]:
         t = lever.trigger
         if t is not None and t.variable in ended and t.year > ended[t.variable].last_year:
             e = ended[t.variable]
-            yield lines.problem(
-                ("levers", name, "trigger", "year"),
-                f"{t.variable} has no value after {e.last_year}: {e.reason}, so a trigger "
-                f"checked in {t.year} never fires; check it in {e.last_year} or earlier, or "
-                "watch another variable",
-                "error",
+            message = Message(
+                "{variable} has no value after {last}: {reason}, so a trigger checked in {year} "
+                "never fires; check it in {last} or earlier, or watch another variable",
+                variable=t.variable,
+                last=e.last_year,
+                reason=e.reason,
+                year=t.year,
             )
+            yield lines.problem(("levers", name, "trigger", "year"), message, "error")
         for i, eff in enumerate(lever.effects):
             e = ended.get(eff.target)
             if e is None:
@@ -188,12 +238,15 @@ def _after_end(scenario: Any, lines: Lines) -> Iterator[Problem]:
             # years the effect is non-zero as planned (triggers only ever switch levers off)
             acting = years[lagged(planned_intensity(lever, years), eff.lag) > 0]
             if acting.size and acting.min() > e.last_year:
-                yield lines.problem(
-                    ("levers", name, "effects", i, "target"),
-                    f"{eff.target} acts only from {acting.min()}, after {e.last_year}: "
-                    f"{e.reason}, so this effect changes nothing",
-                    "warning",
+                message = Message(
+                    "{target} acts only from {first}, after {last}: {reason}, so this effect "
+                    "changes nothing",
+                    target=eff.target,
+                    first=int(acting.min()),
+                    last=e.last_year,
+                    reason=e.reason,
                 )
+                yield lines.problem(("levers", name, "effects", i, "target"), message, "warning")
 
 
 def plausibility_problems(scenario: Any, lines: Lines) -> list[Problem]:
@@ -204,7 +257,8 @@ def plausibility_problems(scenario: Any, lines: Lines) -> list[Problem]:
     out: list[Problem] = []
     for block in BLOCKS:
         out += _settings(getattr(scenario, block.name), (block.name,), scenario, lines)
-    per = " per unit of intensity"
+    # TRANSLATORS: put after a range with its unit; keep the space at the start
+    per = Message(" per unit of intensity")
     for name, lever in scenario.levers.items():
         for i, eff in enumerate(lever.effects):
             if eff.plausible is not None:

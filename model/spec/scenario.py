@@ -24,11 +24,13 @@ from pydantic import (
     model_validator,
 )
 from vnsim.blocks import BLOCKS, Block
+from vnsim.errors import Message, Num
 from vnsim.quantity import UNITS, InputName
 from vnsim.spec.documents import (
     DocumentError,
     Lines,
     Problem,
+    dotted,
     number_hint,
     read_yaml,
     suggest,
@@ -74,7 +76,11 @@ WINDOWS_RESERVED = frozenset(
 
 def _portable(name: str) -> str:
     if name.upper() in WINDOWS_RESERVED:
-        raise ValueError(f"{name!r} is a device name on Windows and cannot name a folder there")
+        raise ValueError(
+            Message(
+                "{name!r} is a device name on Windows and cannot name a folder there", name=name
+            )
+        )
     return name
 
 
@@ -121,37 +127,74 @@ class UncertainInput(_Section):
     def _parameters(self) -> Self:
         needed, optional = DISTRIBUTIONS[self.dist]
         given = {p for p in PARAMS if getattr(self, p) is not None}
-        errors = []
+        errors: list[Message] = []
         if missing := sorted(needed - given):
-            errors.append(f"{self.dist} needs {', '.join(missing)}")
+            errors.append(
+                Message("{dist} needs {params}", dist=self.dist, params=", ".join(missing))
+            )
         if extra := sorted(given - needed - optional):
             errors.append(
-                f"{', '.join(extra)} not used by {self.dist} (it takes {', '.join(sorted(needed))})"
+                Message(
+                    "{params} not used by {dist} (it takes {needed})",
+                    params=", ".join(extra),
+                    dist=self.dist,
+                    needed=", ".join(sorted(needed)),
+                )
             )
         if self.unit not in UNITS:
             errors.append(
-                f"unknown unit {self.unit!r}{suggest(self.unit, UNITS)}; units: " + ", ".join(UNITS)
+                Message(
+                    "unknown unit {unit!r}{hint}; units: {units}",
+                    unit=self.unit,
+                    hint=suggest(self.unit, UNITS),
+                    units=", ".join(UNITS),
+                )
             )
         if errors:
-            raise ValueError("; ".join(errors))
-        p = self.params()
+            raise ValueError(Message.join(errors))
+        errors = self._values()
+        if errors:
+            raise ValueError(Message.join(errors))
+        return self
+
+    def _values(self) -> list[Message]:
+        """What is wrong with the parameters' values, once the right ones are given."""
+        p, errors = self.params(), []
         if "low" in p and "high" in p and not p["low"] < p["high"]:
-            errors.append(f"low bound ({p['low']}) must be below high bound ({p['high']})")
+            errors.append(
+                Message(
+                    "low bound ({low}) must be below high bound ({high})",
+                    low=Num(p["low"], ""),
+                    high=Num(p["high"], ""),
+                )
+            )
         elif "mode" in p and not p["low"] <= p["mode"] <= p["high"]:
-            errors.append(f"mode ({p['mode']}) must lie between low and high")
+            errors.append(
+                Message("mode ({mode}) must lie between low and high", mode=Num(p["mode"], ""))
+            )
         for positive in ("sd", "sigma", "alpha", "beta", "df", "scale", "median"):
             if positive in p and p[positive] <= 0:
-                errors.append(f"{positive} must be positive (got {p[positive]})")
+                errors.append(
+                    Message(
+                        "{param} must be positive (got {value})",
+                        param=positive,
+                        value=Num(p[positive], ""),
+                    )
+                )
         if self.unit == "share" and not errors:
             lo, hi = self.support()
             if lo < 0 or hi > 1:
                 errors.append(
-                    "a share must lie between 0 and 1 (write 0.8 for 80 %); this distribution "
-                    f"reaches [{lo:g}, {hi:g}] — use uniform, triangular, beta or truncated_normal"
+                    Message(
+                        "a share must lie between 0 and 1 (write 0.8 for {percent}); this "
+                        "distribution reaches [{low}, {high}] — use uniform, triangular, beta or "
+                        "truncated_normal",
+                        percent=Num(80, "g", percent=True),
+                        low=Num(lo),
+                        high=Num(hi),
+                    )
                 )
-        if errors:
-            raise ValueError("; ".join(errors))
-        return self
+        return errors
 
     def params(self) -> dict[str, float]:
         """The distribution's parameters that are set."""
@@ -179,10 +222,14 @@ class Horizon(_Section):
     def _order(self) -> Self:
         if self.end_year <= self.base_year:
             raise ValueError(
-                f"end_year ({self.end_year}) must be after base_year ({self.base_year})"
+                Message(
+                    "end_year ({end}) must be after base_year ({base})",
+                    end=self.end_year,
+                    base=self.base_year,
+                )
             )
         if self.end_year - self.base_year > 50:
-            raise ValueError("horizon longer than 50 years")
+            raise ValueError(Message("horizon longer than {years} years", years=50))
         return self
 
 
@@ -242,18 +289,25 @@ class _Scenario(_Section):
     @model_validator(mode="after")
     def _within_horizon(self) -> Self:
         h = self.horizon
-        errors = []
+        errors: list[str] = []
         for name, lever in self.levers.items():
             t = lever.trigger
             if t is not None and not h.base_year < t.year < h.end_year:
+                field = dotted(("levers", name, "trigger", "year"))
                 errors.append(
-                    f"levers.{name}.trigger.year ({t.year}) must lie after base_year "
-                    f"and before end_year ({h.base_year}-{h.end_year})"
+                    Message(
+                        "{field} ({year}) must lie after base_year and before end_year "
+                        "({base}-{end})",
+                        field=field,
+                        year=t.year,
+                        base=h.base_year,
+                        end=h.end_year,
+                    )
                 )
         for block in BLOCKS:
             errors += block.horizon_problems(getattr(self, block.name), h.base_year, h.end_year)
         if errors:
-            raise ValueError("; ".join(errors))
+            raise ValueError(Message.join(errors))
         return self
 
     _source_file: str | None = PrivateAttr(None)
@@ -324,24 +378,32 @@ def _references(data: Any, lines: Lines) -> list[Problem]:
             if value not in units and (hint := number_hint(value)):
                 problems.append(lines.problem(loc, hint))
             elif value not in units:
-                known = f"{suggest(value, units)}" or (
-                    f" (defined: {', '.join(map(str, units))})" if units else ""
+                defined = ", ".join(map(str, units))
+                known = suggest(value, units) or (
+                    Message(" (defined: {names})", names=defined) if units else ""
                 )
-                problems.append(lines.problem(loc, f"no uncertain input named {value!r}{known}"))
-            elif units[value] != unit:
                 problems.append(
                     lines.problem(
                         loc,
-                        f"wrong unit: uncertain input {value!r} is in {units[value]!r}, "
-                        f"this field needs {unit!r}",
+                        Message("no uncertain input named {name!r}{hint}", name=value, hint=known),
                     )
                 )
-        elif isinstance(value, int | float) and unit == "share" and not 0 <= value <= 1:
-            problems.append(
-                lines.problem(
-                    loc, f"a share must lie between 0 and 1 (got {value}; write 0.8 for 80 %)"
+            elif units[value] != unit:
+                message = Message(
+                    "wrong unit: uncertain input {name!r} is in {unit!r}, this field needs "
+                    "{needed!r}",
+                    name=value,
+                    unit=units[value],
+                    needed=unit,
                 )
+                problems.append(lines.problem(loc, message))
+        elif isinstance(value, int | float) and unit == "share" and not 0 <= value <= 1:
+            message = Message(
+                "a share must lie between 0 and 1 (got {value}; write 0.8 for {percent})",
+                value=Num(value, ""),
+                percent=Num(80, "g", percent=True),
             )
+            problems.append(lines.problem(loc, message))
 
     def walk(model: type[BaseModel], raw: Any, loc: tuple) -> None:
         if not isinstance(raw, dict):
@@ -378,7 +440,8 @@ def _references(data: Any, lines: Lines) -> list[Problem]:
 def _non_finite(data: Any, lines: Lines, loc: tuple = ()) -> list[Problem]:
     """NaN and infinities anywhere in the document (YAML's .nan / .inf)."""
     if isinstance(data, float) and not math.isfinite(data):
-        return [lines.problem(loc, f"{data} is not a usable number; give a finite value")]
+        message = Message("{value} is not a usable number; give a finite value", value=str(data))
+        return [lines.problem(loc, message)]
     if isinstance(data, dict):
         return [p for k, v in data.items() for p in _non_finite(v, lines, (*loc, k))]
     if isinstance(data, list):
@@ -422,9 +485,8 @@ def read_scenario(path: str | Path) -> tuple[dict[str, Any], Lines, list[Problem
     def load(file: Path) -> tuple[dict, Lines, list[Problem]]:
         if file in chain:
             cycle = " -> ".join(_display(p) for p in [*chain[chain.index(file) :], file])
-            raise DocumentError(
-                [Problem(_display(chain[-1]), None, "extends", f"extends cycle: {cycle}")]
-            )
+            message = Message("extends cycle: {cycle}", cycle=cycle)
+            raise DocumentError([Problem(_display(chain[-1]), None, "extends", message)])
         if len(chain) >= MAX_EXTENDS:
             raise DocumentError(
                 [
@@ -432,7 +494,7 @@ def read_scenario(path: str | Path) -> tuple[dict[str, Any], Lines, list[Problem
                         _display(file),
                         None,
                         "extends",
-                        f"more than {MAX_EXTENDS} levels of extends",
+                        Message("more than {n} levels of extends", n=MAX_EXTENDS),
                     )
                 ]
             )
@@ -443,7 +505,8 @@ def read_scenario(path: str | Path) -> tuple[dict[str, Any], Lines, list[Problem
             return data, lines, problems
         line = lines.at.get(("extends",), (lines.file, None))[1]
         if not isinstance(parent, str) or not parent.strip() or "\0" in parent:
-            raise DocumentError([Problem(lines.file, line, "extends", "must be a file name")])
+            message = Message("must be a file name")
+            raise DocumentError([Problem(lines.file, line, "extends", message)])
         target = (file.parent / parent).resolve()
         if not target.is_relative_to(root):
             raise DocumentError(
@@ -452,8 +515,12 @@ def read_scenario(path: str | Path) -> tuple[dict[str, Any], Lines, list[Problem
                         lines.file,
                         line,
                         "extends",
-                        f"{parent!r} is outside the scenario folder {_display(root)}; "
-                        "copy the file next to this one",
+                        Message(
+                            "{name!r} is outside the scenario folder {folder}; copy the file "
+                            "next to this one",
+                            name=parent,
+                            folder=_display(root),
+                        ),
                     )
                 ]
             )
@@ -463,7 +530,8 @@ def read_scenario(path: str | Path) -> tuple[dict[str, Any], Lines, list[Problem
             found = False
         if not found:
             near = suggest(parent, [p.name for p in file.parent.glob("*.yaml")])
-            raise DocumentError([Problem(lines.file, line, "extends", f"no file {parent!r}{near}")])
+            message = Message("no file {name!r}{hint}", name=parent, hint=near)
+            raise DocumentError([Problem(lines.file, line, "extends", message)])
         base, base_lines, base_problems = load(target)
         inputs, parents = data.get("uncertain"), base.get("uncertain")
         if isinstance(inputs, dict) and isinstance(parents, dict):
@@ -514,16 +582,23 @@ def _misspelt(problems: list[Problem], data: dict[str, Any]) -> list[Problem]:
             out.append(p)
         elif (section, name) not in told:
             told.add((section, name))
-            what = "lever" if section == "levers" else "uncertain input"
             keys = ", ".join(sorted(required))
-            out.append(
-                Problem(
-                    p.file,
-                    p.line,
-                    f"{section}.{name}",
-                    f"no {what} named {name!r} to change{near}; a new {what} needs {keys}",
+            if section == "levers":
+                message = Message(
+                    "no lever named {name!r} to change{hint}; a new lever needs {keys}",
+                    name=name,
+                    hint=near,
+                    keys=keys,
                 )
-            )
+            else:
+                message = Message(
+                    "no uncertain input named {name!r} to change{hint}; a new uncertain input "
+                    "needs {keys}",
+                    name=name,
+                    hint=near,
+                    keys=keys,
+                )
+            out.append(Problem(p.file, p.line, f"{section}.{name}", message))
     return out
 
 

@@ -34,6 +34,7 @@ from pydantic import (
 from vnsim.blocks import BLOCKS, Variable
 from vnsim.blocks.dossiers import LEVELS
 from vnsim.datasets import shipped_scenarios
+from vnsim.errors import Message, Num
 from vnsim.spec.documents import read_yaml, suggest, validate
 
 #: Target sets shipped with vnsim; the first is the default (QĐ 942 supersedes QĐ 749 for 2025).
@@ -143,8 +144,9 @@ class Target(_Section):
     @classmethod
     def _known_indicator(cls, v: str) -> str:
         if v not in INDICATORS:
-            hint = suggest(v, INDICATORS) or f" (known: {', '.join(INDICATORS)})"
-            raise ValueError(f"unknown indicator {v!r}{hint}")
+            known = Message(" (known: {names})", names=", ".join(INDICATORS))
+            hint = suggest(v, INDICATORS) or known
+            raise ValueError(Message("unknown indicator {name!r}{hint}", name=v, hint=hint))
         return v
 
     @field_validator("unit")
@@ -152,7 +154,14 @@ class Target(_Section):
     def _indicator_unit(cls, v: str, info: ValidationInfo) -> str:
         ind = _indicator_of(info)
         if ind is not None and v != ind.unit:
-            raise ValueError(f"the unit of {info.data['indicator']} is {ind.unit!r}, not {v!r}")
+            raise ValueError(
+                Message(
+                    "the unit of {indicator} is {unit!r}, not {given!r}",
+                    indicator=info.data["indicator"],
+                    unit=ind.unit,
+                    given=v,
+                )
+            )
         return v
 
     @field_validator("threshold")
@@ -162,8 +171,15 @@ class Target(_Section):
         if ind is not None and not ind.bounds[0] <= v <= ind.bounds[1]:
             lo, hi = ind.bounds
             raise ValueError(
-                f"{info.data['indicator']} is in {ind.unit} and lies in [{lo:g}, {hi:g}]; "
-                f"{v:g} is outside (a share is written 0.9, not 90)"
+                Message(
+                    "{indicator} is in {unit} and lies in [{low}, {high}]; {value} is outside "
+                    "(a share is written 0.9, not 90)",
+                    indicator=info.data["indicator"],
+                    unit=ind.unit,
+                    low=Num(lo),
+                    high=Num(hi),
+                    value=Num(v),
+                )
             )
         return v
 
@@ -178,17 +194,19 @@ class Target(_Section):
         name, field = info.data["indicator"], info.field_name
         time = field in ("year", "edition")
         wanted = ind.when if time else ind.select
+        # the time axis (year, edition) and fields are named as in target files
+        params = {"name": name, "when": ind.when, "field": field}
         if field == wanted and v is None:
             raise ValueError(
-                f"{name} is measured by {ind.when}: give '{field}'"
+                Message("{name} is measured by {when}: give '{field}'", **params)
                 if time
-                else f"{name} needs '{field}'"
+                else Message("{name} needs '{field}'", **params)
             )
         if field != wanted and v is not None:
             raise ValueError(
-                f"{name} is measured by {ind.when}, not {field}: remove it"
+                Message("{name} is measured by {when}, not {field}: remove it", **params)
                 if time
-                else f"{name} has no '{field}'; remove it"
+                else Message("{name} has no '{field}'; remove it", **params)
             )
         return v
 
@@ -216,7 +234,9 @@ class TargetSet(_Section):
         ids = [t.id for t in self.targets]
         dup = sorted({i for i in ids if ids.count(i) > 1})
         if dup:
-            raise ValueError(f"target ids must be unique; repeated: {', '.join(dup)}")
+            raise ValueError(
+                Message("target ids must be unique; repeated: {ids}", ids=", ".join(dup))
+            )
         return self
 
     def __getitem__(self, target_id: str) -> Target:
@@ -260,8 +280,13 @@ def target_file(name: str | Path | None = None) -> Path:
     found = _shipped(stem)
     if found is None:
         raise FileNotFoundError(
-            f"no target set {str(name)!r}{suggest(stem, TARGET_SETS)}; "
-            f"shipped sets: {', '.join(TARGET_SETS)}, or give the path of a YAML file"
+            Message(
+                "no target set {name!r}{hint}; shipped sets: {sets}, or give the path of a "
+                "YAML file",
+                name=str(name),
+                hint=suggest(stem, TARGET_SETS),
+                sets=", ".join(TARGET_SETS),
+            )
         )
     return found
 
@@ -292,7 +317,11 @@ def load_targets(path: str | Path | None = None) -> TargetSet:
             problems.append(
                 lines.problem(
                     ("targets", i, "id"),
-                    f"id {tid!r} is already used (line {first}); ids must be unique",
+                    Message(
+                        "id {id!r} is already used (line {first}); ids must be unique",
+                        id=tid,
+                        first=first,
+                    ),
                 )
             )
         else:
