@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import platformdirs
-from vnsim.errors import DataError, InputError, UnusableFile, read_input
+from vnsim.errors import DataError, InputError, Message, UnusableFile, read_input
 
 SURVEY_COLUMNS = [
     "survey_year", "country", "iso3", "region", "subregion",
@@ -234,7 +234,14 @@ def _read_csv(source, **kwargs) -> pd.DataFrame:
 
 
 class EditionError(InputError):
-    """A survey edition a scenario asks for that cannot be simulated (observed or too early)."""
+    """A survey edition a scenario asks for that cannot be simulated (observed or too early).
+
+    ``detail`` is the message without the field it was written in, for a located problem.
+    """
+
+    def __init__(self, message: str, detail: str | None = None) -> None:
+        super().__init__(message)
+        self.detail = message if detail is None else detail
 
     def report(self) -> str:
         return f"vnsim: {self}"
@@ -390,31 +397,56 @@ def check_simulated_editions(
     observed = sorted(int(e) for e in observed)
     editions = [int(e) for e in editions]
     if not observed:
-        raise EditionError(f"{source}: no observed survey edition to start from")
+        raise EditionError(
+            Message("{source}: no observed survey edition to start from", source=source)
+        )
     origin = observed[-1]
     problems = []
     seen = [e for e in editions if e in observed]
     if seen:
         problems.append(
-            f"{seen} already observed (the data run to the {origin} edition): they are the "
-            "starting point, not a forecast; to forecast them from an earlier vintage, set "
-            f"as_of to a year before {min(seen)}"
+            Message(
+                "{seen} already observed (the data run to the {origin} edition): they are the "
+                "starting point, not a forecast; to forecast them from an earlier vintage, set "
+                "as_of to a year before {first}",
+                seen=str(seen),
+                origin=origin,
+                first=min(seen),
+            )
         )
     before_data = [e for e in editions if e < observed[0]]
     if before_data:
-        problems.append(f"{before_data} lie before the data (first edition {observed[0]})")
+        problems.append(
+            Message(
+                "{editions} lie before the data (first edition {first})",
+                editions=str(before_data),
+                first=observed[0],
+            )
+        )
     early = [e for e in editions if observed[0] < e < origin and e not in observed]
     if early:
-        problems.append(f"{early} lie before the latest observed edition {origin}")
+        problems.append(
+            Message(
+                "{editions} lie before the latest observed edition {origin}",
+                editions=str(early),
+                origin=origin,
+            )
+        )
     odd = [e for e in editions if e > origin and not is_survey_year(e)]
     if odd:
-        problems.append(f"{odd} are not UN survey years (biennial, even years)")
-    if problems:
-        fix = (
-            f"remove {source} to simulate every survey year after {origin} up to the horizon, "
-            f"or list editions from {editions_after(origin, origin + 2)[0]} on"
+        problems.append(
+            Message("{editions} are not UN survey years (biennial, even years)", editions=str(odd))
         )
-        raise EditionError(f"{source}: " + "; ".join(problems) + f". Fix: {fix}")
+    if problems:
+        detail = Message(
+            "{problems}. Fix: remove {source} to simulate every survey year after {origin} up "
+            "to the horizon, or list editions from {first} on",
+            problems=Message.join(problems),
+            source=source,
+            origin=origin,
+            first=editions_after(origin, origin + 2)[0],
+        )
+        raise EditionError(Message("{source}: {detail}", source=source, detail=detail), detail)
 
 
 def series_releases() -> pd.DataFrame:

@@ -373,7 +373,7 @@ def test_indicator_effect_is_the_un_formula_times_the_change():
         }
     }
     by_indicator = simulate(scenario(data), 32, SEED)
-    per_point = plan(scenario(data), 4, SEED).prepared["egov"].tii_per_unit["internet_users_pct"]
+    per_point = plan(scenario(data), 4, SEED).prepared["egov"].tii_points("internet_users_pct")
     assert 0 < per_point < 0.05
     data["levers"]["internet"]["effects"] = [{"target": "egov.tii", "size": 3.0 * per_point}]
     direct = simulate(scenario(data), 32, SEED)
@@ -385,7 +385,7 @@ def test_indicator_effect_is_the_un_formula_times_the_change():
     assert (by_indicator.tii.sel(later) > none.tii.sel(later)).all()
 
 
-def test_indicator_effect_checks_its_unit_and_needs_an_sd(tmp_path):
+def test_indicator_effect_checks_its_unit_and_target(tmp_path):
     from vnsim.spec.documents import DocumentError
 
     text = (
@@ -403,8 +403,8 @@ def test_indicator_effect_checks_its_unit_and_needs_an_sd(tmp_path):
         load_scenario(path)
     report = err.value.report()
     assert "this field needs 'per 100/yr'" in report
-    assert "needs 'indicator_sd'" in report
     assert "applies to target egov.tii only" in report
+    assert "indicator_sd" not in report  # every TII indicator is in the packaged data
 
 
 def test_public_api_is_importable_from_the_package():

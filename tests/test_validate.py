@@ -91,6 +91,30 @@ CASES = {
         "horizon's end_year (2030): this intensity is never in effect",
         True,
     ),
+    "observed edition listed as simulated": (
+        "edition.yaml",
+        "egov:\n  editions: [2024, 2026]\n",
+        "edition.yaml:4: egov.editions: [2024] đã được quan sát (dữ liệu có đến kỳ 2024): đó là "
+        "điểm xuất phát, không phải dự báo; để dự báo các kỳ này từ một phiên bản dữ liệu sớm "
+        "hơn, hãy đặt as_of là một năm trước 2024. Cách sửa: xoá egov.editions để mô phỏng mọi "
+        "năm khảo sát sau 2024 đến hết kỳ dự báo, hoặc liệt kê các kỳ từ 2026 trở đi",
+        "edition.yaml:4: egov.editions: [2024] already observed (the data run to the 2024 "
+        "edition): they are the starting point, not a forecast; to forecast them from an earlier "
+        "vintage, set as_of to a year before 2024. Fix: remove egov.editions to simulate every "
+        "survey year after 2024 up to the horizon, or list editions from 2026 on",
+        False,
+    ),
+    "unknown model term": (
+        "terms.yaml",
+        "egov:\n  terms: [cubic]\n",
+        "terms.yaml:4: egov.terms: không có thành phần mô hình ['cubic']; hãy chọn trong số "
+        "hci_inputs, level_trend, osi_level_noise, osi_reversal, residual_decay_hci, "
+        "residual_decay_tii, residual_noise, tii_inputs",
+        "terms.yaml:4: egov.terms: unknown terms ['cubic']; choose from hci_inputs, level_trend, "
+        "osi_level_noise, osi_reversal, residual_decay_hci, residual_decay_tii, residual_noise, "
+        "tii_inputs",
+        False,
+    ),
 }
 
 

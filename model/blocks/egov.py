@@ -35,6 +35,7 @@ from scipy import special
 from vnsim import datasets
 from vnsim.blocks.block import Block, DataSources, Draws, Effects, LeverTarget, Variable
 from vnsim.egdi import COMPONENTS, egdi_weights, position_among, rank_desc, rescale01
+from vnsim.errors import Message
 from vnsim.fit import copula, pipeline
 from vnsim.fit.egov import (
     CEILINGS,
@@ -115,7 +116,13 @@ class Settings(pydantic.BaseModel, extra="forbid"):
     def _known_terms(cls, terms: list[str] | None) -> list[str] | None:
         unknown = sorted(set(terms or ()) - TERMS)
         if unknown:
-            raise ValueError(f"unknown terms {unknown}; choose from {sorted(TERMS)}")
+            raise ValueError(
+                Message(
+                    "unknown terms {unknown}; choose from {terms}",
+                    unknown=str(unknown),
+                    terms=", ".join(sorted(TERMS)),
+                )
+            )
         return terms
 
     @pydantic.model_validator(mode="after")
@@ -123,9 +130,15 @@ class Settings(pydantic.BaseModel, extra="forbid"):
         if self.editions is None:
             return self
         if sorted(set(self.editions)) != list(self.editions):
-            raise ValueError("editions must be strictly increasing")
+            raise ValueError(Message("editions must be strictly increasing"))
         if self.origin is not None and any(e <= self.origin for e in self.editions):
-            raise ValueError(f"editions {self.editions} must all come after origin {self.origin}")
+            raise ValueError(
+                Message(
+                    "editions {editions} must all come after origin {origin}",
+                    editions=str(self.editions),
+                    origin=self.origin,
+                )
+            )
         return self
 
 
@@ -142,8 +155,19 @@ class EgovModel:
     asean_index: dict[int, np.ndarray]  # by edition: positions of the ASEAN members in `countries`
     subregion_index: np.ndarray  # positions of the UN's South-eastern Asia (M49) in `countries`
     country_index: int  # position of `settings.country`
-    tii_per_unit: dict[str, float]  # TII points per unit of each raw indicator, at the origin
+    tii_sd: dict[str, float]  # cross-country sd of each raw TII indicator, origin's data year
+    tii_range: float  # range of the TII composite (mean of z-scores) in that year
     data_editions: str  # first and last edition in the survey data used, e.g. "2003–2022"
+
+    def tii_points(self, indicator: str, sd: float | None = None) -> float:
+        """TII index points gained per unit of a raw indicator, by the UN formula at the origin.
+
+        TII = min–max of the mean of the indicators' z-scores, so a change ``Δx`` of indicator
+        ``i`` (below its cap) moves the index by ``Δx / (n · σ_i · R)``: ``σ_i`` its
+        cross-country population sd (``sd`` to assume another) and ``R`` the composite's range.
+        """
+        sigma = self.tii_sd[indicator] if sd is None else sd
+        return 1.0 / (len(self.tii_sd) * sigma * self.tii_range)
 
 
 @dataclass(frozen=True)
@@ -168,16 +192,11 @@ def subindicators(as_of: int | None) -> dict[str, pd.DataFrame]:
     }
 
 
-def tii_per_unit(
+def tii_spread(
     frames: dict[str, pd.DataFrame], countries: tuple[str, ...], origin: int
-) -> dict[str, float]:
-    """TII index points gained per unit of each raw indicator, by the UN formula at the origin.
-
-    TII = min–max of the mean of the indicators' z-scores, so a change ``Δx`` of indicator ``i``
-    (below its cap) moves the index by ``Δx / (n · σ_i · R)``: ``σ_i`` the indicator's
-    cross-country population sd and ``R`` the range of the composite, both in the origin's data
-    year (``origin − 2``), gaps filled as in the fit.
-    """
+) -> tuple[dict[str, float], float]:
+    """Cross-country population sd of each raw TII indicator (capped) and the range of the
+    TII composite, in the origin's data year (``origin − 2``), gaps filled as in the fit."""
     table = (
         pipeline.fill_median(
             pipeline.indicator_table(
@@ -190,9 +209,8 @@ def tii_per_unit(
     caps = np.array([np.inf if c is None else c for c in pipeline.TII_CAPS.values()])
     capped = np.minimum(table, caps[:, None])
     composite = pipeline.zscore(capped).mean(axis=0)
-    spread = np.ptp(composite)
     sd = capped.std(axis=1)
-    return {k: float(1.0 / (len(TII_INPUTS) * sd[i] * spread)) for i, k in enumerate(TII_INPUTS)}
+    return {k: float(sd[i]) for i, k in enumerate(TII_INPUTS)}, float(np.ptp(composite))
 
 
 def prepare(
@@ -236,7 +254,14 @@ def prepare(
     wanted = {c for m in [*asean.values(), subregion] for c in [*m, settings.country]}
     missing = sorted(wanted - set(countries))
     if missing:
-        raise ValueError(f"countries not in the {origin} edition: {missing}")
+        raise ValueError(
+            Message(
+                "countries not in the {origin} edition: {missing}",
+                origin=origin,
+                missing=str(missing),
+            )
+        )
+    tii_sd, tii_range = tii_spread(frames, countries, origin)
     return EgovModel(
         settings=settings,
         fit=fitted,
@@ -247,7 +272,8 @@ def prepare(
         asean_index={e: np.array([countries.index(c) for c in m]) for e, m in asean.items()},
         subregion_index=np.array([countries.index(c) for c in subregion]),
         country_index=countries.index(settings.country),
-        tii_per_unit=tii_per_unit(frames, countries, origin),
+        tii_sd=tii_sd,
+        tii_range=tii_range,
         data_editions=f"{surveys.survey_year.min()}–{origin}",
     )
 
@@ -571,12 +597,20 @@ class EgovBlock(Block):
         try:
             datasets.check_simulated_editions(settings.editions, datasets.observed_editions(as_of))
         except datasets.EditionError as exc:
-            return [(("editions",), str(exc).removeprefix("egov.editions: "))]
+            return [(("editions",), exc.detail)]
         return []
 
     def horizon_problems(self, settings: Settings, base_year: int, end_year: int) -> list[str]:
         late = [e for e in settings.editions or [] if e > end_year]
-        return [f"egov.editions {late} lie after horizon.end_year ({end_year})"] if late else []
+        if not late:
+            return []
+        return [
+            Message(
+                "egov.editions {editions} lie after horizon.end_year ({end})",
+                editions=str(late),
+                end=end_year,
+            )
+        ]
 
     def prepare(self, settings: Settings, data: DataSources) -> EgovModel:
         if data.surveys is None:
@@ -601,10 +635,7 @@ class EgovBlock(Block):
             return 1.0
         # a raw ITU indicator's change given on egov.tii, in TII points through the UN formula
         name = next(k for k in TII_INPUTS if k.startswith(effect.indicator))
-        if effect.indicator_sd is None:
-            return prepared.tii_per_unit[name]
-        own_sd = 1.0 / (len(TII_INPUTS) * prepared.tii_per_unit[name])
-        return prepared.tii_per_unit[name] * own_sd / effect.indicator_sd
+        return prepared.tii_points(name, effect.indicator_sd)
 
     def start(self, prepared: EgovModel, draws: Draws) -> EgovState:
         return start(prepared, draws.streams)
@@ -654,7 +685,13 @@ def lever_shift(
     raw = None
     for j, (target, country) in enumerate(effects.keys):
         if country not in index:
-            raise ValueError(f"lever effect on {target}: no UN member state {country!r}")
+            raise ValueError(
+                Message(
+                    "lever effect on {target}: no UN member state {country}",
+                    target=target,
+                    country=repr(country),
+                )
+            )
         path = effects.paths[:, :, j]
         if target in INDICATOR_TARGETS:
             raw = np.zeros((n, len(TII_INPUTS), c), np.float32) if raw is None else raw

@@ -68,22 +68,14 @@ class Effect(_Section):
     indicator_sd: float | None = Field(
         None,
         gt=0,
-        description="Cross-country sd of the indicator (per 100); required except for "
-        "internet_users, whose sd comes from the packaged ITU data [per 100]",
+        description="Cross-country sd of the indicator, to use instead of the packaged ITU "
+        "data's in the origin's data year (an assumption) [per 100]",
     )
 
     @model_validator(mode="after")
     def _indicator(self) -> Self:
         if self.indicator is not None and self.target != "egov.tii":
             raise ValueError(Message("'indicator' applies to target egov.tii only"))
-        if self.indicator not in (None, "internet_users") and self.indicator_sd is None:
-            raise ValueError(
-                Message(
-                    "indicator {indicator!r} needs 'indicator_sd' (an assumption: it is not in "
-                    "the packaged data)",
-                    indicator=self.indicator,
-                )
-            )
         return self
 
     @property
