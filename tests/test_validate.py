@@ -206,3 +206,15 @@ def test_run_in_vietnamese_shows_inputs_unusable_in_some_draws(tmp_path, monkeyp
         "trường (market) phải lớn hơn -1 (-100%) ở mọi lượt mô phỏng\n"
     ) in err
     assert "(thu hẹp phân phối" in err and "Traceback" not in err
+
+
+def test_run_command_line_mistakes_in_vietnamese(tmp_path, monkeypatch, capsys):
+    """A missing scenario file and an impossible --draws, each in the reader's language."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", "nothere.yaml", "--lang", "vi"]) == 2
+    assert "nothere.yaml: không có tệp kịch bản này" in capsys.readouterr().err
+    child(tmp_path, "ok.yaml", "")
+    assert main(["run", "ok.yaml", "--draws", "0", "--lang", "vi"]) == 2
+    assert "--draws phải từ 1 đến 10.000.000 (nhận được 0)" in capsys.readouterr().err
+    assert main(["run", "ok.yaml", "--draws", "0"]) == 2
+    assert "--draws must be between 1 and 10,000,000 (got 0)" in capsys.readouterr().err

@@ -10,7 +10,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from vnsim.errors import UserError
+from vnsim.errors import Message, UserError
 
 DEFAULT_SCENARIO = Path("scenarios") / "baseline.yaml"
 #: Languages of the commands that print or draw for readers.
@@ -38,8 +38,15 @@ def scenario_path(arg: str | None) -> Path:
             else shipped_scenarios() / "baseline.yaml"
         )
     if not path.exists():
-        hint = "" if arg else " (name a scenario file; vnsim scenarios list shows the shipped ones)"
-        raise UserError(f"{path}: no such scenario file{hint}")
+        if arg:
+            raise UserError(Message("{path}: no such scenario file", path=str(path)))
+        raise UserError(
+            Message(
+                "{path}: no such scenario file (name a scenario file; vnsim scenarios list "
+                "shows the shipped ones)",
+                path=str(path),
+            )
+        )
     return path
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from vnsim.cli.inputs import DEFAULT_SCENARIO, LANGUAGES, scenario_path, seed, vintage
-from vnsim.errors import Interrupted, UserError, folder_or_absent
+from vnsim.errors import Interrupted, Message, Num, UserError, folder_or_absent
 
 MAX_DRAWS = 10_000_000  # as the scenario schema
 
@@ -116,11 +116,17 @@ def _checked_draws(args: argparse.Namespace, scenario_draws: int) -> int:
     """The number of draws to run; a :class:`UserError` for numbers no run can use."""
     draws = scenario_draws if args.draws is None else args.draws
     if not 1 <= draws <= MAX_DRAWS:
-        raise UserError(f"--draws must be between 1 and {MAX_DRAWS:,} (got {draws:,})")
+        raise UserError(
+            Message(
+                "--draws must be between 1 and {most} (got {draws})",
+                most=Num(MAX_DRAWS, ","),
+                draws=Num(draws, ","),
+            )
+        )
     if args.chunk_size is not None and args.chunk_size < 1:
-        raise UserError(f"--chunk-size must be at least 1 (got {args.chunk_size})")
+        raise UserError(Message("--chunk-size must be at least 1 (got {n})", n=args.chunk_size))
     if args.workers is not None and args.workers < 1:
-        raise UserError(f"--workers must be at least 1 (got {args.workers})")
+        raise UserError(Message("--workers must be at least 1 (got {n})", n=args.workers))
     return draws
 
 

@@ -41,7 +41,7 @@ def command(args: argparse.Namespace) -> int:
     try:
         target_set = targets.load_targets(args.targets)
     except FileNotFoundError as exc:
-        raise UserError(str(exc)) from None
+        raise UserError(exc.args[0]) from None  # a Message, shown in --lang
     vintages = {}
     if args.vintage is not None:
         for (name, ds), folder in zip(runs.items(), args.runs, strict=True):
