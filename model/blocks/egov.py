@@ -31,26 +31,21 @@ import numpy as np
 import pandas as pd
 import pydantic
 from pydantic import Field
-from scipy import special
 from vnsim import datasets
 from vnsim.blocks.block import Block, DataSources, Draws, Effects, LeverTarget, Variable
 from vnsim.egdi import COMPONENTS, egdi_weights, position_among, rank_desc, rescale01
 from vnsim.errors import Message
 from vnsim.fit import copula, pipeline
 from vnsim.fit.egov import (
-    CEILINGS,
     DATA_LAG,
     DEFAULT_TERMS,
     HCI_INPUT_WEIGHTS,
-    NEVER,
-    REVISED_YEARS,
     TERMS,
     TII_INPUTS,
     EgovFit,
-    InputState,
-    LogisticDrift,
     fit,
 )
+from vnsim.fit.indicators import CEILINGS, NEVER, advance_inputs, input_values, start_inputs
 from vnsim.uncertainty import Streams
 
 #: The UN M49 sub-region the survey reports for Viet Nam (Resolution 57's "South-East Asia").
@@ -286,68 +281,6 @@ def _editions(surveys: pd.DataFrame, settings: Settings, origin: int, end_year: 
     observed = sorted(int(e) for e in surveys["survey_year"].unique() if e <= origin)
     datasets.check_simulated_editions(settings.editions, observed)
     return list(settings.editions)
-
-
-def _recent(inputs: InputState) -> np.ndarray:
-    """Values among the last :data:`REVISED_YEARS` data years, ``(indicator, country)`` bool."""
-    covered = np.where(inputs.year < NEVER, inputs.year, -1)
-    return inputs.year > covered.max(axis=1, keepdims=True) - REVISED_YEARS
-
-
-def start_inputs(inputs: InputState, drift: dict[str, LogisticDrift], t3: np.ndarray) -> np.ndarray:
-    """Logit sub-indicators as published, with revision error, ``(draw, indicator, country)``.
-
-    Only the last :data:`REVISED_YEARS` data years are revised; the error is a Student-t with 3
-    degrees of freedom (``t3``, ``(draw, indicator, country)``) times each indicator's revision
-    scale: most values never change, a few move a lot.
-    """
-    ceiling = np.array([drift[k].ceiling for k in inputs.names])[:, None]
-    revision = np.array([drift[k].revision for k in inputs.names], np.float32)[None, :, None]
-    y = copula.logit_scaled(inputs.value, ceiling).astype(np.float32)
-    return y[None] + revision * _recent(inputs)[None] * t3.astype(np.float32)
-
-
-def advance_inputs(
-    y: np.ndarray,
-    inputs: InputState,
-    drift: dict[str, LogisticDrift],
-    start: int,
-    year: int,
-    eps: np.ndarray,
-) -> np.ndarray:
-    """Move logit sub-indicators ``y`` ``(draw, indicator, country)`` from data year ``start`` to
-    ``year``. A country moves only in the years after its latest published value, so published
-    values are nowcasts, not forecasts.
-
-    The yearly step is linear in ``y`` with Gaussian noise, so ``k`` years are one exact step::
-
-        y[t+k] = g·y[t] + α·(g − 1)/λ + σ·√((g² − 1)/((1 + λ)² − 1))·ε,   g = (1 + λ)^k
-
-    with ``k`` per country (0 where already published) and one draw of ``ε`` ``(draw, indicator,
-    country)``.
-    """
-    out = y.copy()
-    for i, name in enumerate(inputs.names):
-        d = drift[name]
-        k = np.clip(year - np.maximum(inputs.year[i], start), 0, None).astype(float)
-        if not k.any():
-            continue
-        lam = 1.0 + d.slope
-        g = lam**k
-        if abs(d.slope) > 1e-9:
-            mean = d.intercept * (g - 1.0) / d.slope
-            sd = d.sigma * np.sqrt((g**2 - 1.0) / (lam**2 - 1.0))
-        else:
-            mean, sd = d.intercept * k, d.sigma * np.sqrt(k)
-        f32 = np.float32
-        out[:, i] = g.astype(f32) * y[:, i] + mean.astype(f32) + sd.astype(f32) * eps[:, i]
-    return out
-
-
-def input_values(y: np.ndarray, inputs: InputState, drift: dict[str, LogisticDrift]) -> np.ndarray:
-    """Sub-indicators in their own units from the logit state, ``(draw, indicator, country)``."""
-    ceiling = np.array([drift[k].ceiling for k in inputs.names], np.float32)[None, :, None]
-    return ceiling * special.expit(y)
 
 
 def start(model: EgovModel, streams: Streams) -> EgovState:

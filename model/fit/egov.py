@@ -48,6 +48,7 @@ import pandas as pd
 from scipy import stats
 from vnsim.egdi import COMPONENTS
 from vnsim.fit import copula, pipeline
+from vnsim.fit.indicators import InputState, LogisticDrift, fit_drifts, input_state
 
 #: Terms of the model; :func:`fit` takes a subset, chosen by the rolling-origin backtest.
 TERMS: frozenset[str] = frozenset(
@@ -67,18 +68,6 @@ DEFAULT_TERMS: frozenset[str] = frozenset(
     {"level_trend", "residual_decay_tii", "osi_reversal", "tii_inputs"}
 )
 
-#: Saturation level K of each sub-indicator (units of the data). Internet users and literacy
-#: cannot pass 100 %; subscriptions pass 100 per 100 (the pipeline's 120 cap binds first);
-#: schooling ceilings lie above every observed value (assumptions).
-CEILINGS: dict[str, float] = {
-    "internet_users_pct": 100.0,
-    "mobile_cellular_per100": 200.0,
-    "active_mobile_broadband_per100": 200.0,
-    "fixed_broadband_per100": 100.0,
-    "adult_literacy_pct": 100.0,
-    "expected_years_schooling": 25.0,
-    "mean_years_schooling": 16.0,
-}
 TII_INPUTS: tuple[str, ...] = tuple(pipeline.TII_CAPS)
 HCI_INPUTS: tuple[str, ...] = (
     "adult_literacy_pct",
@@ -88,30 +77,11 @@ HCI_INPUTS: tuple[str, ...] = (
 HCI_INPUT_WEIGHTS: tuple[float, ...] = (1.0 / 3.0, 2.0 / 9.0, 2.0 / 9.0)
 #: Literacy is surveyed every few years: the latest value within 20 years stands (SOURCES.md).
 CARRY: dict[str, int] = {"adult_literacy_pct": 20}
-HELD = frozenset({"adult_literacy_pct"})  # surveyed rarely: the latest value stands
 #: Assumed literacy of the member states UIS never surveys (mostly high-income countries).
 LITERACY_FILL = 99.0
 DATA_LAG = 2  # edition E uses data year E - 2 (data/SOURCES.md, correlation check)
-NEVER = 9999  # data year given to never-covered countries: they are not projected
 SHOCK_DF = 4.0
 SHOCK_FLOOR = np.array([0.05, 0.03])  # minimum scale of (a, β): a stated prior, not data
-#: Revision error (logit scale, scale of a t3) of the latest published data years: two ITU
-#: vintages of internet users differ by a mean |Δlogit| of 0.003 for 2016 and 0.09–0.16 for
-#: 2020–2022 (the older OWID/WDI copy against the current ITU export of the shared data).
-REVISION_SD = 0.1
-REVISED_YEARS = 3
-STALE_YEARS = 3  # a value older than this is projected from this many years before the latest
-
-
-@dataclass(frozen=True)
-class LogisticDrift:
-    """Yearly logit-scale dynamics of one sub-indicator: ``Δy = α + λ·y + σ·ε``."""
-
-    ceiling: float
-    intercept: float  # α per year
-    slope: float  # λ per year
-    sigma: float  # σ per year, logit units
-    revision: float  # revision scale of a recently published value, logit units
 
 
 @dataclass(frozen=True)
@@ -132,15 +102,6 @@ class OsiCopula:
     reversal: float  # φ
     noise: float  # s
     level_noise: float  # γ
-
-
-@dataclass(frozen=True)
-class InputState:
-    """Sub-indicators of one component as the vintage has them, for every country."""
-
-    names: tuple[str, ...]
-    value: np.ndarray  # (indicator, country) latest published value, gaps filled
-    year: np.ndarray  # (indicator, country) its data year (NEVER: never covered)
 
 
 @dataclass(frozen=True)
@@ -174,62 +135,6 @@ def edition_shock(maps: np.ndarray, trend: bool) -> EditionShock:
     se = rms / np.sqrt(max(len(maps), 1)) if trend else 0.0
     scale = np.maximum(np.sqrt(rms**2 + se**2), SHOCK_FLOOR)
     return EditionShock(trend=centre, scale=scale, observed=maps)
-
-
-def fit_drift(frame: pd.DataFrame, ceiling: float, window: int = 6) -> LogisticDrift:
-    """Pooled yearly logit dynamics of one indicator from ``frame`` (``iso3, year, value``).
-
-    Year pairs ``(t, t + 1)`` in the ``window`` years up to the latest year in ``frame``. Slope
-    and intercept are OLS; σ is the robust (MAD) scale of the residuals, so revisions and
-    reporting breaks do not inflate it.
-    """
-    last = int(frame["year"].max())
-    f = frame[frame["year"] >= last - window]
-    wide = f.pivot_table(index="iso3", columns="year", values="value")
-    y = copula.logit_scaled(wide.to_numpy(float), ceiling)
-    y0, y1 = y[:, :-1].ravel(), y[:, 1:].ravel()
-    ok = np.isfinite(y0) & np.isfinite(y1)
-    if ok.sum() < 20:  # too little to fit: no drift, a modest stated spread
-        return LogisticDrift(ceiling, 0.0, 0.0, 0.1, REVISION_SD)
-    slope, intercept = np.polyfit(y0[ok], (y1 - y0)[ok], 1)
-    e = (y1 - y0)[ok] - (intercept + slope * y0[ok])
-    sigma = float(stats.median_abs_deviation(e, scale="normal"))
-    return LogisticDrift(ceiling, float(intercept), float(slope), sigma, REVISION_SD)
-
-
-def fit_drifts(frames: Mapping[str, pd.DataFrame]) -> dict[str, LogisticDrift]:
-    """Yearly logit dynamics of every sub-indicator in ``frames`` (literacy held)."""
-    return {
-        name: LogisticDrift(CEILINGS[name], 0.0, 0.0, 0.0, 0.0)
-        if name in HELD
-        else fit_drift(frames[name], CEILINGS[name])
-        for name in (*TII_INPUTS, *HCI_INPUTS)
-    }
-
-
-def input_state(
-    frames: Mapping[str, pd.DataFrame],
-    names: Sequence[str],
-    countries: Sequence[str],
-    fill: Mapping[str, float] | None = None,
-) -> InputState:
-    """Latest value and data year of each sub-indicator in ``frames``, for every country.
-
-    Countries never covered get the ``fill`` value (or the cross-country median) and the data
-    year :data:`NEVER`, so they stay put: the persistent residual carries their level.
-    """
-    value = np.empty((len(names), len(countries)))
-    year = np.empty((len(names), len(countries)), int)
-    for i, name in enumerate(names):
-        f = frames[name].dropna(subset=["value"])
-        last = f.sort_values("year").groupby("iso3").last().reindex(list(countries))
-        default = (fill or {}).get(name, float(last["value"].median()))
-        value[i] = last["value"].fillna(default).to_numpy(float)
-        # the UN itself carries old figures, and the residual holds the level: a value older
-        # than STALE_YEARS is projected from STALE_YEARS before the latest year only
-        latest = int(last["year"].max())
-        year[i] = last["year"].clip(lower=latest - STALE_YEARS).fillna(NEVER).to_numpy(int)
-    return InputState(tuple(names), value, year)
 
 
 def rebuild(
