@@ -484,20 +484,27 @@ def _with_release_dates(df: pd.DataFrame, file: str) -> pd.DataFrame:
     )
 
 
-def load_subindicator(name: str, as_of: int | None = None) -> pd.DataFrame:
-    """A packaged TII/HCI sub-indicator: columns iso3, year, value, published.
+def load_subindicator(
+    name: str, as_of: int | None = None, data_home: Path | None = None
+) -> pd.DataFrame:
+    """A TII/HCI sub-indicator: columns iso3, year, value, published.
 
     ``name`` is one of :data:`SUBINDICATORS` (units in ``series_releases.csv``: percent, per 100
-    inhabitants or years); ``as_of`` keeps the values published by the end of that year.
+    inhabitants or years). The packaged series, plus the user's newer values in
+    ``subindicator_<name>.csv`` (columns iso3, year, value) in the data folder — e.g. the ITU's
+    figures of a year the package does not have yet, which the e-government model then uses as
+    published (nowcasts); a user row for an (iso3, year) already packaged is a
+    :class:`DataError`. ``as_of`` keeps the values published by the end of that year.
     """
     if name not in SUBINDICATORS:
         close = difflib.get_close_matches(name, SUBINDICATORS, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise KeyError(f"no sub-indicator {name!r}{hint} (known: {', '.join(SUBINDICATORS)})")
     end_of_year(as_of)  # a bad vintage is refused before any file is read
-    file = f"subindicator_{name}.csv"
-    df = _published_by(_with_release_dates(_read_packaged(file), file), as_of)
-    return df.sort_values(["iso3", "year"], ignore_index=True)
+    # shares of people cannot pass 100 %; gross enrolment ratios and subscriptions can
+    upper = 100.0 if name in ("internet_users_pct", "adult_literacy_pct") else None
+    df = _series(f"subindicator_{name}.csv", ["iso3", "year", "value"], "value", upper, data_home)
+    return _published_by(df, as_of).sort_values(["iso3", "year"], ignore_index=True)
 
 
 def load_internet_users(data_home: Path | None = None, as_of: int | None = None) -> pd.DataFrame:
@@ -510,32 +517,43 @@ def load_internet_users(data_home: Path | None = None, as_of: int | None = None)
     ``as_of`` keeps the rows published by the end of that year.
     """
     end_of_year(as_of)  # a bad vintage is refused before any file is read
-    frames = {"packaged": _read_packaged("itu_internet_users_pct.csv")}
-    user = _home(data_home) / "itu_internet_users_pct.csv"
+    df = _series(
+        "itu_internet_users_pct.csv", INTERNET_COLUMNS, "internet_users_pct", 100.0, data_home
+    )
+    return _published_by(df, as_of).sort_values(["iso3", "year"], ignore_index=True)
+
+
+def _series(
+    file: str, columns: list[str], value: str, upper: float | None, data_home: Path | None
+) -> pd.DataFrame:
+    """A packaged indicator series plus the user's rows in a file of the same name in the data
+    folder, checked (numbers, whole years, ISO3 codes, the range ``[0, upper]``, no (iso3, year)
+    twice, so a user row cannot silently replace a packaged one), with release dates.
+    """
+    frames = {"packaged": _read_packaged(file)}
+    user = _home(data_home) / file
     if user.exists():
         frames[str(user)] = _read_csv(user)
     df = pd.concat(frames, names=["file", "line"])
-    problems: list[str] = []
-    missing = [c for c in INTERNET_COLUMNS if c not in df]
+    missing = [c for c in columns if c not in df]
     if missing:
         raise DataError(str(user), [f"missing column(s) {missing}; found {list(df.columns)}"])
-    for col in ["year", "internet_users_pct"]:
+    problems: list[str] = []
+    for col in ["year", value]:
         number = pd.to_numeric(df[col], errors="coerce")
         _report(problems, f"{col}: empty or not a number", df, number.isna(), [col])
         df[col] = number
-    pct = df["internet_users_pct"]
-    _report(problems, "internet_users_pct: outside [0, 100]", df, (pct < 0) | (pct > 100), [])
+    high = np.inf if upper is None else upper
+    outside = (df[value] < 0) | (df[value] > high)
+    _report(problems, f"{value}: outside [0, {upper or 'inf'}]", df, outside, [])
     _report(problems, "year: not an integer", df, df["year"].notna() & (df["year"] % 1 != 0), [])
-    bad_iso = ~df["iso3"].fillna("").str.fullmatch(r"[A-Z]{3}")
-    _report(problems, "iso3: not 3 upper-case letters", df, bad_iso, ["entity"])
+    bad_iso = ~df["iso3"].fillna("").astype(str).str.fullmatch(r"[A-Z]{3}")
+    _report(problems, "iso3: not 3 upper-case letters", df, bad_iso, [])
     duplicated = df.duplicated(["iso3", "year"], keep=False)
-    _report(problems, "duplicate (iso3, year)", df, duplicated, ["year", "entity"])
+    _report(problems, "duplicate (iso3, year)", df, duplicated, ["year"])
     if problems:
-        raise DataError("internet users data", problems)
-    df = _with_release_dates(
-        df[INTERNET_COLUMNS].astype({"year": "int64"}), "itu_internet_users_pct.csv"
-    )
-    return _published_by(df, as_of).sort_values(["iso3", "year"], ignore_index=True)
+        raise DataError(f"{file} and {user}" if user.exists() else file, problems)
+    return _with_release_dates(df[columns].astype({"year": "int64"}), file)
 
 
 def load_groups() -> pd.DataFrame:
@@ -756,4 +774,8 @@ def data_version(data_home: Path | None = None) -> str:
     itu = _home(data_home) / "itu_internet_users_pct.csv"
     if itu.exists():
         parts.append(f"userITU.{_sha256(itu.read_bytes())[:8]}")
+    for name in SUBINDICATORS:
+        user = _home(data_home) / f"subindicator_{name}.csv"
+        if user.exists():
+            parts.append(f"user-{name}.{_sha256(user.read_bytes())[:8]}")
     return "+".join(parts)

@@ -543,3 +543,23 @@ def test_full_year_keeps_only_readings_of_a_whole_calendar_year():
     admin = whole[whole["series"] == "admin_fully_online"]
     assert sorted(admin["value"]) == [0.05, 0.458]  # the mid-2024 reading (0.43) is left out
     assert set(obs[obs["series"] == "admin_fully_online"]["value"]) - set(admin["value"]) == {0.43}
+
+
+def test_user_subindicator_values_join_the_packaged_ones_and_are_checked(home):
+    """A newer year of an ITU indicator in the data folder is used with its release date; it
+    may not replace a packaged value, and a share above 100 % is refused."""
+    home.mkdir()
+    path = home / "subindicator_fixed_broadband_per100.csv"
+    path.write_text("iso3,year,value\nVNM,2024,24.5\nTHA,2024,20.1\n")  # test-made values
+    f = ds.load_subindicator("fixed_broadband_per100")
+    vnm = f[(f["iso3"] == "VNM") & (f["year"] == 2024)]
+    assert vnm["value"].item() == 24.5
+    assert vnm["published"].item() == pd.Timestamp("2025-12-31")  # the ITU's one-year lag
+    assert ds.load_subindicator("fixed_broadband_per100", as_of=2024)["year"].max() == 2023
+    assert "+user-fixed_broadband_per100." in ds.data_version()
+    path.write_text("iso3,year,value\nVNM,2023,30.0\n")
+    with pytest.raises(ds.DataError, match=r"duplicate \(iso3, year\)"):
+        ds.load_subindicator("fixed_broadband_per100")
+    (home / "subindicator_internet_users_pct.csv").write_text("iso3,year,value\nVNM,2024,101\n")
+    with pytest.raises(ds.DataError, match=r"outside \[0, 100.0\]"):
+        ds.load_subindicator("internet_users_pct")

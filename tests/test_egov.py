@@ -296,3 +296,28 @@ def test_a_raw_indicator_lever_moves_the_tii_through_the_pipeline_and_its_cap(mo
     # the same in every draw but the few whose revision error takes the 2022 value (138 per
     # 100) below the cap
     assert np.mean(mobile["tii"][:, v] == base["tii"][:, v]) > 0.9
+
+
+def test_published_itu_data_of_the_next_data_year_are_used_in_a_run(tmp_path, monkeypatch):
+    """ITU values of 2024 put in the data folder (test-made: every country's latest value
+    again, Viet Nam's fixed broadband at 60 per 100) are the data year of the 2026 edition:
+    the shipped baseline uses them as published, so Viet Nam's 2026 TII rises."""
+    from vnsim import datasets
+
+    tii = {}
+    for case in ("packaged", "with 2024"):
+        home = tmp_path / case
+        home.mkdir()
+        monkeypatch.setenv("VNSIM_DATA_HOME", str(home))
+        if case == "with 2024":
+            for name in pipeline.TII_CAPS:
+                f = datasets.load_subindicator(name)
+                latest = f.sort_values("year").groupby("iso3").tail(1)
+                made = latest[latest["year"] < 2024].assign(year=2024)[["iso3", "year", "value"]]
+                if name == "fixed_broadband_per100":
+                    made.loc[made["iso3"] == "VNM", "value"] = 60.0
+                made.to_csv(home / f"subindicator_{name}.csv", index=False)
+        ds = _run_shipped("baseline", tmp_path / f"run {case}", draws=64)
+        assert ds.attrs["data_version"] == datasets.data_version()
+        tii[case] = ds.tii.sel(country="VNM", edition=2026).median().item()
+    assert tii["with 2024"] > tii["packaged"] + 0.02
