@@ -14,7 +14,8 @@ backtest keeps or drops (:data:`TERMS`, :data:`DEFAULT_TERMS`):
 * **TII** from its four ITU sub-indicators through the UN pipeline (:mod:`vnsim.fit.pipeline`),
   data year ``E − 2``. Each indicator ``x`` with ceiling ``K`` moves on the logit scale,
   ``y = logit(x / K)``, ``y[t+1] = y[t] + α + λ·y[t] + σ·ε`` (pooled per indicator, fitted on the
-  yearly changes of the six years the vintage has published), so values saturate. Values already
+  yearly changes of the six years the vintage has published; :mod:`vnsim.fit.indicators`), so
+  values saturate. Values already
   published for the data year are **nowcasts**: used as they are, with a revision error. The
   published index differs from the rebuilt one (inputs the public data lack, the UN's gap
   filling); that **persistent residual** is its table-wide mean (a method offset, carried) plus
