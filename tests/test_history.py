@@ -179,3 +179,20 @@ def test_priors_that_cannot_reach_the_reading_are_refused_naming_it_and_the_inpu
     assert "conditioning: {observations: false}" in message
     off = planning.plan(load_scenario(path), 1_000, condition=False)  # the prior still runs
     assert off.conditioning is None
+
+
+def test_the_history_runs_only_the_blocks_it_needs_with_the_same_values(baseline_plan):
+    """Simulating only the observed block (and those triggers read) gives its values exactly
+    as the full calendar does; the e-government block, which nothing observed depends on, is
+    not run."""
+    full = engine.run_chunk(baseline_plan, 0, 300, through=2024)
+    part = engine.run_chunk(baseline_plan, 0, 300, through=2024, blocks={"dossiers"})
+    np.testing.assert_array_equal(part["admin_fully_online"], full["admin_fully_online"])
+    assert np.isnan(part["egdi"]).all() and not np.isnan(full["egdi"][:, 0]).any()
+    chosen, _ = history.readings(baseline_plan.scenario)
+    values = history.simulated(baseline_plan, chosen)
+    reading = chosen[0]
+    np.testing.assert_array_equal(
+        values[reading.observation.name][:300],
+        full[reading.variable][:, reading.year - int(baseline_plan.years[0])],
+    )

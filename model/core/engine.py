@@ -13,7 +13,7 @@ executors call; its numbers depend only on the plan and the draw indices.
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Collection, Generator
 
 import numpy as np
 import simpy
@@ -110,11 +110,15 @@ class Simulation:
         self.fired[name] = mask
         self.fired_year[name] = np.where(mask, trigger.year, -1).astype(np.int16)
 
-    def run(self, through: int | None = None) -> dict[str, np.ndarray]:
+    def run(
+        self, through: int | None = None, blocks: Collection[str] | None = None
+    ) -> dict[str, np.ndarray]:
         """Run the calendar to its end, or to the end of year ``through`` (values after it
-        stay empty); the chunk's variables, ``{name: (draw, ...)}``."""
+        stay empty), with every block or only the ``blocks`` named (the others' variables stay
+        empty); the chunk's variables, ``{name: (draw, ...)}``."""
         for block in BLOCKS:
-            self.env.process(self.block_process(block))
+            if blocks is None or block.name in blocks:
+                self.env.process(self.block_process(block))
         for name, lever in self.plan.scenario.levers.items():
             if lever.trigger is not None:
                 self.env.process(self.trigger_process(name))
@@ -146,11 +150,17 @@ def _effect_scale(plan: Plan, effect) -> float:
 
 
 def run_chunk(
-    plan: Plan, start: int, stop: int, through: int | None = None
+    plan: Plan,
+    start: int,
+    stop: int,
+    through: int | None = None,
+    blocks: Collection[str] | None = None,
 ) -> dict[str, np.ndarray]:
-    """Simulate draws ``start`` to ``stop - 1`` of a plan (to the end of year ``through``).
+    """Simulate draws ``start`` to ``stop - 1`` of a plan (to the end of year ``through``; only
+    the ``blocks`` named, if given).
 
     Returns arrays with a leading draw axis, named as the results variables
-    (:data:`vnsim.blocks.VARIABLES`). The numbers depend only on the plan and the draw indices.
+    (:data:`vnsim.blocks.VARIABLES`). The numbers depend only on the plan and the draw indices:
+    a block's random streams and lever effects do not depend on which other blocks run.
     """
-    return Simulation(plan, start, stop).run(through)
+    return Simulation(plan, start, stop).run(through, blocks)

@@ -101,10 +101,17 @@ def simulated(plan: Plan, chosen: list[Reading]) -> dict[str, np.ndarray]:
     ensemble (in chunks) only up to the last year observed."""
     through = max(r.year for r in chosen)
     first = int(plan.years[0])
+    # only the observed blocks, and those whose values a trigger reads, need simulating
+    owner = _observed_blocks()
+    blocks = {owner[r.variable].name for r in chosen} | {
+        block_of(lever.trigger.variable).name
+        for lever in plan.scenario.levers.values()
+        if lever.trigger is not None
+    }
     out: dict[str, list[np.ndarray]] = {r.observation.name: [] for r in chosen}
     for start in range(0, plan.draws, HISTORY_CHUNK):
         stop = min(start + HISTORY_CHUNK, plan.draws)
-        arrays = engine.run_chunk(plan, start, stop, through=through)
+        arrays = engine.run_chunk(plan, start, stop, through=through, blocks=blocks)
         for r in chosen:
             out[r.observation.name].append(arrays[r.variable][:, r.year - first])
     return {k: np.concatenate(v) for k, v in out.items()}
