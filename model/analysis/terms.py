@@ -23,10 +23,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-import numpy as np
 import pandas as pd
 from vnsim.analysis import backtest
-from vnsim.egdi import rank_desc
 from vnsim.fit.egov import DEFAULT_TERMS
 
 #: The variants of the study: the chosen set, the minimal one, and one term removed or added.
@@ -44,46 +42,10 @@ MINIMAL = "minimal (tii_inputs only)"
 BASELINE = "noisy persistence (baseline)"
 
 
-def _scored(
-    surveys: pd.DataFrame, origin: int, target: int, countries: Sequence[str], egdi: np.ndarray
-) -> dict[str, float]:
-    """Mean scores of an EGDI ensemble ``(draw, country)`` for ``target``: world rank and
-    value, over the countries assessed in both editions."""
-    published = {
-        e: surveys[(surveys["survey_year"] == e) & (surveys["egdi"] > 0)].set_index("iso3")["egdi"]
-        for e in (origin, target)
-    }
-    keep = [c for c in countries if c in published[origin].index and c in published[target].index]
-    pos = np.array([list(countries).index(c) for c in keep])
-    sim, obs = egdi[:, pos], published[target][keep].to_numpy(float)
-    no_pit = np.zeros(len(keep))
-    rank = backtest.score_forecast(rank_desc(sim), rank_desc(obs[None])[0], no_pit)
-    value = backtest.score_forecast(sim, obs, no_pit)
-    return {
-        "rank_crps": float(rank["crps"].mean()),
-        "rank_cov80": float(rank["cov80"].mean()),
-        "value_crps": float(value["crps"].mean()),
-        "value_cov80": float(value["cov80"].mean()),
-    }
-
-
-def score(
-    surveys: pd.DataFrame,
-    origin: int,
-    target: int,
-    terms: frozenset[str] | None,
-    draws: int,
-    seed: int,
-) -> dict[str, float]:
-    """Scores of one variant one edition ahead; ``terms`` None scores :data:`BASELINE`."""
-    cut = backtest.vintage(surveys, origin)
-    if terms is None:
-        countries = tuple(cut.loc[cut["survey_year"] == origin, "iso3"])
-        egdi, _ = backtest.noisy_persistence_forecast(cut, origin, countries, [target], draws, seed)
-    else:
-        countries, out = backtest.model_forecast(cut, origin, [target], draws, seed, terms)
-        egdi = out["egdi"]
-    return _scored(surveys, origin, target, countries, egdi[:, 0])
+def _means(scores: pd.DataFrame, method: str) -> dict[str, float]:
+    """Mean CRPS and 80 % coverage of one method's world rank and EGDI value."""
+    rows = scores[scores["method"] == method].groupby("quantity")[["crps", "cov80"]].mean()
+    return {f"{q}_{k}": float(rows.loc[q, k]) for q in ("rank", "value") for k in ("crps", "cov80")}
 
 
 def term_study(
@@ -93,7 +55,11 @@ def term_study(
     draws: int = 1000,
     seed: int = 0,
 ) -> pd.DataFrame:
-    """Scores of every variant at every origin, one edition ahead.
+    """Scores of every variant at every origin, one edition ahead, as the backtest scores them.
+
+    Each origin's forecast file (:func:`vnsim.analysis.backtest.forecast_origin`, with the
+    observed target) is made once; each variant replaces its model variables, and
+    :func:`~vnsim.analysis.backtest.score_origin` scores it.
 
     Returns
     -------
@@ -107,9 +73,18 @@ def term_study(
         if origin not in editions or not later:
             raise ValueError(f"{origin} is not a survey edition with a later one to score")
         target = later[0]
-        for name, terms in {**variants, BASELINE: None}.items():
-            scores = score(surveys, origin, target, terms, draws, seed)
-            rows.append({"variant": name, "origin": origin, "target": target, **scores})
+        cut = backtest.vintage(surveys, origin)
+        base = backtest.forecast_origin(cut, origin, [target], draws, seed)
+        base = backtest.with_observed(base, surveys)
+        where = {"origin": origin, "target": target}
+        for name, terms in variants.items():
+            _, model = backtest.model_forecast(cut, origin, [target], draws, seed, terms)
+            ds = base.assign({v: (base[v].dims, a) for v, a in model.items()})
+            rows.append(
+                {"variant": name, **where, **_means(backtest.score_origin(ds, (1,)), "model")}
+            )
+        baseline = _means(backtest.score_origin(base, (1,)), "noisy_persistence")
+        rows.append({"variant": BASELINE, **where, **baseline})
     return pd.DataFrame(rows)
 
 

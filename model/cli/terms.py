@@ -30,20 +30,13 @@ def markdown(study, nested) -> str:
     """The study as Markdown: world-rank CRPS per variant (pooled, per origin), the nested
     choice, and how both compare with noisy persistence."""
     from vnsim.analysis.terms import BASELINE
+    from vnsim.cli.backtest import markdown_table
 
     rank = study.pivot(index="variant", columns="origin", values="rank_crps")
     rank.insert(0, "pooled", rank.mean(axis=1))
     rank = rank.sort_values("pooled")
-    head = ["variant", "pooled", *map(str, rank.columns[1:])]
-    lines = [
-        "World-rank CRPS one edition ahead (lower is better):",
-        "",
-        "| " + " | ".join(head) + " |",
-        "|" + "---|" * len(head),
-    ]
-    lines += [
-        f"| {v} | " + " | ".join(f"{x:.2f}" for x in row) + " |" for v, row in rank.iterrows()
-    ]
+    shown = rank.map(lambda x: f"{x:.2f}").rename(columns=str).reset_index()
+    lines = ["World-rank CRPS one edition ahead (lower is better):", "", markdown_table(shown)]
     base = rank.loc[BASELINE, "pooled"]
     picks = ", ".join(f"{o}: {v}" for o, v in zip(nested["origin"], nested["variant"], strict=True))
     for label, value in (
@@ -53,7 +46,7 @@ def markdown(study, nested) -> str:
         lines.append("")
         lines.append(
             f"{label}: {value:.3f} against {base:.3f} for noisy persistence "
-            f"({100 * (value / base - 1):+.1f} %)"
+            f"({100 * (value / base - 1):+.2f} %)"
         )
     lines.append(f"nested picks: {picks}")
     return "\n".join(lines)
