@@ -330,7 +330,7 @@ def _osi_base(model: EgovModel, state: EgovState, steps: int, streams: Streams, 
         q_new = scores[ranks]  # copula.normal_scores(latent), keeping the ranks
         q, dq = q_new, q_new - q
     # the base table is the origin OSI read at the last step's ranks
-    table = np.sort(model.fit.published[0]).astype(np.float32)
+    table = np.sort(model.observed["osi"])
     return q, dq, table[ranks]
 
 

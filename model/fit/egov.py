@@ -112,7 +112,6 @@ class EgovFit:
     origin: int
     terms: frozenset[str]
     countries: tuple[str, ...]
-    published: np.ndarray  # (comp, country) index at the origin
     osi_scores: np.ndarray  # (country,) normal scores of the origin's OSI ranks
     osi_change: np.ndarray  # (country,) their change into the origin (0 if unknown)
     osi: OsiCopula
@@ -311,7 +310,6 @@ def fit(
         origin=origin,
         terms=frozenset(terms),
         countries=tuple(countries),
-        published=_published(surveys, origin, countries).to_numpy(float).T,
         osi_scores=scores,
         osi_change=change,
         osi=osi,
