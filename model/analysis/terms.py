@@ -32,10 +32,12 @@ VARIANTS: dict[str, frozenset[str]] = {
     "default": DEFAULT_TERMS,
     "minimal (tii_inputs only)": frozenset({"tii_inputs"}),
     **{f"- {t}": DEFAULT_TERMS - {t} for t in sorted(DEFAULT_TERMS)},
-    "+ hci_inputs": DEFAULT_TERMS | {"hci_inputs"},
-    "+ hci_inputs, residual_decay_hci": DEFAULT_TERMS | {"hci_inputs", "residual_decay_hci"},
+    "HCI from hci_inputs instead of hci_order": DEFAULT_TERMS - {"hci_order"} | {"hci_inputs"},
+    "HCI from hci_inputs, residual_decay_hci": DEFAULT_TERMS - {"hci_order"}
+    | {"hci_inputs", "residual_decay_hci"},
     "+ osi_level_noise": DEFAULT_TERMS | {"osi_level_noise"},
     "+ residual_noise": DEFAULT_TERMS | {"residual_noise"},
+    "+ recent_pairs": DEFAULT_TERMS | {"recent_pairs"},
 }
 MINIMAL = "minimal (tii_inputs only)"
 #: The strongest naive baseline of the backtest, scored in the same study for reference.

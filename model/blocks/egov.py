@@ -5,7 +5,8 @@ shape-preserving dynamics fitted by :func:`vnsim.fit.egov.fit` (see that module 
 equations): each component is a base table in [0, 1] put through an edition shock that moves its
 level and spread but keeps 0, 1 and the countries' order. The OSI base is its origin quantile
 function read at ranks from a Gaussian copula; the TII base is rebuilt with the UN pipeline from
-simulated (or already published, *nowcast*) ITU sub-indicators; the HCI is the origin table.
+simulated (or already published, *nowcast*) ITU sub-indicators; the HCI base is its origin
+table read at ranks from a copula of its own (term ``hci_order``).
 EGDI is the components' mean and ranks count on the unrounded EGDI (1 = best).
 
 **Levers count only the effort beyond the usual.** The survey history already holds every
@@ -170,8 +171,8 @@ class EgovState:
     """Simulated state at one edition for a chunk of draws (no-policy dynamics + outcome)."""
 
     edition: int
-    q: np.ndarray  # (draw, country) float32 normal scores of the OSI order
-    dq: np.ndarray  # (draw, country) float32 their last change
+    q: dict[str, np.ndarray]  # comp -> (draw, country) float32 normal scores of its order
+    dq: dict[str, np.ndarray]  # comp -> (draw, country) float32 their last change
     y: dict[str, np.ndarray]  # comp -> (draw, indicator, country) float32 logit inputs
     data_year: dict[str, int]  # comp -> data year its `y` stands at
     resid: np.ndarray  # (draw, 2, country) float32 TII, HCI residual in the countries' order
@@ -296,8 +297,14 @@ def start(model: EgovModel, streams: Streams) -> EgovState:
     published = model.observed
     return EgovState(
         edition=model.origin,
-        q=np.broadcast_to(f.osi_scores.astype(np.float32), (n, c)).copy(),
-        dq=np.broadcast_to(f.osi_change.astype(np.float32), (n, c)).copy(),
+        q={
+            k: np.broadcast_to(o.scores.astype(np.float32), (n, c)).copy()
+            for k, o in f.order.items()
+        },
+        dq={
+            k: np.broadcast_to(o.change.astype(np.float32), (n, c)).copy()
+            for k, o in f.order.items()
+        },
         y=y,
         data_year=data_year,
         resid=np.broadcast_to(f.residual.astype(np.float32), (n, 2, c)).copy(),
@@ -317,20 +324,26 @@ def draw_shock(model: EgovModel, comp: str, steps: int, streams: Streams, name: 
     return steps * shock.trend + np.sqrt(steps) * shock.scale * t
 
 
-def _osi_base(model: EgovModel, state: EgovState, steps: int, streams: Streams, name: str):
-    """OSI copula over ``steps`` editions: new scores, their change and the base table."""
-    c = model.fit.osi
-    q, dq = state.q, state.dq
+def _order_base(
+    model: EgovModel, comp: str, state: EgovState, steps: int, streams: Streams, name: str
+):
+    """A component's order copula over ``steps`` editions: new scores, their change and the
+    base table (the origin table read at the new ranks)."""
+    c = model.fit.order[comp]
+    q, dq = state.q[comp], state.dq[comp]
     scores = copula.score_table(q.shape[1])
     for step in range(steps):
-        eps = streams.normal(f"{name}.osi.{step}", (q.shape[1],)).astype(np.float32)
+        stream = f"{name}.{comp}.{step}"
+        if c.df is None:
+            eps = streams.normal(stream, (q.shape[1],)).astype(np.float32)
+        else:
+            eps = streams.student_t(stream, c.df, (q.shape[1],)).astype(np.float32)
         latent = c.persistence * q + c.reversal * dq
         latent += (c.noise * np.exp(c.level_noise * q) if c.level_noise else c.noise) * eps
         ranks = copula.ranks_of(latent)
         q_new = scores[ranks]  # copula.normal_scores(latent), keeping the ranks
         q, dq = q_new, q_new - q
-    # the base table is the origin OSI read at the last step's ranks
-    table = np.sort(model.observed["osi"])
+    table = np.sort(model.observed[comp])
     return q, dq, table[ranks]
 
 
@@ -397,7 +410,9 @@ def advance(
     f, name = model.fit, f"egov.{edition}"
     steps = max(1, round((edition - state.edition) / 2))
     shift = np.moveaxis(np.asarray(shift, np.float32), 2, 1)
-    q, dq, osi_base = _osi_base(model, state, steps, streams, name)
+    q, dq, ordered = dict(state.q), dict(state.dq), {}
+    for comp in f.order:
+        q[comp], dq[comp], ordered[comp] = _order_base(model, comp, state, steps, streams, name)
     maps = state.maps.copy()
     shocks = {k: draw_shock(model, k, steps, streams, f"{name}.shock.{k}") for k in COMPONENTS}
     index = np.empty_like(state.index)
@@ -410,10 +425,10 @@ def advance(
             y[comp], base = _rebuilt_base(*args)
             data_year[comp] = max(state.data_year[comp], edition - DATA_LAG)
             shock = shocks[comp]  # the base is rebuilt each edition: its shock is the edition's
-        else:  # OSI from its copula; a held table stays the origin's: shocks compose
-            base = (
-                osi_base if comp == "osi" else np.broadcast_to(model.observed[comp], osi_base.shape)
-            )
+        else:  # the origin table, re-ordered by its copula or held: shocks compose
+            base = ordered.get(comp)
+            if base is None:
+                base = np.broadcast_to(model.observed[comp], ordered["osi"].shape)
             maps[:, i] = copula.compose(maps[:, i], shocks[comp])
             shock = maps[:, i]
         lever = np.clip(base + shift[:, i], 0.0, 1.0)

@@ -20,13 +20,19 @@ backtest keeps or drops (:data:`TERMS`, :data:`DEFAULT_TERMS`):
   published index differs from the rebuilt one (inputs the public data lack, the UN's gap
   filling); that **persistent residual** is its table-wide mean (a method offset, carried) plus
   each country's deviation, which decays, ``dev_E = ρ · dev_{E−2}`` (``residual_decay_tii``).
-* **HCI** held at the origin's published table, moved only by its edition shocks: rebuilt from
-  its public inputs (``hci_inputs``) it forecast worse than that (the inputs lack the combined
-  gross enrolment ratio; literacy is missing for 43 member states).
+* **HCI**: the origin's published table, its order moved by a copula like the OSI's
+  (``hci_order``, below), its level and spread by its edition shocks: rebuilt from its public
+  inputs (``hci_inputs``) it forecast worse than that (the inputs lack the combined gross
+  enrolment ratio; literacy is missing for 43 member states).
 * **OSI** has no public inputs. The normal scores ``q`` of the origin's ranks move as
   ``q* = ρ_o·q + φ·Δq + s·ε`` (``φ``: the reversal of the previous change, ``osi_reversal``:
   assessment noise partly undone at the next edition) and ``B_E`` is the origin's OSI quantile
   function read at the new ranks, so its level distribution is carried exactly.
+  With ``hci_order`` the HCI table's order moves by a copula of its own,
+  ``q* = ρ_h·q + s_h·ε`` fitted on the HCI pairs: each country's HCI moves, as the published
+  ones do, while the table's level distribution is carried. With ``heavy_tails`` the copulas'
+  ``ε`` are Student-t fitted by maximum likelihood (their residuals are heavy-tailed); with
+  ``recent_pairs`` the copulas are fitted on the last :data:`RECENT_PAIRS` pairs only.
 * **Edition shocks** ``(a, β)`` per component: the OLS map of the logit of the published 5 %–95 %
   quantiles on those of the base, for every past pair; ``trend`` their mean, ``scale`` their
   root-mean-square deviation plus the standard error of the mean, floored at
@@ -62,11 +68,14 @@ TERMS: frozenset[str] = frozenset(
         "residual_noise",
         "tii_inputs",
         "hci_inputs",
+        "hci_order",
+        "recent_pairs",
+        "heavy_tails",
     }
 )
 #: Chosen by the rolling-origin backtest (docs/backtest.md, "Choice of terms").
 DEFAULT_TERMS: frozenset[str] = frozenset(
-    {"level_trend", "residual_decay_tii", "osi_reversal", "tii_inputs"}
+    {"level_trend", "residual_decay_tii", "osi_reversal", "tii_inputs", "heavy_tails", "hci_order"}
 )
 
 TII_INPUTS: tuple[str, ...] = tuple(pipeline.TII_CAPS)
@@ -82,6 +91,8 @@ CARRY: dict[str, int] = {"adult_literacy_pct": 20}
 LITERACY_FILL = 99.0
 DATA_LAG = 2  # edition E uses data year E - 2 (data/SOURCES.md, correlation check)
 SHOCK_DF = 4.0
+#: Edition pairs the order copulas are fitted on with the term ``recent_pairs``.
+RECENT_PAIRS = 3
 SHOCK_FLOOR = np.array([0.05, 0.03])  # minimum scale of (a, β): a stated prior, not data
 
 
@@ -96,13 +107,16 @@ class EditionShock:
 
 
 @dataclass(frozen=True)
-class OsiCopula:
-    """Normal-score dynamics of the OSI order: ``q* = ρ_o·q + φ·Δq + s·exp(γ·q)·ε``."""
+class OrderCopula:
+    """Normal-score dynamics of a component's order: ``q* = ρ·q + φ·Δq + s·exp(γ·q)·ε``."""
 
-    persistence: float  # ρ_o
+    persistence: float  # ρ
     reversal: float  # φ
     noise: float  # s
     level_noise: float  # γ
+    df: float | None  # ε is a Student-t with df degrees of freedom (None: standard normal)
+    scores: np.ndarray  # (country,) normal scores of the origin's ranks
+    change: np.ndarray  # (country,) their change into the origin (0 if unknown)
 
 
 @dataclass(frozen=True)
@@ -112,9 +126,7 @@ class EgovFit:
     origin: int
     terms: frozenset[str]
     countries: tuple[str, ...]
-    osi_scores: np.ndarray  # (country,) normal scores of the origin's OSI ranks
-    osi_change: np.ndarray  # (country,) their change into the origin (0 if unknown)
-    osi: OsiCopula
+    order: dict[str, OrderCopula]  # "osi", and "hci" with the term hci_order
     shocks: dict[str, EditionShock]
     drift: dict[str, LogisticDrift]
     inputs: dict[str, InputState]  # "tii", "hci"
@@ -220,44 +232,63 @@ def _scores(values: pd.Series) -> pd.Series:
     return pd.Series(stats.norm.ppf((r - 0.5) / len(r)), index=values.index)
 
 
-def fit_osi(
-    surveys: pd.DataFrame, editions: Sequence[int], countries: Sequence[str], terms: frozenset[str]
-) -> tuple[OsiCopula, np.ndarray, np.ndarray, list[np.ndarray]]:
-    """Copula dynamics of the OSI order over consecutive ``editions`` (the last is the origin).
+def fit_order(
+    surveys: pd.DataFrame,
+    comp: str,
+    editions: Sequence[int],
+    countries: Sequence[str],
+    *,
+    reversal: bool = False,
+    level_noise: bool = False,
+    heavy_tails: bool = False,
+) -> OrderCopula:
+    """Copula dynamics of one component's order over consecutive ``editions`` (the last is the
+    origin), pooled over countries and pairs; the origin's normal scores in the order of
+    ``countries``.
 
-    Returns
-    -------
-    (copula, origin normal scores ``(country,)``, their last change ``(country,)``, quantile maps
-    of the pairs, published table to published table).
+    The noise is Gaussian with the residuals' root mean square, or with ``heavy_tails`` a
+    Student-t fitted to them by maximum likelihood (centred): the residuals are heavy-tailed
+    (3.7–5.6 degrees of freedom for the OSI), so a Gaussian of the same variance is too wide in
+    its middle and too narrow in its tails.
     """
-    q = {e: _scores(_published(surveys, e, _members(surveys, e))["osi"]) for e in editions}
-    rows, maps = [], []
+    q = {e: _scores(_published(surveys, e, _members(surveys, e))[comp]) for e in editions}
+    rows = []
     for i, (a, b) in enumerate(itertools.pairwise(editions)):
         both = q[a].index.intersection(q[b].index)
         lag = (q[a] - q[editions[i - 1]]).reindex(both).fillna(0.0) if i > 0 else 0.0 * q[a][both]
         rows.append(pd.DataFrame({"q0": q[a][both], "lag": lag, "q1": q[b][both]}))
-        osi = [surveys.loc[surveys["survey_year"] == e, "osi"].to_numpy(float) for e in (a, b)]
-        maps.append(copula.fit_quantile_map(*osi))
     panel = pd.concat(rows)
-    cols = ["q0", "lag"] if "osi_reversal" in terms else ["q0"]
+    cols = ["q0", "lag"] if reversal else ["q0"]
     coef, *_ = np.linalg.lstsq(panel[cols].to_numpy(), panel["q1"].to_numpy(), rcond=None)
     e = panel["q1"].to_numpy() - panel[cols].to_numpy() @ coef
     gamma = 0.0
-    if "osi_level_noise" in terms:
+    if level_noise:
         gamma = float(np.polyfit(panel["q0"].to_numpy(), np.log(np.abs(e) + 1e-6), 1)[0])
     e = e / np.exp(gamma * panel["q0"].to_numpy())
-    fitted = OsiCopula(
-        persistence=float(coef[0]),
-        reversal=float(coef[1]) if len(coef) > 1 else 0.0,
-        noise=float(np.sqrt(np.mean(e**2))),
-        level_noise=gamma,
-    )
+    df, noise = None, float(np.sqrt(np.mean(e**2)))
+    if heavy_tails:
+        df, _, noise = stats.t.fit(e, floc=0.0)
+        df, noise = float(np.clip(df, 2.0, 100.0)), float(noise)
     origin = editions[-1]
-    scores = q[origin].reindex(list(countries)).to_numpy(float)
     change = np.zeros(len(countries))
     if len(editions) > 1:
         change = (q[origin] - q[editions[-2]]).reindex(list(countries)).fillna(0.0).to_numpy(float)
-    return fitted, scores, change, maps
+    return OrderCopula(
+        persistence=float(coef[0]),
+        reversal=float(coef[1]) if len(coef) > 1 else 0.0,
+        noise=noise,
+        level_noise=gamma,
+        df=df,
+        scores=q[origin].reindex(list(countries)).to_numpy(float),
+        change=change,
+    )
+
+
+def published_maps(surveys: pd.DataFrame, comp: str, editions: Sequence[int]) -> list[np.ndarray]:
+    """Quantile maps ``(a, β)`` of a component's published table onto the next, per pair of
+    consecutive ``editions``."""
+    tables = [surveys.loc[surveys["survey_year"] == e, comp].to_numpy(float) for e in editions]
+    return [copula.fit_quantile_map(a, b) for a, b in itertools.pairwise(tables)]
 
 
 def fit(
@@ -294,25 +325,38 @@ def fit(
     editions = sorted(int(e) for e in surveys["survey_year"].unique())
     countries = _members(surveys, origin)
     osi_eds = [e for e in editions if e >= first_osi_edition]
-    osi, scores, change, osi_maps = fit_osi(surveys, osi_eds, countries, frozenset(terms))
+    # the OSI order has grown steadier edition by edition (residual sd of the normal scores
+    # 0.49 in 2008-2010, 0.35 in 2020-2022): with recent_pairs only the latest pairs speak
+    order_eds = osi_eds[-RECENT_PAIRS - 1 :] if "recent_pairs" in terms else osi_eds
+    order: dict[str, OrderCopula] = {}
+    order["osi"] = fit_order(
+        surveys,
+        "osi",
+        order_eds,
+        countries,
+        reversal="osi_reversal" in terms,
+        level_noise="osi_level_noise" in terms,
+        heavy_tails="heavy_tails" in terms,
+    )
+    if "hci_order" in terms and "hci_inputs" not in terms:
+        order["hci"] = fit_order(
+            surveys, "hci", order_eds, countries, heavy_tails="heavy_tails" in terms
+        )
     pipe_eds = [e for e in editions if e >= first_pipeline_edition]
     decay = ("residual_decay_tii" in terms, "residual_decay_hci" in terms)
     residual, rho, sigma, maps = fit_residuals(surveys, frames, pipe_eds, decay)
     trend = "level_trend" in terms
-    shocks = {"osi": edition_shock(np.array(osi_maps), trend)}
+    shocks = {"osi": edition_shock(np.array(published_maps(surveys, "osi", osi_eds)), trend)}
     for k in ("tii", "hci"):
         if f"{k}_inputs" not in terms:  # the table is held: shocks map published to published
-            pub = [surveys.loc[surveys["survey_year"] == e, k].to_numpy(float) for e in pipe_eds]
-            maps[k] = [copula.fit_quantile_map(a, b) for a, b in itertools.pairwise(pub)]
+            maps[k] = published_maps(surveys, k, pipe_eds)
         shocks[k] = edition_shock(np.array(maps[k]), trend)
     fill = {"adult_literacy_pct": LITERACY_FILL}
     return EgovFit(
         origin=origin,
         terms=frozenset(terms),
         countries=tuple(countries),
-        osi_scores=scores,
-        osi_change=change,
-        osi=osi,
+        order=order,
         shocks=shocks,
         drift=fit_drifts(frames),
         inputs={
