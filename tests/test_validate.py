@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from vnsim.cli import main
+from vnsim.fit.egov import TERMS
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = ROOT / "tests" / "fixtures" / "scenarios" / "base.yaml"
@@ -108,11 +109,9 @@ CASES = {
         "terms.yaml",
         "egov:\n  terms: [cubic]\n",
         "terms.yaml:4: egov.terms: không có thành phần mô hình ['cubic']; hãy chọn trong số "
-        "hci_inputs, level_trend, osi_level_noise, osi_reversal, residual_decay_hci, "
-        "residual_decay_tii, residual_noise, tii_inputs",
-        "terms.yaml:4: egov.terms: unknown terms ['cubic']; choose from hci_inputs, level_trend, "
-        "osi_level_noise, osi_reversal, residual_decay_hci, residual_decay_tii, residual_noise, "
-        "tii_inputs",
+        + ", ".join(sorted(TERMS)),
+        "terms.yaml:4: egov.terms: unknown terms ['cubic']; choose from "
+        + ", ".join(sorted(TERMS)),
         False,
     ),
 }
