@@ -174,3 +174,11 @@ def test_hci_order_moves_each_country_but_carries_the_origin_table():
         )
         ranks = np.argsort(np.argsort(-hci, -1), -1)
         assert bool(ranks.std(0).max() > 1.0) is moves
+
+
+def test_hci_inputs_and_hci_order_are_alternatives():
+    surveys, frames = _data()
+    with pytest.raises(ValueError, match="alternatives"):
+        fit_egov.fit(surveys, frames, 2024, terms=frozenset({"hci_inputs", "hci_order"}))
+    with pytest.raises(ValueError, match="choose one of hci_inputs"):
+        egov.Settings(terms=["tii_inputs", "hci_inputs", "hci_order"])

@@ -16,10 +16,10 @@ def surveys() -> pd.DataFrame:
 @pytest.mark.parametrize("term", sorted(TERMS))
 def test_every_term_changes_the_forecast(surveys, term):
     """A term the study can keep or drop must do something (none is a silent no-op)."""
-    with_term = DEFAULT_TERMS | {term}
-    without = DEFAULT_TERMS - {term}
-    if term == "residual_decay_hci":  # acts only on a rebuilt HCI
-        with_term, without = with_term | {"hci_inputs"}, without | {"hci_inputs"}
+    base = DEFAULT_TERMS
+    if term in ("hci_inputs", "residual_decay_hci"):  # the rebuilt HCI replaces hci_order
+        base = DEFAULT_TERMS - {"hci_order"} | ({"hci_inputs"} - {term})
+    with_term, without = base | {term}, base - {term}
     cut = backtest.vintage(surveys, 2020)
     a = backtest.model_forecast(cut, 2020, [2022], 40, 1, frozenset(with_term))[1]["egdi"]
     b = backtest.model_forecast(cut, 2020, [2022], 40, 1, frozenset(without))[1]["egdi"]

@@ -119,6 +119,13 @@ class Settings(pydantic.BaseModel, extra="forbid"):
                     terms=", ".join(sorted(TERMS)),
                 )
             )
+        if {"hci_inputs", "hci_order"} <= set(terms or ()):
+            raise ValueError(
+                Message(
+                    "choose one of hci_inputs (the HCI rebuilt from its inputs) and hci_order "
+                    "(the published HCI table re-ordered by a copula)"
+                )
+            )
         return terms
 
     @pydantic.model_validator(mode="after")

@@ -321,6 +321,8 @@ def fit(
     unknown = set(terms) - TERMS
     if unknown:
         raise ValueError(f"unknown terms {sorted(unknown)}; choose from {sorted(TERMS)}")
+    if {"hci_inputs", "hci_order"} <= set(terms):
+        raise ValueError("hci_inputs and hci_order are alternatives: choose one")
     surveys = surveys[surveys["survey_year"] <= origin]
     editions = sorted(int(e) for e in surveys["survey_year"].unique())
     countries = _members(surveys, origin)
@@ -338,7 +340,7 @@ def fit(
         level_noise="osi_level_noise" in terms,
         heavy_tails="heavy_tails" in terms,
     )
-    if "hci_order" in terms and "hci_inputs" not in terms:
+    if "hci_order" in terms:
         order["hci"] = fit_order(
             surveys, "hci", order_eds, countries, heavy_tails="heavy_tails" in terms
         )
