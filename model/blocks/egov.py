@@ -345,7 +345,9 @@ def _order_base(
             eps = streams.normal(stream, (q.shape[1],)).astype(np.float32)
         else:
             eps = streams.student_t(stream, c.df, (q.shape[1],)).astype(np.float32)
-        latent = c.persistence * q + c.reversal * dq
+        latent = c.persistence * q
+        if c.reversal:
+            latent += c.reversal * dq
         latent += (c.noise * np.exp(c.level_noise * q) if c.level_noise else c.noise) * eps
         ranks = copula.ranks_of(latent)
         q_new = scores[ranks]  # copula.normal_scores(latent), keeping the ranks
