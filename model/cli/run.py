@@ -43,12 +43,16 @@ def register(sub: Any) -> None:
     )
     run.add_argument(
         "--executor",
-        choices=["inprocess", "processes", "dask"],
-        default="inprocess",
-        help="where chunks run (default inprocess)",
+        choices=["auto", "inprocess", "processes", "dask"],
+        default="auto",
+        help="where chunks run: auto (default) forks a local process per CPU on Linux when "
+        "there are at least 2 CPUs and 2,048 draws per process, else runs in this process; "
+        "results are identical on every executor",
     )
     run.add_argument("--scheduler", help="dask scheduler address (default: a LocalCluster)")
-    run.add_argument("--workers", type=int, help="processes or LocalCluster workers")
+    run.add_argument(
+        "--workers", type=int, help="processes or LocalCluster workers (default: the CPUs)"
+    )
     run.add_argument("--chunk-size", type=int, help="draws per chunk (default: by memory)")
     run.set_defaults(func=command)
 
@@ -173,7 +177,13 @@ def command(args: argparse.Namespace) -> int:
     run = store.RunFolder(folder, force=args.force)  # refuses an existing folder now
     # check sizes with a one-draw plan first: sampling ten million draws takes a minute
     probe = planning.plan(scenario, 1, args.seed, condition=False)
-    executors.check_resources(probe, folder, chunk_size=args.chunk_size, draws=draws)
+    # "auto" is settled here, so that the memory check counts its workers and the run's
+    # provenance records the executor that ran
+    args.executor, args.workers = executors.choose_executor(
+        args.executor, probe, draws, args.workers, args.chunk_size
+    )
+    local = (args.workers or executors.local_cpus()) if args.executor == "processes" else 1
+    executors.check_resources(probe, folder, chunk_size=args.chunk_size, draws=draws, workers=local)
     plan = planning.plan(scenario, draws, args.seed)
     try:
         head = _write(run, plan, args, (str(path), scenario_hash))
