@@ -204,12 +204,14 @@ def _write(run: Any, plan: Any, args: argparse.Namespace, source: tuple[str, str
     name and the hash of the bytes read at the start."""
     from vnsim.analysis import summary
     from vnsim.run import store
+    from vnsim.spec.targets import load_targets
 
     attrs = store.provenance(plan, args.executor)
     with run as tmp:
         summary_ds = _simulate_into(tmp, plan, attrs, args)
-        summary.summarise(summary_ds).to_csv(tmp / "summary.csv", index=False)
-        head = summary.headline(summary_ds)
+        targets = load_targets()  # parsed once for both (about 0.1 s of YAML each time)
+        summary.summarise(summary_ds, targets).to_csv(tmp / "summary.csv", index=False)
+        head = summary.headline(summary_ds, targets)
         store.write_json(tmp / "headline.json", head)
         manifest = store.manifest(plan, attrs, *source)
         # the checksums of everything else, written last, before the completion marker
