@@ -178,14 +178,25 @@ def test_auto_executor_gives_the_same_results(plan, reference, monkeypatch):
     seen = []
     real = executors._processes
 
-    def recorded(plan, ranges, workers):
+    def recorded(plan, ranges, workers, meanwhile=None):
         seen.append((ranges, workers))
-        return real(plan, ranges, workers)
+        return real(plan, ranges, workers, meanwhile)
 
     monkeypatch.setattr(executors, "_processes", recorded)
     assert_same(executors.run(plan, executor="auto"), reference)
     # two workers, each with one chunk that starts on a random-stream block edge
     assert seen == [([(0, 256), (256, DRAWS)], 2)]
+
+
+def test_meanwhile_runs_once_while_workers_simulate_and_never_in_process(plan, reference):
+    calls = []
+    got = executors.run(
+        plan, executor="processes", chunk_size=100, workers=2, meanwhile=lambda: calls.append(1)
+    )
+    assert_same(got, reference)
+    assert calls == [1]
+    assert_same(executors.run(plan, chunk_size=100, meanwhile=lambda: calls.append(2)), reference)
+    assert calls == [1]
 
 
 def test_processes_are_forked_on_linux(plan, reference, monkeypatch):

@@ -310,7 +310,9 @@ def _start_method() -> Any:
     return None
 
 
-def _processes(plan: Plan, ranges, workers: int | None) -> Iterator[tuple[int, int, dict]]:
+def _processes(
+    plan: Plan, ranges, workers: int | None, meanwhile: Callable[[], None] | None = None
+) -> Iterator[tuple[int, int, dict]]:
     pool = ProcessPoolExecutor(
         max_workers=workers or local_cpus(),
         mp_context=_start_method(),
@@ -318,6 +320,10 @@ def _processes(plan: Plan, ranges, workers: int | None) -> Iterator[tuple[int, i
     )
     try:
         futures = {pool.submit(checked_chunk, plan, a, b): (a, b) for a, b in ranges}
+        # the workers are running (a fork pool starts them all at the first submit, before any
+        # thread of its own): this process has nothing to do until the first chunk is back
+        if meanwhile is not None:
+            meanwhile()
         for fut in as_completed(futures):
             a, b = futures[fut]
             yield a, b, fut.result()
@@ -339,7 +345,13 @@ def _dask_client(scheduler: str) -> Any:
         ) from None
 
 
-def _dask(plan: Plan, ranges, scheduler: str | None, workers: int | None):
+def _dask(
+    plan: Plan,
+    ranges,
+    scheduler: str | None,
+    workers: int | None,
+    meanwhile: Callable[[], None] | None = None,
+):
     from dask.distributed import Client, LocalCluster
     from dask.distributed import as_completed as dask_completed
 
@@ -359,6 +371,8 @@ def _dask(plan: Plan, ranges, scheduler: str | None, workers: int | None):
         futures = {
             client.submit(checked_chunk, shared, a, b, pure=False): (a, b) for a, b in ranges
         }
+        if meanwhile is not None:
+            meanwhile()
         for fut in dask_completed(futures):
             a, b = futures[fut]
             yield a, b, fut.result()
@@ -379,6 +393,7 @@ def run(
     scheduler: str | None = None,
     workers: int | None = None,
     stopped: Callable[[], bool] | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> dict[str, np.ndarray] | None:
     """Simulate every draw of ``plan``.
 
@@ -401,6 +416,11 @@ def run(
         ``KeyboardInterrupt``. A signal handler's own ``KeyboardInterrupt`` can be swallowed
         (raised inside a weakref callback or ``__del__``, Python only prints it), so the
         command line also records the signal and passes this check.
+    meanwhile
+        Work of the caller's for later (imports, reading files), done once by this process
+        while the chunks run on other processes (``"processes"``, ``"dask"``), so that it takes
+        no wall time of its own when a CPU is free. Never called in-process (nothing runs
+        meanwhile there): the caller does the work itself afterwards.
     """
     executor, workers = choose_executor(executor, plan, workers=workers, chunk_size=chunk_size)
     if chunk_size is None:
@@ -410,9 +430,9 @@ def run(
     if executor == "inprocess":
         stream = _inprocess(plan, ranges)
     elif executor == "processes":
-        stream = _processes(plan, ranges, workers)
+        stream = _processes(plan, ranges, workers, meanwhile)
     elif executor == "dask":
-        stream = _dask(plan, ranges, scheduler, workers)
+        stream = _dask(plan, ranges, scheduler, workers, meanwhile)
     else:
         raise ValueError(f"unknown executor {executor!r}")
 
