@@ -251,6 +251,7 @@ def test_auto_executor_records_the_executor_that_ran(tmp_path, monkeypatch, caps
     monkeypatch.setattr(executors, "MIN_DRAWS_PER_WORKER", 100)
     monkeypatch.setattr(executors, "local_cpus", lambda: 2)
     monkeypatch.setattr(executors.sys, "platform", "linux")
+    monkeypatch.setattr(executors.CpuMeter, "idle", lambda self: 1.0)  # one CPU free
     assert main([*argv, "--out", str(tmp_path / "forked")]) == 0
     assert main([*argv, "--out", str(tmp_path / "asked"), "--executor", "inprocess"]) == 0
     ran = {}

@@ -165,6 +165,10 @@ def test_auto_executor_forks_processes_only_when_they_pay(plan, monkeypatch):
     assert executors.choose_executor("auto", plan, 10 * many) == ("inprocess", None)
     monkeypatch.setattr(executors, "local_cpus", lambda: 8)  # no more workers than draws allow
     assert executors.choose_executor("auto", plan, 3 * many) == ("processes", 6)
+    # other jobs keep the other CPUs busy: a second process would gain nothing
+    assert executors.choose_executor("auto", plan, 3 * many, idle=0.2) == ("inprocess", None)
+    assert executors.choose_executor("auto", plan, 3 * many, idle=0.7) == ("processes", 2)
+    assert executors.choose_executor("auto", plan, 3 * many, idle=7.0) == ("processes", 6)
     monkeypatch.setattr(executors.sys, "platform", "darwin")  # no fork: a worker re-imports
     assert executors.choose_executor("auto", plan, 10 * many) == ("inprocess", None)
     monkeypatch.setattr(executors.sys, "platform", "linux")
@@ -186,6 +190,22 @@ def test_auto_executor_gives_the_same_results(plan, reference, monkeypatch):
     assert_same(executors.run(plan, executor="auto"), reference)
     # two workers, each with one chunk that starts on a random-stream block edge
     assert seen == [([(0, 256), (256, DRAWS)], 2)]
+
+
+def test_cpu_meter_counts_the_cpus_left_idle(monkeypatch):
+    ticks = iter([(1000, 5000), (1000 + 150, 5000 + 200), None])
+    monkeypatch.setattr(executors.CpuMeter, "_times", staticmethod(lambda: next(ticks)))
+    monkeypatch.setattr(executors.os, "cpu_count", lambda: 2)
+    meter = executors.CpuMeter()
+    assert meter.idle() == pytest.approx(1.5)  # 150 of 200 ticks idle, on 2 CPUs
+    assert meter.idle() is None  # no /proc/stat
+    ticks = iter([(0, 0), (5, 10)])
+    assert executors.CpuMeter().idle() is None  # too short a time to tell
+
+
+def test_cpu_meter_reads_this_machine():
+    idle = executors.CpuMeter().idle()  # at once: too short, or unknown off Linux
+    assert idle is None or 0 <= idle <= (executors.os.cpu_count() or 1)
 
 
 def test_meanwhile_runs_once_while_workers_simulate_and_never_in_process(plan, reference):

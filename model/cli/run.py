@@ -47,9 +47,9 @@ def register(sub: Any) -> None:
         "--executor",
         choices=["auto", "inprocess", "processes", "dask"],
         default="auto",
-        help="where chunks run: auto (default) forks a local process per CPU on Linux when "
-        "there are at least 2 CPUs and 2,048 draws per process, else runs in this process; "
-        "results are identical on every executor",
+        help="where chunks run: auto (default) forks a local process per free CPU on Linux "
+        "when at least 2 CPUs are free (not busy with other jobs) and each process gets 2,048 "
+        "draws or more, else runs in this process; results are identical on every executor",
     )
     run.add_argument("--scheduler", help="dask scheduler address (default: a LocalCluster)")
     run.add_argument(
@@ -197,11 +197,12 @@ def command(args: argparse.Namespace) -> int:
     folder = run_folder(scenario.name, args.out, Path(args.results))
     run = store.RunFolder(folder, force=args.force)  # refuses an existing folder now
     # check sizes with a one-draw plan first: sampling ten million draws takes a minute
+    cpus = executors.CpuMeter()  # are other CPUs idle while this plan keeps one busy?
     probe = planning.plan(scenario, 1, args.seed, condition=False)
     # "auto" is settled here, so that the memory check counts its workers and the run's
     # provenance records the executor that ran
     args.executor, args.workers = executors.choose_executor(
-        args.executor, probe, draws, args.workers, args.chunk_size
+        args.executor, probe, draws, args.workers, args.chunk_size, idle=cpus.idle()
     )
     local = (args.workers or executors.local_cpus()) if args.executor == "processes" else 1
     executors.check_resources(probe, folder, chunk_size=args.chunk_size, draws=draws, workers=local)

@@ -96,12 +96,55 @@ def local_cpus() -> int:
     return max(1, os.cpu_count() or 1)
 
 
+class CpuMeter:
+    """CPUs left idle by every process of the machine since the meter was made (Linux
+    ``/proc/stat``; elsewhere unknown).
+
+    Made before some work of this process's own (the command's one-draw plan, which keeps
+    one CPU busy), it says whether other CPUs are free right now: other users' jobs leave none
+    free, and a second core then gains nothing (on Linux the scheduler shares the CPUs between
+    sessions, not between processes) while forking and sending results back still cost.
+    """
+
+    #: Fewest clock ticks (of all CPUs together) for a reading to count.
+    MIN_TICKS = 20
+
+    def __init__(self) -> None:
+        self._start = self._times()
+
+    @staticmethod
+    def _times() -> tuple[int, int] | None:
+        """(idle, total) clock ticks of all CPUs since boot, or None where unknown."""
+        try:
+            with open("/proc/stat", encoding="ascii") as f:
+                fields = f.readline().split()
+        except (OSError, UnicodeDecodeError):
+            return None
+        if not fields or fields[0] != "cpu":
+            return None
+        ticks = [int(x) for x in fields[1:]]
+        # user nice system idle iowait irq softirq steal [guest guest_nice, already in user]
+        return ticks[3] + ticks[4], sum(ticks[:8])
+
+    def idle(self) -> float | None:
+        """Average number of idle CPUs since the meter was made; None if unknown or too short
+        a time to tell."""
+        now = self._times()
+        if now is None or self._start is None:
+            return None
+        idle, total = now[0] - self._start[0], now[1] - self._start[1]
+        if total < self.MIN_TICKS:
+            return None
+        return idle / total * (os.cpu_count() or 1)
+
+
 def choose_executor(
     executor: str,
     plan: Plan,
     draws: int | None = None,
     workers: int | None = None,
     chunk_size: int | None = None,
+    idle: float | None = None,
 ) -> tuple[str, int | None]:
     """The executor and worker count a run uses: ``executor`` itself unless it is ``"auto"``.
 
@@ -109,13 +152,18 @@ def choose_executor(
     imported modules and the plan instead of starting Python again), at least two CPUs are
     available (:func:`local_cpus`, or ``workers`` if fewer), every worker has at least
     :data:`MIN_DRAWS_PER_WORKER` draws and their chunks fit in memory; otherwise
-    ``"inprocess"``. Results are bit-identical either way; only the wall time differs. Only
-    the plan's shapes are used, so a one-draw plan with ``draws`` given will do.
+    ``"inprocess"``. ``idle``, the CPUs found idle lately while this process kept one busy
+    (:class:`CpuMeter`), caps the workers at that many plus this process's own: on a machine
+    other jobs keep busy the run stays in-process. Results are bit-identical either way; only
+    the wall time differs. Only the plan's shapes are used, so a one-draw plan with ``draws``
+    given will do.
     """
     if executor != "auto":
         return executor, workers
     draws = plan.draws if draws is None else draws
     n = min(local_cpus() if workers is None else workers, draws // MIN_DRAWS_PER_WORKER)
+    if idle is not None:
+        n = min(n, 1 + int(idle + 0.5))
     if n < 2 or not sys.platform.startswith("linux"):
         return "inprocess", None
     size = chunk_size or parallel_chunk_size(plan, n, draws=draws)
