@@ -431,6 +431,29 @@ def _dask(
             cluster.close()
 
 
+def _stream(
+    plan: Plan,
+    executor: str,
+    chunk_size: int | None,
+    scheduler: str | None,
+    workers: int | None,
+    meanwhile: Callable[[], None] | None,
+) -> Iterator[tuple[int, int, dict]]:
+    """The chunks of :func:`run` as they finish on ``executor``."""
+    executor, workers = choose_executor(executor, plan, workers=workers, chunk_size=chunk_size)
+    if chunk_size is None:
+        n = (workers or local_cpus()) if executor == "processes" else 1
+        chunk_size = parallel_chunk_size(plan, n)
+    ranges = chunks(plan.draws, chunk_size)
+    if executor == "inprocess":
+        return _inprocess(plan, ranges)
+    if executor == "processes":
+        return _processes(plan, ranges, workers, meanwhile)
+    if executor == "dask":
+        return _dask(plan, ranges, scheduler, workers, meanwhile)
+    raise ValueError(f"unknown executor {executor!r}")
+
+
 def run(
     plan: Plan,
     *,
@@ -470,19 +493,7 @@ def run(
         no wall time of its own when a CPU is free. Never called in-process (nothing runs
         meanwhile there): the caller does the work itself afterwards.
     """
-    executor, workers = choose_executor(executor, plan, workers=workers, chunk_size=chunk_size)
-    if chunk_size is None:
-        n = (workers or local_cpus()) if executor == "processes" else 1
-        chunk_size = parallel_chunk_size(plan, n)
-    ranges = chunks(plan.draws, chunk_size)
-    if executor == "inprocess":
-        stream = _inprocess(plan, ranges)
-    elif executor == "processes":
-        stream = _processes(plan, ranges, workers, meanwhile)
-    elif executor == "dask":
-        stream = _dask(plan, ranges, scheduler, workers, meanwhile)
-    else:
-        raise ValueError(f"unknown executor {executor!r}")
+    stream = _stream(plan, executor, chunk_size, scheduler, workers, meanwhile)
 
     joined: dict[str, np.ndarray] = {}
 
