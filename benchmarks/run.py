@@ -351,6 +351,9 @@ def floor_part(floor: Path, scenario: Path, draws: int, repeats: int) -> dict[st
             command = [python, "-m", "vnsim.cli", "run", str(scenario), "--draws", str(draws)]
             command += ["--out", str(Path(tmp) / "run"), "--quiet"]
             r["whole_run_s"], _ = timed_child(command)
+            # --executor auto forks workers only when CPUs are free: say which one ran
+            manifest = json.loads((Path(tmp) / "run" / "manifest.json").read_text())
+            r["whole_run_executor"] = manifest.get("executor")
         floor_arith = r["floor_s"] - r["numpy_startup_s"]
         r["ratio_egov_child"] = r["egov_child_s"] / r["floor_s"]
         r["ratio_egov_inprocess"] = r["egov_inprocess_s"] / floor_arith
@@ -373,6 +376,8 @@ def floor_part(floor: Path, scenario: Path, draws: int, repeats: int) -> dict[st
             "numpy_startup_s",
             "whole_run_s": "child wall of vnsim run --draws N --quiet: start-up, imports, plan, "
             "every block, engine, writing ensemble.nc, the summary and the run folder",
+            "whole_run_executor": "the executor that run chose (--executor auto: local "
+            "processes when CPUs are free, else in-process), from its manifest",
         },
         "runs": runs,
     }
@@ -468,6 +473,8 @@ def floor_table(f: dict[str, Any]) -> list[str]:
         "(vs floor less start-up)",
         f"{'whole vnsim run':<44} {m['whole_run_s']:>9.2f} {m['ratio_whole_run']:>6.2f}  "
         f"[{each('ratio_whole_run')}]",
+        "whole run's executor at each repetition: "
+        + " ".join(str(r.get("whole_run_executor")) for r in runs),
         "load average at each repetition: "
         + "; ".join(
             "n/a" if r["load_average"] is None else ", ".join(f"{x:.1f}" for x in r["load_average"])

@@ -29,6 +29,8 @@ def test_floor_part_records_the_ratios(bench, tmp_path):
     out = bench.floor_part(floor, bench.DEFAULT_SCENARIO, draws=64, repeats=2)
     assert out["command"].endswith(f"floor.py 64 {bench.FLOOR_EDITIONS}")
     assert len(out["runs"]) == 2
+    # 64 draws are too few to fork workers for
+    assert [r["whole_run_executor"] for r in out["runs"]] == ["inprocess", "inprocess"]
     for key in ("ratio_egov_child", "ratio_whole_run", "floor_s", "egov_inprocess_s"):
         assert out["median"][key] > 0
     # the stand-in has no arithmetic, so this ratio (to the floor less its start-up) is noise

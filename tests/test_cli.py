@@ -241,6 +241,30 @@ def test_run_folder_contents(tmp_path, capsys):
     assert "git_commit" in manifest and "created" in manifest
 
 
+def test_auto_executor_records_the_executor_that_ran(tmp_path, monkeypatch, capsys):
+    """The default ``--executor auto`` is settled before the run: the provenance names the
+    executor the chunks ran on, and the numbers are those of the other executors."""
+    from vnsim.run import executors
+
+    argv = ["run", str(BASE), "--draws", "300", "--seed", "9", "--quiet"]
+    assert main([*argv, "--out", str(tmp_path / "small")]) == 0  # too few draws to fork
+    monkeypatch.setattr(executors, "MIN_DRAWS_PER_WORKER", 100)
+    monkeypatch.setattr(executors, "local_cpus", lambda: 2)
+    monkeypatch.setattr(executors.sys, "platform", "linux")
+    monkeypatch.setattr(executors.CpuMeter, "idle", lambda self: 1.0)  # one CPU free
+    assert main([*argv, "--out", str(tmp_path / "forked")]) == 0
+    assert main([*argv, "--out", str(tmp_path / "asked"), "--executor", "inprocess"]) == 0
+    ran = {}
+    for name in ("small", "forked", "asked"):
+        with xr.open_dataset(tmp_path / name / "ensemble.nc", engine="h5netcdf") as ds:
+            ran[name] = ds.load()
+        manifest = json.loads((tmp_path / name / "manifest.json").read_text())
+        assert manifest["executor"] == ran[name].attrs["executor"]
+    assert [ran[n].attrs["executor"] for n in ran] == ["inprocess", "processes", "inprocess"]
+    for name in ("forked", "asked"):
+        assert ran[name].drop_attrs().identical(ran["small"].drop_attrs()), name
+
+
 def test_out_refuses_an_existing_folder_unless_forced(tmp_path, capsys):
     out = tmp_path / "exists"
     out.mkdir()

@@ -125,6 +125,118 @@ def test_default_chunk_size_is_aligned_and_bounded(plan):
     assert executors.default_chunk_size(plan) == DRAWS  # a small run is one chunk
 
 
+@pytest.mark.parametrize("draws", [1, 255, 300, 2048, 4097, 10_000, 100_000, 1_000_000])
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_parallel_chunks_are_aligned_bounded_and_shared_evenly(plan, draws, workers):
+    size = executors.parallel_chunk_size(plan, workers, draws=draws)
+    most = executors.default_chunk_size(plan, draws=draws)
+    assert size <= most
+    if workers == 1:
+        assert size == most
+    elif draws > STREAM_BLOCK:
+        assert size % STREAM_BLOCK == 0
+        n = len(executors.chunks(draws, size))
+        fewest = workers * -(-draws // (workers * most))
+        # no more chunks than the fewest multiple of the workers the budget allows
+        assert n <= fewest
+
+
+def test_ten_thousand_draws_on_two_workers_are_two_chunks_each(plan):
+    sizes = [
+        b - a
+        for a, b in executors.chunks(10_000, executors.parallel_chunk_size(plan, 2, draws=10_000))
+    ]
+    assert len(sizes) == 4 and max(sizes) - min(sizes) <= STREAM_BLOCK
+
+
+def test_auto_executor_forks_processes_only_when_they_pay(plan, monkeypatch):
+    monkeypatch.setattr(executors, "available_memory", lambda: 24 * 2**30)
+    monkeypatch.setattr(executors.sys, "platform", "linux")
+    monkeypatch.setattr(executors, "local_cpus", lambda: 2)
+    many = 2 * executors.MIN_DRAWS_PER_WORKER
+    assert executors.choose_executor("auto", plan, many) == ("processes", 2)
+    assert executors.choose_executor("auto", plan, many - 1) == ("inprocess", None)
+    assert executors.choose_executor("auto", plan, many, workers=1) == ("inprocess", None)
+    assert executors.choose_executor("auto", plan, 10 * many, workers=3) == ("processes", 3)
+    # an explicit executor is kept as given
+    assert executors.choose_executor("inprocess", plan, 10 * many) == ("inprocess", None)
+    assert executors.choose_executor("processes", plan, 10, workers=4) == ("processes", 4)
+    monkeypatch.setattr(executors, "local_cpus", lambda: 1)
+    assert executors.choose_executor("auto", plan, 10 * many) == ("inprocess", None)
+    monkeypatch.setattr(executors, "local_cpus", lambda: 8)  # no more workers than draws allow
+    assert executors.choose_executor("auto", plan, 3 * many) == ("processes", 6)
+    # other jobs keep the other CPUs busy: a second process would gain nothing
+    assert executors.choose_executor("auto", plan, 3 * many, idle=0.2) == ("inprocess", None)
+    assert executors.choose_executor("auto", plan, 3 * many, idle=0.7) == ("processes", 2)
+    assert executors.choose_executor("auto", plan, 3 * many, idle=7.0) == ("processes", 6)
+    monkeypatch.setattr(executors.sys, "platform", "darwin")  # no fork: a worker re-imports
+    assert executors.choose_executor("auto", plan, 10 * many) == ("inprocess", None)
+    monkeypatch.setattr(executors.sys, "platform", "linux")
+    monkeypatch.setattr(executors, "available_memory", lambda: 2**20)  # chunks would not fit
+    assert executors.choose_executor("auto", plan, 10 * many) == ("inprocess", None)
+
+
+def test_auto_executor_gives_the_same_results(plan, reference, monkeypatch):
+    monkeypatch.setattr(executors, "MIN_DRAWS_PER_WORKER", 100)
+    monkeypatch.setattr(executors, "local_cpus", lambda: 2)
+    seen = []
+    real = executors._processes
+
+    def recorded(plan, ranges, workers, meanwhile=None):
+        seen.append((ranges, workers))
+        return real(plan, ranges, workers, meanwhile)
+
+    monkeypatch.setattr(executors, "_processes", recorded)
+    assert_same(executors.run(plan, executor="auto"), reference)
+    # two workers, each with one chunk that starts on a random-stream block edge
+    assert seen == [([(0, 256), (256, DRAWS)], 2)]
+
+
+def test_cpu_meter_counts_the_cpus_left_idle(monkeypatch):
+    ticks = iter([(1000, 5000), (1000 + 150, 5000 + 200), None])
+    monkeypatch.setattr(executors.CpuMeter, "_times", staticmethod(lambda: next(ticks)))
+    monkeypatch.setattr(executors.os, "cpu_count", lambda: 2)
+    meter = executors.CpuMeter()
+    assert meter.idle() == pytest.approx(1.5)  # 150 of 200 ticks idle, on 2 CPUs
+    assert meter.idle() is None  # no /proc/stat
+    ticks = iter([(0, 0), (5, 10)])
+    assert executors.CpuMeter().idle() is None  # too short a time to tell
+
+
+def test_cpu_meter_reads_this_machine():
+    idle = executors.CpuMeter().idle()  # at once: too short, or unknown off Linux
+    assert idle is None or 0 <= idle <= (executors.os.cpu_count() or 1)
+
+
+def test_meanwhile_runs_once_while_workers_simulate_and_never_in_process(plan, reference):
+    calls = []
+    got = executors.run(
+        plan, executor="processes", chunk_size=100, workers=2, meanwhile=lambda: calls.append(1)
+    )
+    assert_same(got, reference)
+    assert calls == [1]
+    assert_same(executors.run(plan, chunk_size=100, meanwhile=lambda: calls.append(2)), reference)
+    assert calls == [1]
+
+
+def test_processes_are_forked_on_linux(plan, reference, monkeypatch):
+    """A forked worker starts with vnsim imported; a spawned one would import it again."""
+    made = []
+
+    class Recorded(executors.ProcessPoolExecutor):
+        def __init__(self, *args, **kwargs):
+            made.append(kwargs)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(executors, "ProcessPoolExecutor", Recorded)
+    assert_same(executors.run(plan, executor="processes", chunk_size=100, workers=2), reference)
+    context = made[0]["mp_context"]
+    if executors.sys.platform.startswith("linux"):
+        assert context.get_start_method() == "fork"
+    else:
+        assert context is None
+
+
 def test_progress_bar_on_stderr_only_when_asked(plan, capsys, monkeypatch):
     monkeypatch.setattr(executors, "PROGRESS_DELAY", 0.0)
     small = plan.head(48)

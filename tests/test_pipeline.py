@@ -81,3 +81,56 @@ def test_rebuilt_indices_correlate_with_the_published(edition):
     hci = pd.Series(pipeline.hci(h.to_numpy().T, [1 / 3, 2 / 9, 2 / 9]), h.index)
     r = pipeline.correlation(hci, pub["hci"])
     assert r["pearson"] > 0.96 and r["n"] > 130
+
+
+def _pandas_table(frames, countries, year, carry=3, carry_by=None, published_through=None):
+    """:func:`pipeline.indicator_table` as pandas reads it (sort, group, last non-missing)."""
+    out = {}
+    for name, frame in frames.items():
+        k = (carry_by or {}).get(name, carry)
+        last = min(year, (published_through or {}).get(name, year))
+        f = frame[(frame["year"] <= last) & (frame["year"] >= year - k)]
+        out[name] = f.sort_values("year").groupby("iso3")["value"].last().reindex(list(countries))
+    return pd.DataFrame(out, index=pd.Index(list(countries), name="iso3"))
+
+
+def _same_table(got: pd.DataFrame, want: pd.DataFrame) -> None:
+    assert got.equals(want) and list(got.dtypes) == list(want.dtypes)
+    assert got.index.equals(want.index) and got.index.name == want.index.name
+    a, b = got.to_numpy(float), want.to_numpy(float)
+    assert np.array_equal(a.view(np.uint64), b.view(np.uint64))  # bit for bit, NaN included
+
+
+@pytest.mark.parametrize("year", [2003, 2012, 2018, 2020, 2022, 2030])
+def test_indicator_table_reads_the_packaged_series_as_pandas_does(year):
+    frames = {
+        name: datasets.load_subindicator(name)[["iso3", "year", "value"]]
+        for name in ("internet_users_pct", "fixed_broadband_per100", "adult_literacy_pct")
+    }
+    countries = [*datasets.load_surveys().query("survey_year == 2022").iso3, "XXX", "VNM"]
+    for kwargs in (
+        {},
+        {"carry": 0},
+        {"carry_by": {"adult_literacy_pct": 20}},
+        {"published_through": {"internet_users_pct": year - 3}},
+    ):
+        got = pipeline.indicator_table(frames, countries, year, **kwargs)
+        _same_table(got, _pandas_table(frames, countries, year, **kwargs))
+
+
+def test_indicator_table_with_gaps_or_repeated_years_reads_as_pandas_does():
+    """Missing values (``last`` skips them), a year given twice and unnamed countries take
+    pandas' own reading."""
+    base = pd.DataFrame(
+        {"iso3": ["A", "A", "B", "B", "C"], "year": [2019, 2020, 2018, 2020, 2019]}
+        | {"value": [1.0, 2.0, 3.0, 4.0, 5.0]}
+    )
+    gap = base.assign(value=[1.0, np.nan, 3.0, 4.0, 5.0])  # A's 2020 is missing: 2019 counts
+    twice = pd.concat([base, base.iloc[[1]].assign(value=9.0)], ignore_index=True)
+    unnamed = base.assign(iso3=["A", None, "B", "B", "C"])
+    ints = base.assign(value=[1, 2, 3, 4, 5])
+    for frame in (base, gap, twice, unnamed, ints):
+        for countries in (["A", "B", "C"], ["C", "Z", "A"], []):
+            got = pipeline.indicator_table({"x": frame}, countries, 2020)
+            _same_table(got, _pandas_table({"x": frame}, countries, 2020))
+    assert pipeline.indicator_table({"x": gap}, ["A"], 2020).loc["A", "x"] == 1.0

@@ -217,3 +217,17 @@ def test_a_live_claim_is_kept(tmp_path):
         with pytest.raises(RunFolderError, match="already exists"):
             store.RunFolder(target)
         assert target.is_dir()
+
+
+def test_checksums_take_the_hashes_already_known(tmp_path):
+    """A hash the caller took of a finished file is used as given; every other file is read."""
+    (tmp_path / "big.nc").write_bytes(b"x" * 10_000)
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "small.json").write_text("{}")
+    full = store.checksums(tmp_path)
+    assert full == {
+        "big.nc": store.sha256_file(tmp_path / "big.nc"),
+        "sub/small.json": store.sha256_file(tmp_path / "sub" / "small.json"),
+    }
+    assert store.checksums(tmp_path, known={"big.nc": full["big.nc"]}) == full
+    assert store.checksums(tmp_path, known={"big.nc": "0" * 64})["big.nc"] == "0" * 64

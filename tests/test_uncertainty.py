@@ -218,6 +218,26 @@ def test_any_slice_equals_the_whole(seed, start, length):
     np.testing.assert_array_equal(part, whole[start:])
 
 
+@settings(max_examples=30, deadline=None)
+@given(
+    seed=st.integers(0, 2**63 - 1),
+    start=st.integers(0, 3 * STREAM_BLOCK),
+    length=st.integers(0, 2 * STREAM_BLOCK + 3),
+    shape=st.sampled_from([(), (3,), (2, 5)]),
+)
+def test_normal_and_uniform_are_the_generators_numbers_per_block(seed, start, length, shape):
+    """Generated in place (``out=``), they are exactly what ``sample`` gives with the
+    generator's own ``standard_normal(size)`` and ``random(size)``."""
+    s = Streams(seed, start, start + length)
+    pairs = [
+        (s.normal("n", shape), s.sample("n", shape, lambda rng, size: rng.standard_normal(size))),
+        (s.uniform("u", shape), s.sample("u", shape, lambda rng, size: rng.random(size))),
+    ]
+    for got, want in pairs:
+        assert got.dtype == want.dtype == np.float64 and got.shape == want.shape
+        assert np.array_equal(got.view(np.uint64), want.view(np.uint64))
+
+
 def test_different_names_and_seeds_give_different_numbers():
     s = Streams(1, 0, 500)
     a, b = s.normal("market.shock", (4,)), s.normal("egov.noise.2024", (4,))

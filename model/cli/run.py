@@ -7,6 +7,8 @@ import hashlib
 import json
 import os
 import sys
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -43,12 +45,16 @@ def register(sub: Any) -> None:
     )
     run.add_argument(
         "--executor",
-        choices=["inprocess", "processes", "dask"],
-        default="inprocess",
-        help="where chunks run (default inprocess)",
+        choices=["auto", "inprocess", "processes", "dask"],
+        default="auto",
+        help="where chunks run: auto (default) forks a local process per free CPU on Linux "
+        "when at least 2 CPUs are free (not busy with other jobs) and each process gets 2,048 "
+        "draws or more, else runs in this process; results are identical on every executor",
     )
     run.add_argument("--scheduler", help="dask scheduler address (default: a LocalCluster)")
-    run.add_argument("--workers", type=int, help="processes or LocalCluster workers")
+    run.add_argument(
+        "--workers", type=int, help="processes or LocalCluster workers (default: the CPUs)"
+    )
     run.add_argument("--chunk-size", type=int, help="draws per chunk (default: by memory)")
     run.set_defaults(func=command)
 
@@ -130,7 +136,25 @@ def _checked_draws(args: argparse.Namespace, scenario_draws: int) -> int:
     return draws
 
 
-def _simulate_into(tmp: Path, plan: Any, attrs: dict[str, Any], args: argparse.Namespace) -> Any:
+def _summary_inputs() -> dict[str, Any]:
+    """What the summary needs besides the results (done while other processes simulate)."""
+    import numpy as np
+    import xarray as xr
+    from vnsim.spec.targets import load_targets
+
+    # xarray imports the optional array modules it knows (dask.array: about 0.5 s) at its
+    # first Variable
+    xr.Variable(("draw",), np.zeros(1))
+    return {"targets": load_targets()}  # parsed once for both (about 0.1 s of YAML)
+
+
+def _simulate_into(
+    tmp: Path,
+    plan: Any,
+    attrs: dict[str, Any],
+    args: argparse.Namespace,
+    meanwhile: Callable[[], None] | None = None,
+) -> Any:
     """Stream the ensemble into ``tmp/ensemble.nc``; the summary Dataset when complete."""
     from vnsim.run import executors, store
 
@@ -145,6 +169,7 @@ def _simulate_into(tmp: Path, plan: Any, attrs: dict[str, Any], args: argparse.N
             scheduler=args.scheduler,
             workers=args.workers,
             stopped=args.stopped,
+            meanwhile=meanwhile,
         )
         if args.stopped():  # a signal after the last chunk: nothing may look finished
             raise KeyboardInterrupt
@@ -172,8 +197,15 @@ def command(args: argparse.Namespace) -> int:
     folder = run_folder(scenario.name, args.out, Path(args.results))
     run = store.RunFolder(folder, force=args.force)  # refuses an existing folder now
     # check sizes with a one-draw plan first: sampling ten million draws takes a minute
+    cpus = executors.CpuMeter()  # are other CPUs idle while this plan keeps one busy?
     probe = planning.plan(scenario, 1, args.seed, condition=False)
-    executors.check_resources(probe, folder, chunk_size=args.chunk_size, draws=draws)
+    # "auto" is settled here, so that the memory check counts its workers and the run's
+    # provenance records the executor that ran
+    args.executor, args.workers = executors.choose_executor(
+        args.executor, probe, draws, args.workers, args.chunk_size, idle=cpus.idle()
+    )
+    local = (args.workers or executors.local_cpus()) if args.executor == "processes" else 1
+    executors.check_resources(probe, folder, chunk_size=args.chunk_size, draws=draws, workers=local)
     plan = planning.plan(scenario, draws, args.seed)
     try:
         head = _write(run, plan, args, (str(path), scenario_hash))
@@ -196,13 +228,21 @@ def _write(run: Any, plan: Any, args: argparse.Namespace, source: tuple[str, str
     from vnsim.run import store
 
     attrs = store.provenance(plan, args.executor)
+    ready: dict[str, Any] = {}
     with run as tmp:
-        summary_ds = _simulate_into(tmp, plan, attrs, args)
-        summary.summarise(summary_ds).to_csv(tmp / "summary.csv", index=False)
-        head = summary.headline(summary_ds)
-        store.write_json(tmp / "headline.json", head)
-        manifest = store.manifest(plan, attrs, *source)
-        # the checksums of everything else, written last, before the completion marker
-        manifest["files"] = store.checksums(tmp)
+        summary_ds = _simulate_into(tmp, plan, attrs, args, lambda: ready.update(_summary_inputs()))
+        with ThreadPoolExecutor(1) as hashing:
+            # ensemble.nc is complete: hashed on a thread (hashlib lets go of the GIL on big
+            # buffers) while the summary is computed, instead of after it
+            nc = hashing.submit(store.sha256_file, tmp / "ensemble.nc")
+            if not ready:  # in-process: nothing ran meanwhile
+                ready.update(_summary_inputs())
+            targets = ready["targets"]
+            summary.summarise(summary_ds, targets).to_csv(tmp / "summary.csv", index=False)
+            head = summary.headline(summary_ds, targets)
+            store.write_json(tmp / "headline.json", head)
+            manifest = store.manifest(plan, attrs, *source)
+            # the checksums of everything else, written last, before the completion marker
+            manifest["files"] = store.checksums(tmp, known={"ensemble.nc": nc.result()})
         store.write_json(tmp / store.MANIFEST, manifest)
     return head

@@ -9,9 +9,12 @@ the order in which chunks finish. A run too big for the machine is refused up fr
 
 from __future__ import annotations
 
+import math
+import multiprocessing
 import os
 import shutil
 import signal
+import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
@@ -24,7 +27,7 @@ from vnsim.core.plan import Plan
 from vnsim.errors import InputError, ResourceError, UserError
 from vnsim.uncertainty import STREAM_BLOCK
 
-Executor = Literal["inprocess", "processes", "dask"]
+Executor = Literal["auto", "inprocess", "processes", "dask"]
 Sink = Callable[[int, int, dict[str, np.ndarray]], None]
 
 
@@ -38,6 +41,11 @@ CONNECT_TIMEOUT = 10
 
 #: Seconds a run must last before its progress bar appears ("longer than a moment").
 PROGRESS_DELAY = 0.5
+
+#: Fewest draws per worker for ``executor="auto"`` to use local processes: below it, forking
+#: and sending the results back cost about what a second core saves (a 2,048-draw chunk of
+#: the baseline takes about 0.8 s on one core).
+MIN_DRAWS_PER_WORKER = 2048
 
 
 def draw_bytes(plan: Plan) -> int:
@@ -57,6 +65,112 @@ def default_chunk_size(plan: Plan, budget: int = 256 * 2**20, draws: int | None 
     size = max(STREAM_BLOCK, size // unit * unit)
     draws = plan.draws if draws is None else draws
     return int(min(draws, size)) if draws > 0 else STREAM_BLOCK
+
+
+def parallel_chunk_size(
+    plan: Plan, workers: int, budget: int = 256 * 2**20, draws: int | None = None
+) -> int:
+    """Draws per chunk for ``workers`` local processes: the fewest chunks, a multiple of
+    ``workers`` so that every worker has as many, each within :func:`default_chunk_size`'s
+    budget.
+
+    A multiple of the random-stream block, so no chunk regenerates a stream block another
+    chunk also needs; a 10,000-draw run on 2 workers is four chunks of 2,560 draws or fewer
+    (at multiples of :data:`DISK_CHUNK` the choice would be 3,072-draw chunks, one worker
+    simulating 6,144 draws and the other 3,856).
+    """
+    draws = plan.draws if draws is None else draws
+    most = default_chunk_size(plan, budget, draws)
+    if workers < 2 or draws <= STREAM_BLOCK:
+        return most
+    n = workers * math.ceil(draws / (workers * most))
+    # rounding up keeps the count at most n; `most` is a multiple of the block, so size <= most
+    return max(STREAM_BLOCK, math.ceil(draws / n / STREAM_BLOCK) * STREAM_BLOCK)
+
+
+def local_cpus() -> int:
+    """CPUs this process may run on (its affinity mask where the OS has one, e.g. under
+    ``taskset`` or a container's cpuset), at least 1."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
+class CpuMeter:
+    """CPUs left idle by every process of the machine since the meter was made (Linux
+    ``/proc/stat``; elsewhere unknown).
+
+    Made before some work of this process's own (the command's one-draw plan, which keeps
+    one CPU busy), it says whether other CPUs are free right now: other users' jobs leave none
+    free, and a second core then gains nothing (on Linux the scheduler shares the CPUs between
+    sessions, not between processes) while forking and sending results back still cost.
+    """
+
+    #: Fewest clock ticks (of all CPUs together) for a reading to count.
+    MIN_TICKS = 20
+
+    def __init__(self) -> None:
+        self._start = self._times()
+
+    @staticmethod
+    def _times() -> tuple[int, int] | None:
+        """(idle, total) clock ticks of all CPUs since boot, or None where unknown."""
+        try:
+            with open("/proc/stat", encoding="ascii") as f:
+                fields = f.readline().split()
+        except (OSError, UnicodeDecodeError):
+            return None
+        if not fields or fields[0] != "cpu":
+            return None
+        ticks = [int(x) for x in fields[1:]]
+        # user nice system idle iowait irq softirq steal [guest guest_nice, already in user]
+        return ticks[3] + ticks[4], sum(ticks[:8])
+
+    def idle(self) -> float | None:
+        """Average number of idle CPUs since the meter was made; None if unknown or too short
+        a time to tell."""
+        now = self._times()
+        if now is None or self._start is None:
+            return None
+        idle, total = now[0] - self._start[0], now[1] - self._start[1]
+        if total < self.MIN_TICKS:
+            return None
+        return idle / total * (os.cpu_count() or 1)
+
+
+def choose_executor(
+    executor: str,
+    plan: Plan,
+    draws: int | None = None,
+    workers: int | None = None,
+    chunk_size: int | None = None,
+    idle: float | None = None,
+) -> tuple[str, int | None]:
+    """The executor and worker count a run uses: ``executor`` itself unless it is ``"auto"``.
+
+    ``"auto"`` is ``"processes"`` when this is Linux (workers are forked, so they inherit the
+    imported modules and the plan instead of starting Python again), at least two CPUs are
+    available (:func:`local_cpus`, or ``workers`` if fewer), every worker has at least
+    :data:`MIN_DRAWS_PER_WORKER` draws and their chunks fit in memory; otherwise
+    ``"inprocess"``. ``idle``, the CPUs found idle lately while this process kept one busy
+    (:class:`CpuMeter`), caps the workers at that many plus this process's own: on a machine
+    other jobs keep busy the run stays in-process. Results are bit-identical either way; only
+    the wall time differs. Only the plan's shapes are used, so a one-draw plan with ``draws``
+    given will do.
+    """
+    if executor != "auto":
+        return executor, workers
+    draws = plan.draws if draws is None else draws
+    n = min(local_cpus() if workers is None else workers, draws // MIN_DRAWS_PER_WORKER)
+    if idle is not None:
+        n = min(n, 1 + int(idle + 0.5))
+    if n < 2 or not sys.platform.startswith("linux"):
+        return "inprocess", None
+    size = chunk_size or parallel_chunk_size(plan, n, draws=draws)
+    kept = 3 * draws * kept_bytes(plan)
+    if 4 * n * min(size, draws) * draw_bytes(plan) + kept > 0.6 * available_memory():
+        return "inprocess", None
+    return "processes", n
 
 
 def available_memory() -> int:
@@ -86,11 +200,13 @@ def check_resources(
     chunk_size: int | None = None,
     in_memory: bool = False,
     draws: int | None = None,
+    workers: int = 1,
 ) -> None:
     """Refuse, before any work, a run whose results would not fit.
 
     In memory (``simulate``) the whole ensemble must fit. Streamed to a run folder, one chunk
-    plus what the run keeps for its summary must fit in memory, and the whole ensemble on disk.
+    per worker plus what the run keeps for its summary must fit in memory, and the whole
+    ensemble on disk.
     Only the plan's shapes are used, so a one-draw plan with ``draws`` given checks a large
     run before anything is sampled.
     """
@@ -125,10 +241,14 @@ def check_resources(
             f"streamed; {_gib(memory)} is available. Use --draws {fit:,} or less, and combine "
             "several runs with different --seed values."
         )
-    size = chunk_size or default_chunk_size(plan, draws=draws)
-    need_chunk = 4 * min(size, draws) * per_draw
+    size = chunk_size or (
+        parallel_chunk_size(plan, workers, draws=draws)
+        if workers > 1
+        else default_chunk_size(plan, draws=draws)
+    )
+    need_chunk = 4 * workers * min(size, draws) * per_draw
     if need_chunk + kept > 0.8 * memory:
-        fit = max(1, int((0.8 * memory - kept) // (4 * per_draw)))
+        fit = max(1, int((0.8 * memory - kept) // (4 * workers * per_draw)))
         raise ResourceError(
             f"a chunk of {size:,} draws needs about {_gib(need_chunk)} of memory; "
             f"{_gib(memory)} is available. Use --chunk-size {fit:,} or less."
@@ -229,10 +349,29 @@ def ignore_interrupts() -> None:
         signal.signal(sig, signal.SIG_IGN)
 
 
-def _processes(plan: Plan, ranges, workers: int | None) -> Iterator[tuple[int, int, dict]]:
-    pool = ProcessPoolExecutor(max_workers=workers or os.cpu_count(), initializer=ignore_interrupts)
+def _start_method() -> Any:
+    """Fork on Linux: a worker starts as a copy of the command, modules imported, instead of
+    a new Python importing vnsim, scipy and xarray again (seconds per worker). Elsewhere the
+    platform's default (fork is unsafe on macOS; Windows has none)."""
+    if sys.platform.startswith("linux"):
+        return multiprocessing.get_context("fork")
+    return None
+
+
+def _processes(
+    plan: Plan, ranges, workers: int | None, meanwhile: Callable[[], None] | None = None
+) -> Iterator[tuple[int, int, dict]]:
+    pool = ProcessPoolExecutor(
+        max_workers=workers or local_cpus(),
+        mp_context=_start_method(),
+        initializer=ignore_interrupts,
+    )
     try:
         futures = {pool.submit(checked_chunk, plan, a, b): (a, b) for a, b in ranges}
+        # the workers are running (a fork pool starts them all at the first submit, before any
+        # thread of its own): this process has nothing to do until the first chunk is back
+        if meanwhile is not None:
+            meanwhile()
         for fut in as_completed(futures):
             a, b = futures[fut]
             yield a, b, fut.result()
@@ -254,7 +393,13 @@ def _dask_client(scheduler: str) -> Any:
         ) from None
 
 
-def _dask(plan: Plan, ranges, scheduler: str | None, workers: int | None):
+def _dask(
+    plan: Plan,
+    ranges,
+    scheduler: str | None,
+    workers: int | None,
+    meanwhile: Callable[[], None] | None = None,
+):
     from dask.distributed import Client, LocalCluster
     from dask.distributed import as_completed as dask_completed
 
@@ -274,6 +419,8 @@ def _dask(plan: Plan, ranges, scheduler: str | None, workers: int | None):
         futures = {
             client.submit(checked_chunk, shared, a, b, pure=False): (a, b) for a, b in ranges
         }
+        if meanwhile is not None:
+            meanwhile()
         for fut in dask_completed(futures):
             a, b = futures[fut]
             yield a, b, fut.result()
@@ -282,6 +429,29 @@ def _dask(plan: Plan, ranges, scheduler: str | None, workers: int | None):
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def _stream(
+    plan: Plan,
+    executor: str,
+    chunk_size: int | None,
+    scheduler: str | None,
+    workers: int | None,
+    meanwhile: Callable[[], None] | None,
+) -> Iterator[tuple[int, int, dict]]:
+    """The chunks of :func:`run` as they finish on ``executor``."""
+    executor, workers = choose_executor(executor, plan, workers=workers, chunk_size=chunk_size)
+    if chunk_size is None:
+        n = (workers or local_cpus()) if executor == "processes" else 1
+        chunk_size = parallel_chunk_size(plan, n)
+    ranges = chunks(plan.draws, chunk_size)
+    if executor == "inprocess":
+        return _inprocess(plan, ranges)
+    if executor == "processes":
+        return _processes(plan, ranges, workers, meanwhile)
+    if executor == "dask":
+        return _dask(plan, ranges, scheduler, workers, meanwhile)
+    raise ValueError(f"unknown executor {executor!r}")
 
 
 def run(
@@ -294,6 +464,7 @@ def run(
     scheduler: str | None = None,
     workers: int | None = None,
     stopped: Callable[[], bool] | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> dict[str, np.ndarray] | None:
     """Simulate every draw of ``plan``.
 
@@ -301,10 +472,12 @@ def run(
     ----------
     executor
         ``"inprocess"`` (default; works in notebooks everywhere), ``"processes"`` (local
-        processes) or ``"dask"`` (a ``dask.distributed`` cluster at ``scheduler``, or a
-        ``LocalCluster`` when no address is given).
+        processes), ``"dask"`` (a ``dask.distributed`` cluster at ``scheduler``, or a
+        ``LocalCluster`` when no address is given) or ``"auto"`` (processes or in-process, as
+        :func:`choose_executor` decides).
     chunk_size
-        Draws per chunk; default from a memory budget (:func:`default_chunk_size`).
+        Draws per chunk; default from a memory budget (:func:`default_chunk_size`), split
+        evenly between the workers of local processes (:func:`parallel_chunk_size`).
     sink
         If given, called as ``sink(start, stop, arrays)`` for each chunk as it finishes (in any
         order) and nothing is returned: results stream to disk without being held in memory.
@@ -314,16 +487,13 @@ def run(
         ``KeyboardInterrupt``. A signal handler's own ``KeyboardInterrupt`` can be swallowed
         (raised inside a weakref callback or ``__del__``, Python only prints it), so the
         command line also records the signal and passes this check.
+    meanwhile
+        Work of the caller's for later (imports, reading files), done once by this process
+        while the chunks run on other processes (``"processes"``, ``"dask"``), so that it takes
+        no wall time of its own when a CPU is free. Never called in-process (nothing runs
+        meanwhile there): the caller does the work itself afterwards.
     """
-    ranges = chunks(plan.draws, chunk_size or default_chunk_size(plan))
-    if executor == "inprocess":
-        stream = _inprocess(plan, ranges)
-    elif executor == "processes":
-        stream = _processes(plan, ranges, workers)
-    elif executor == "dask":
-        stream = _dask(plan, ranges, scheduler, workers)
-    else:
-        raise ValueError(f"unknown executor {executor!r}")
+    stream = _stream(plan, executor, chunk_size, scheduler, workers, meanwhile)
 
     joined: dict[str, np.ndarray] = {}
 

@@ -19,6 +19,7 @@ import platform
 import secrets
 import shutil
 import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -402,8 +403,17 @@ def sha256_file(path: Path) -> str:
         return hashlib.file_digest(f, "sha256").hexdigest()
 
 
-def checksums(folder: Path) -> dict[str, str]:
-    """sha256 of every file in ``folder`` (and its sub-folders), by relative POSIX path."""
+def checksums(folder: Path, known: Mapping[str, str] | None = None) -> dict[str, str]:
+    """sha256 of every file in ``folder`` (and its sub-folders), by relative POSIX path.
+
+    ``known`` holds hashes the caller already took of finished files (by the same path), so
+    that a big file is read once.
+    """
     folder = Path(folder)
+    known = known or {}
     files = sorted(p for p in folder.rglob("*") if p.is_file())
-    return {p.relative_to(folder).as_posix(): sha256_file(p) for p in files}
+    out = {}
+    for p in files:
+        name = p.relative_to(folder).as_posix()
+        out[name] = known[name] if name in known else sha256_file(p)
+    return out
