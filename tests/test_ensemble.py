@@ -219,8 +219,9 @@ def test_meanwhile_runs_once_while_workers_simulate_and_never_in_process(plan, r
     assert calls == [1]
 
 
-def test_processes_are_forked_on_linux(plan, reference, monkeypatch):
-    """A forked worker starts with vnsim imported; a spawned one would import it again."""
+@pytest.fixture
+def pools(monkeypatch):
+    """The keyword arguments of every process pool the executors make during a test."""
     made = []
 
     class Recorded(executors.ProcessPoolExecutor):
@@ -229,8 +230,13 @@ def test_processes_are_forked_on_linux(plan, reference, monkeypatch):
             super().__init__(*args, **kwargs)
 
     monkeypatch.setattr(executors, "ProcessPoolExecutor", Recorded)
+    return made
+
+
+def test_processes_are_forked_on_linux(plan, reference, pools):
+    """A forked worker starts with vnsim imported; a spawned one would import it again."""
     assert_same(executors.run(plan, executor="processes", chunk_size=100, workers=2), reference)
-    context = made[0]["mp_context"]
+    context = pools[0]["mp_context"]
     if executors.sys.platform.startswith("linux"):
         assert context.get_start_method() == "fork"
     else:
@@ -249,20 +255,14 @@ def test_progress_bar_on_stderr_only_when_asked(plan, capsys, monkeypatch):
     assert out == "" and err == ""
 
 
-def test_process_workers_leave_interrupts_to_the_command(plan, reference, monkeypatch):
+def test_process_workers_leave_interrupts_to_the_command(plan, reference, pools):
     """Ctrl-C reaches every process of the group: workers ignore it (no traceback from each)
     and the command stops the run."""
-    made = []
-
-    class Recorded(executors.ProcessPoolExecutor):
-        def __init__(self, *args, **kwargs):
-            made.append(kwargs)
-            super().__init__(*args, **kwargs)
-
-    monkeypatch.setattr(executors, "ProcessPoolExecutor", Recorded)
     assert_same(executors.run(plan, executor="processes", chunk_size=100, workers=2), reference)
-    assert [kw.get("initializer") for kw in made] == [executors.ignore_interrupts]
-    with Recorded(max_workers=1, initializer=executors.ignore_interrupts) as pool:
+    assert [kw.get("initializer") for kw in pools] == [executors.ignore_interrupts]
+    with executors.ProcessPoolExecutor(
+        max_workers=1, initializer=executors.ignore_interrupts
+    ) as pool:
         assert pool.submit(signal.getsignal, signal.SIGINT).result() == signal.SIG_IGN
 
 
