@@ -143,38 +143,10 @@ def indicator_table(
     for name, frame in frames.items():
         k = (carry_by or {}).get(name, carry)
         last = min(year, (published_through or {}).get(name, year))
-        years = frame["year"].to_numpy()
-        keep = (years <= last) & (years >= year - k)
-        latest = _latest(frame, keep)
-        if latest is None:  # gaps or repeated years: pandas' own reading
-            f = frame[keep]
-            latest = f.sort_values("year").groupby("iso3")["value"].last()
+        f = frame[(frame["year"] <= last) & (frame["year"] >= year - k)]
+        latest = f.sort_values("year").groupby("iso3")["value"].last()
         out[name] = latest.reindex(list(countries))
     return pd.DataFrame(out, index=pd.Index(list(countries), name="iso3"))
-
-
-def _latest(frame: pd.DataFrame, keep: np.ndarray) -> pd.Series | None:
-    """Each country's value of its latest year among the rows ``keep``, by array sorting.
-
-    What ``frame[keep].sort_values("year").groupby("iso3")["value"].last()`` gives, for the
-    labels :func:`indicator_table` reindexes by, when that is unambiguous: some rows, every
-    country named, no missing value (``last`` would skip it) and no year twice for a country (the
-    unstable sort would pick one). Otherwise None. The fit reads about 120 such tables, and
-    pandas' groupby on string labels takes most of the fit's data reading.
-    """
-    values = frame["value"].to_numpy()[keep]
-    if not values.size or (values.dtype.kind == "f" and np.isnan(values).any()):
-        return None
-    codes, labels = pd.factorize(frame["iso3"].to_numpy(object)[keep])
-    if (codes < 0).any():
-        return None
-    years = frame["year"].to_numpy()[keep]
-    order = np.lexsort((years, codes))
-    c, y = codes[order], years[order]
-    if ((c[1:] == c[:-1]) & (y[1:] == y[:-1])).any():
-        return None
-    ends = order[np.flatnonzero(np.append(c[1:] != c[:-1], True))]
-    return pd.Series(values[ends], index=pd.Index(labels[codes[ends]], dtype=object))
 
 
 def fill_median(table: pd.DataFrame, fill: Mapping[str, float] | None = None) -> pd.DataFrame:
