@@ -83,6 +83,20 @@ class Streams:
     def n_draws(self) -> int:
         return self.stop - self.start
 
+    def _generators(self, name: str) -> list[np.random.Generator]:
+        """One generator per stream block of ``STREAM_BLOCK`` draws this chunk touches."""
+        first, last = self.start // STREAM_BLOCK, (self.stop - 1) // STREAM_BLOCK
+        key = _stream_key(name)
+        return [
+            np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(key, block)))
+            for block in range(first, last + 1)
+        ]
+
+    def _chunk(self, blocks: np.ndarray) -> np.ndarray:
+        """This chunk's draws of the whole stream blocks ``blocks``."""
+        offset = self.start // STREAM_BLOCK * STREAM_BLOCK
+        return blocks[self.start - offset : self.stop - offset]
+
     def sample(
         self,
         name: str,
@@ -95,17 +109,10 @@ class Streams:
         ``lambda rng, size: rng.standard_t(4, size)``.
         """
         shape = tuple(int(s) for s in shape)
-        first, last = self.start // STREAM_BLOCK, (self.stop - 1) // STREAM_BLOCK
         if self.stop == self.start:
             return method(np.random.default_rng(0), (0, *shape))
-        key = _stream_key(name)
-        parts = []
-        for block in range(first, last + 1):
-            ss = np.random.SeedSequence(self.seed, spawn_key=(key, block))
-            parts.append(method(np.random.default_rng(ss), (STREAM_BLOCK, *shape)))
-        out = np.concatenate(parts, axis=0)
-        offset = first * STREAM_BLOCK
-        return out[self.start - offset : self.stop - offset]
+        parts = [method(rng, (STREAM_BLOCK, *shape)) for rng in self._generators(name)]
+        return self._chunk(np.concatenate(parts, axis=0))
 
     def _filled(
         self,
@@ -119,14 +126,11 @@ class Streams:
         shape = tuple(int(s) for s in shape)
         if self.stop == self.start:
             return np.empty((0, *shape))
-        first, last = self.start // STREAM_BLOCK, (self.stop - 1) // STREAM_BLOCK
-        key = _stream_key(name)
-        out = np.empty(((last - first + 1) * STREAM_BLOCK, *shape))
-        for i, block in enumerate(range(first, last + 1)):
-            ss = np.random.SeedSequence(self.seed, spawn_key=(key, block))
-            fill(np.random.default_rng(ss), out[i * STREAM_BLOCK : (i + 1) * STREAM_BLOCK])
-        offset = first * STREAM_BLOCK
-        return out[self.start - offset : self.stop - offset]
+        rngs = self._generators(name)
+        out = np.empty((len(rngs) * STREAM_BLOCK, *shape))
+        for i, rng in enumerate(rngs):
+            fill(rng, out[i * STREAM_BLOCK : (i + 1) * STREAM_BLOCK])
+        return self._chunk(out)
 
     def normal(self, name: str, shape: Sequence[int] = ()) -> np.ndarray:
         """Standard normal shocks, shape ``(draw, *shape)``."""
