@@ -208,7 +208,7 @@ def command(args: argparse.Namespace) -> int:
     args.executor, args.workers = executors.choose_executor(
         args.executor, probe, draws, args.workers, args.chunk_size, idle=cpus.idle()
     )
-    local = (args.workers or executors.local_cpus()) if args.executor == "processes" else 1
+    local = executors.local_workers(args.executor, args.workers)
     executors.check_resources(probe, folder, chunk_size=args.chunk_size, draws=draws, workers=local)
     plan = planning.plan(scenario, draws, args.seed)
     try:

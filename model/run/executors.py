@@ -96,6 +96,14 @@ def local_cpus() -> int:
     return max(1, os.cpu_count() or 1)
 
 
+def local_workers(executor: str, workers: int | None) -> int:
+    """Processes that run chunks at once on this machine: ``workers`` (default one per CPU)
+    for local processes, else 1."""
+    if executor != "processes":
+        return 1
+    return workers or local_cpus()
+
+
 class CpuMeter:
     """CPUs left idle by every process of the machine since the meter was made (Linux
     ``/proc/stat``; elsewhere unknown).
@@ -241,11 +249,7 @@ def check_resources(
             f"streamed; {_gib(memory)} is available. Use --draws {fit:,} or less, and combine "
             "several runs with different --seed values."
         )
-    size = chunk_size or (
-        parallel_chunk_size(plan, workers, draws=draws)
-        if workers > 1
-        else default_chunk_size(plan, draws=draws)
-    )
+    size = chunk_size or parallel_chunk_size(plan, workers, draws=draws)
     need_chunk = 4 * workers * min(size, draws) * per_draw
     if need_chunk + kept > 0.8 * memory:
         fit = max(1, int((0.8 * memory - kept) // (4 * workers * per_draw)))
@@ -362,7 +366,7 @@ def _processes(
     plan: Plan, ranges, workers: int | None, meanwhile: Callable[[], None] | None = None
 ) -> Iterator[tuple[int, int, dict]]:
     pool = ProcessPoolExecutor(
-        max_workers=workers or local_cpus(),
+        max_workers=local_workers("processes", workers),
         mp_context=_start_method(),
         initializer=ignore_interrupts,
     )
@@ -442,8 +446,7 @@ def _stream(
     """The chunks of :func:`run` as they finish on ``executor``."""
     executor, workers = choose_executor(executor, plan, workers=workers, chunk_size=chunk_size)
     if chunk_size is None:
-        n = (workers or local_cpus()) if executor == "processes" else 1
-        chunk_size = parallel_chunk_size(plan, n)
+        chunk_size = parallel_chunk_size(plan, local_workers(executor, workers))
     ranges = chunks(plan.draws, chunk_size)
     if executor == "inprocess":
         return _inprocess(plan, ranges)
